@@ -1,0 +1,5 @@
+import sys
+
+from hospsim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,83 @@
+"""The `hospsim` command. Each stage registers its own subcommands; this module only wires them."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+
+from hospsim import config
+
+# Modules with `register(subparsers)`; each adds its command group (services, simulate, oltp, ...).
+COMMAND_MODULES = (
+    "hospsim.services.commands",
+)
+
+
+def common_options() -> argparse.ArgumentParser:
+    """-f/-p on every subcommand, so `hospsim X -f params/workshop.yaml -p simulation.days=3` works everywhere."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("-f", "--params", metavar="FILE", help="params YAML (default: params/default.yaml)")
+    parent.add_argument("-p", "--param", metavar="KEY=VALUE", action="append", default=[],
+                        help="override one parameter, e.g. -p simulation.days=7 (repeatable)")
+    return parent
+
+
+def params_from(args: argparse.Namespace) -> config.Params:
+    return config.load(args.params, args.param)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hospsim", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parent = common_options()
+
+    show = sub.add_parser("config", parents=[parent], help="show the effective parameters (after env and overrides)",
+                          description="Print the parameters hospsim would use, as JSON, or the environment variables it reads.")
+    show.add_argument("--env", action="store_true", help="list the environment variables and the keys they set")
+    show.set_defaults(func=_config_show)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub, parent)
+    return parser
+
+
+def _version() -> str:
+    from hospsim import __version__
+    return f"hospsim {__version__}"
+
+
+def _config_show(args: argparse.Namespace) -> int:
+    if args.env:
+        for name, key in sorted(config.env_names().items()):
+            print(f"{name:28} -> {key}")
+        return 0
+    print(json.dumps(params_from(args).to_dict(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        params = params_from(args)
+        logging.basicConfig(level=params.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return int(args.func(args) or 0)
+    except config.ConfigError as exc:
+        print(f"hospsim: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hospsim: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a known failure prints one clear line, not a traceback
+        from hospsim.services.errors import ServiceError
+        if isinstance(exc, (ServiceError, FileNotFoundError, ValueError)):
+            print(f"hospsim: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
