@@ -1,0 +1,131 @@
+"""Brazilian documents, vectorized: CPF and CNPJ with correct check digits, CRM and COREN registrations.
+
+Uniqueness without bookkeeping: an index k maps through an affine bijection (a*k + b mod M, gcd(a, M) = 1),
+so distinct indexes give distinct documents; callers keep their indexes in disjoint ranges (see NAMESPACE).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+UF = ("SP", "RJ", "MG", "RS", "PR", "SC", "BA", "PE", "CE", "GO", "DF", "ES", "PA", "AM", "MA", "PB", "RN",
+      "AL", "PI", "MT", "MS", "SE", "RO", "TO", "AC", "AP", "RR")
+
+# Disjoint index ranges per kind of holder, so a staff member never shares a CPF with a resident or a paciente.
+NAMESPACE = {"population": 0, "staff": 400_000_000, "reserve": 500_000_000, "oltp": 600_000_000}
+
+_CPF_SPACE = 10**9 - 10          # 9-digit bases without the ten repdigits (000000000, 111111111, ...)
+_CPF_W1 = np.arange(10, 1, -1)
+_CPF_W2 = np.arange(11, 1, -1)
+_CNPJ_W1 = np.array([5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
+_CNPJ_W2 = np.array([6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
+
+
+def _bijection(index: np.ndarray, modulus: int, seed: int) -> np.ndarray:
+    """index -> (a*index + b) mod modulus, a bijection on [0, modulus) chosen by seed."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(modulus,)))
+    while True:
+        a = int(rng.integers(modulus // 3, modulus - 1))
+        if math.gcd(a, modulus) == 1:
+            break
+    b = int(rng.integers(0, modulus))
+    idx = np.asarray(index, dtype=np.int64)
+    if idx.size and (idx.min() < 0 or idx.max() >= modulus):
+        raise ValueError(f"document index out of range [0, {modulus})")
+    # a*idx can exceed int64; split a so every partial product stays below 2**63.
+    hi, lo = divmod(a, 1 << 20)
+    return ((((idx * hi) % modulus) * (1 << 20) % modulus) + idx * lo + b) % modulus
+
+
+def _digits(values: np.ndarray, width: int, extra: int = 0) -> np.ndarray:
+    """Decimal digits as a (n, width + extra) int16 matrix; the extra columns are left for check digits."""
+    rest = np.asarray(values, dtype=np.int64).copy()
+    out = np.zeros((rest.shape[0], width + extra), dtype=np.int16)
+    for col in range(width - 1, -1, -1):
+        rest, out[:, col] = np.divmod(rest, 10)
+    return out
+
+
+def _check_digit(digits: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    r = (digits.astype(np.int32) @ weights.astype(np.int32)) % 11
+    return np.where(r < 2, 0, 11 - r)
+
+
+def _format(digits: np.ndarray, pattern: str) -> np.ndarray:
+    """Place digits into a pattern like '###.###.###-##' in one pass over a byte matrix."""
+    n = digits.shape[0]
+    out = np.frombuffer(pattern.encode(), dtype=np.uint8).copy()
+    out = np.broadcast_to(out, (n, len(pattern))).copy()
+    slots = [i for i, ch in enumerate(pattern) if ch == "#"]
+    out[:, slots] = digits.astype(np.uint8) + ord("0")
+    return out.view(f"S{len(pattern)}").ravel().astype(f"U{len(pattern)}")
+
+
+def cpf_digits(index: np.ndarray, seed: int) -> np.ndarray:
+    v = _bijection(index, _CPF_SPACE, seed)
+    base = v + 1 + v // 111_111_110  # skip the repdigits, which are never valid CPFs
+    d = _digits(base, 9, extra=2)
+    d[:, 9] = _check_digit(d[:, :9], _CPF_W1)
+    d[:, 10] = _check_digit(d[:, :10], _CPF_W2)
+    return d
+
+
+def cpf(index: np.ndarray, seed: int, formatted: bool = True) -> np.ndarray:
+    """Unique valid CPFs ('123.456.789-09') for distinct indexes."""
+    return _format(cpf_digits(index, seed), "###.###.###-##" if formatted else "#" * 11)
+
+
+def cnpj(index: np.ndarray, seed: int, formatted: bool = True) -> np.ndarray:
+    """Unique valid CNPJs ('12.345.678/0001-95') of head offices for distinct indexes."""
+    root = _bijection(index, 10**8, seed)
+    d = _digits(root, 8, extra=6)
+    d[:, 11] = 1  # branch 0001: the head office
+    d[:, 12] = _check_digit(d[:, :12], _CNPJ_W1)
+    d[:, 13] = _check_digit(d[:, :13], _CNPJ_W2)
+    return _format(d, "##.###.###/####-##" if formatted else "#" * 14)
+
+
+def crm(index: np.ndarray, seed: int, states: np.ndarray | str = "SP") -> np.ndarray:
+    """Unique CRMs such as '123456SP' (number unique within the run, state appended)."""
+    number = _bijection(index, 900_000, seed) + 100_000
+    st = np.broadcast_to(np.asarray(states, dtype=str), number.shape)
+    return np.char.add(number.astype(str), st)
+
+
+def coren(index: np.ndarray, seed: int, states: np.ndarray | str = "SP") -> np.ndarray:
+    """Unique COREN registrations such as 'COREN-SP 123456'."""
+    number = _bijection(index, 900_000, seed ^ 0x5EED) + 100_000
+    st = np.broadcast_to(np.asarray(states, dtype=str), number.shape)
+    return np.char.add(np.char.add(np.char.add("COREN-", st), " "), number.astype(str))
+
+
+def _only_digits(values) -> np.ndarray:
+    s = np.asarray(values, dtype=str)
+    return np.char.replace(np.char.replace(np.char.replace(s, ".", ""), "-", ""), "/", "")
+
+
+def valid_cpf(values) -> np.ndarray:
+    """True where a CPF (formatted or bare) has correct check digits and is not a repdigit."""
+    raw = _only_digits(values)
+    ok = (np.char.str_len(raw) == 11) & np.char.isdigit(raw)
+    result = np.zeros(raw.shape, dtype=bool)
+    if ok.any():
+        d = np.frombuffer(raw[ok].astype("S11").tobytes(), dtype=np.uint8).reshape(-1, 11).astype(np.int64) - 48
+        good = (_check_digit(d[:, :9], _CPF_W1) == d[:, 9]) & (_check_digit(d[:, :10], _CPF_W2) == d[:, 10])
+        good &= ~(d == d[:, :1]).all(axis=1)
+        result[ok] = good
+    return result
+
+
+def valid_cnpj(values) -> np.ndarray:
+    """True where a CNPJ (formatted or bare) has correct check digits."""
+    raw = _only_digits(values)
+    ok = (np.char.str_len(raw) == 14) & np.char.isdigit(raw)
+    result = np.zeros(raw.shape, dtype=bool)
+    if ok.any():
+        d = np.frombuffer(raw[ok].astype("S14").tobytes(), dtype=np.uint8).reshape(-1, 14).astype(np.int64) - 48
+        good = (_check_digit(d[:, :12], _CNPJ_W1) == d[:, 12]) & (_check_digit(d[:, :13], _CNPJ_W2) == d[:, 13])
+        good &= ~(d == d[:, :1]).all(axis=1)
+        result[ok] = good
+    return result

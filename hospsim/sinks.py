@@ -1,0 +1,38 @@
+"""Where outputs go. Files are written to a temporary name in the same folder and renamed into place,
+so a reader (the batch ingestor, a notebook) never sees half a file."""
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+
+@contextmanager
+def atomic_path(target: Path):
+    """Yield a temporary path beside target; on success it replaces target, on failure it is removed."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv(df: pd.DataFrame, target: Path) -> Path:
+    """CSV with a fixed layout (no index, '\\n' line ends, ISO dates) so one seed gives byte-identical files."""
+    with atomic_path(target) as tmp:
+        df.to_csv(tmp, index=False, lineterminator="\n", date_format="%Y-%m-%dT%H:%M:%S")
+    return Path(target)
+
+
+def write_text(text: str, target: Path) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(target)
