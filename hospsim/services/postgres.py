@@ -266,7 +266,7 @@ def wait_ready(info: PgInfo, timeout_s: float) -> None:
         except psycopg2.OperationalError as exc:
             if time.monotonic() > deadline:
                 raise ServiceError(f"PostgreSQL at {info.host}:{info.port} (database {info.database}, user {info.user}) "
-                                   f"is not reachable: {str(exc).strip()}. Check PG_HOST/PG_PORT/PG_USER/PG_PASSWORD/"
+                                   f"is not reachable: {' '.join(str(exc).split())} Check PG_HOST/PG_PORT/PG_USER/PG_PASSWORD/"
                                    "PG_DATABASE, or unset them to use the embedded server") from None
             time.sleep(0.5)
 

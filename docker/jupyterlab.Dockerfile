@@ -1,0 +1,7 @@
+# JupyterLab with hospsim installed from environment.yml; the repository is mounted at /work/hospsim.
+FROM mambaorg/micromamba:1.5-bookworm
+WORKDIR /work/hospsim
+COPY --chown=$MAMBA_USER:$MAMBA_USER . /work/hospsim
+RUN micromamba install -y -n base -f environment.yml && micromamba clean --all --yes
+EXPOSE 8888
+CMD ["jupyter", "lab", "--ip=0.0.0.0", "--port=8888", "--no-browser", "--ServerApp.token=", "notebooks/"]

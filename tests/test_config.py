@@ -1,0 +1,150 @@
+"""Params: precedence, the original simulator's variables, and a clear message for each bad value."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from hospsim import config
+from hospsim.config import ConfigError
+
+
+def load(tmp_path, overrides=None, environ=None, dotenv_text=None, params_file=None):
+    dotenv = tmp_path / ".env"
+    if dotenv_text is not None:
+        dotenv.write_text(dotenv_text)
+    return config.load(params_file, overrides, environ=environ or {}, dotenv=dotenv)
+
+
+def test_default_yaml_documents_every_default(tmp_path):
+    assert load(tmp_path).to_dict() == config.Params().to_dict()
+
+
+def test_precedence_overrides_beat_env_beat_dotenv_beat_yaml(tmp_path):
+    yaml_file = tmp_path / "p.yaml"
+    yaml_file.write_text("simulation: {days: 10}\noltp: {stream: {batch_size: 5}}\nseed: 1\n")
+    p = load(tmp_path, params_file=yaml_file)
+    assert (p.simulation.days, p.oltp.stream.batch_size, p.seed) == (10, 5, 1)
+    p = load(tmp_path, params_file=yaml_file, dotenv_text="BATCH_SIZE=7\nHOSPSIM_SEED=3\n")
+    assert (p.simulation.days, p.oltp.stream.batch_size, p.seed) == (10, 7, 3)
+    p = load(tmp_path, params_file=yaml_file, dotenv_text="BATCH_SIZE=7\n", environ={"BATCH_SIZE": "9"})
+    assert p.oltp.stream.batch_size == 9
+    p = load(tmp_path, ["oltp.stream.batch_size=11"], environ={"BATCH_SIZE": "9"}, params_file=yaml_file)
+    assert p.oltp.stream.batch_size == 11 and p.simulation.days == 10
+
+
+def test_original_simulator_variables(tmp_path):
+    env = {"PG_HOST": "db.internal", "PG_PORT": "5433", "PG_USER": "app", "PG_PASSWORD": "app123",
+           "PG_DATABASE": "teste_pacientes", "STREAM_INTERVAL_SECONDS": "0.5", "BATCH_SIZE": "25",
+           "MAX_JITTER_MS": "100", "SEED_PACIENTES": "10", "SEED_MEDICOS": "2", "SEED_CONVENIOS": "3",
+           "SEED_CONSULTAS": "4", "SEED_EXAMES": "5", "SEED_INTERNACOES": "6", "SEED_PACIENTES_CONVENIOS": "7",
+           "LOG_LEVEL": "DEBUG"}
+    p = load(tmp_path, environ=env)
+    assert (p.postgres.host, p.postgres.port, p.postgres.user, p.postgres.password, p.postgres.database) == (
+        "db.internal", 5433, "app", "app123", "teste_pacientes")
+    assert p.postgres.embedded is False, "PG_HOST names an external server"
+    s = p.oltp.stream
+    assert (s.interval_seconds, s.batch_size, s.max_jitter_ms) == (0.5, 25, 100)
+    seed = p.oltp.seed
+    assert (seed.pacientes, seed.medicos, seed.convenios, seed.consultas, seed.exames, seed.internacoes,
+            seed.pacientes_convenios) == (10, 2, 3, 4, 5, 6, 7)
+    assert p.log_level == "DEBUG"
+
+
+def test_password_from_env_stays_text(tmp_path):
+    p = load(tmp_path, environ={"PG_PASSWORD": "0123", "PG_USER": "true"})
+    assert p.postgres.password == "0123" and p.postgres.user == "true"
+
+
+def test_dotenv_quotes_comments_and_export(tmp_path):
+    p = load(tmp_path, dotenv_text='# comment\nexport PG_DATABASE="quoted db"\n\nLOG_LEVEL=\'WARNING\'\n')
+    assert p.postgres.database == "quoted db" and p.log_level == "WARNING"
+
+
+def test_overrides_parse_types_and_wards_mapping(tmp_path):
+    p = load(tmp_path, ["simulation.start_date=2024-06-01", "kafka.enabled=false",
+                        "oltp.stream.events_per_second=250"])
+    assert p.simulation.start_date == dt.date(2024, 6, 1)
+    assert p.kafka.enabled is False and p.oltp.stream.events_per_second == 250.0
+    hospitals = [{"id": "A", "name": "A", "city": "X", "lat": 0, "lon": 0, "wards": {"icu": 4, "med_surg": 9}}]
+    p = load(tmp_path, {"region.hospitals": hospitals})
+    assert [(w.type, w.beds) for w in p.region.hospitals[0].wards] == [("icu", 4), ("med_surg", 9)]
+
+
+def test_paths_resolve_against_the_project(tmp_path):
+    p = load(tmp_path)
+    assert p.dirs.data_dir == config.PROJECT_ROOT / "data"
+    assert load(tmp_path, {"paths.data_dir": str(tmp_path)}).dirs.data_dir == tmp_path
+
+
+def test_database_url_selects_an_external_server(tmp_path):
+    p = load(tmp_path, environ={"DATABASE_URL": "postgresql://u:p@h:6543/d"})
+    assert p.postgres.embedded is False and p.postgres.url == "postgresql://u:p@h:6543/d"
+
+
+def _hospital(**extra):
+    return [{"id": "A", "name": "A", "city": "X", "lat": 0, "lon": 0, "wards": {"icu": 4}, **extra}]
+
+
+BAD = [
+    ({"simulation.days": 0}, "simulation.days = 0: must be >= 1"),
+    ({"simulation.population": -5}, "simulation.population = -5: must be >= 1"),
+    ({"simulation.ed_admit_share": 1.5}, "simulation.ed_admit_share = 1.5: must be <= 1"),
+    ({"locale": "pt_BT"}, "did you mean pt_BR?"),
+    ({"simulation.dayz": 3}, "simulation.dayz: unknown key; did you mean simulation.days?"),
+    ({"postgres.port": 70000}, "postgres.port = 70000: must be <= 65535"),
+    ({"postgres.port": "abc"}, "postgres.port = 'abc': expected a whole number"),
+    ({"kafka.enabled": "maybe"}, "kafka.enabled = 'maybe': expected true or false"),
+    ({"simulation.start_date": "01/02/2025"}, "expected a date as YYYY-MM-DD"),
+    ({"log_level": "LOUD"}, "log_level = 'LOUD': must be one of"),
+    ({"region.hospitals": _hospital(wards={"icu": -3})}, "region.hospitals[0].wards[0].beds = -3: must be >= 1"),
+    ({"region.hospitals": _hospital(wards={"morgue": 3})}, "wards[0].type = 'morgue': must be one of"),
+    ({"region.hospitals": _hospital() + _hospital()}, "id 'A' is used twice"),
+    ({"region.hospitals": []}, "at least one hospital is needed"),
+    ({"oltp.stream.insert_ratio": -0.1}, "oltp.stream.insert_ratio = -0.1: must be >= 0"),
+    ({"oltp.stream.batch_size": 2.5}, "oltp.stream.batch_size = 2.5: expected a whole number"),
+    ({"kafka.connect_port": 19092}, "must be three different ports"),
+    ({"seed": True}, "seed = True: expected a whole number"),
+]
+
+
+@pytest.mark.parametrize(("override", "message"), BAD, ids=[next(iter(o)) + "-" + str(i) for i, (o, _) in enumerate(BAD)])
+def test_bad_values_get_their_own_clear_message(tmp_path, override, message):
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, override)
+    assert message in str(err.value)
+
+
+def test_bad_env_value_names_the_key(tmp_path):
+    with pytest.raises(ConfigError, match=r"oltp.stream.batch_size = 'fifty': expected a whole number"):
+        load(tmp_path, environ={"BATCH_SIZE": "fifty"})
+
+
+def test_all_problems_reported_at_once(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, {"simulation.days": 0, "locale": "xx"})
+    assert len(err.value.problems) == 2
+
+
+def test_missing_and_malformed_params_files(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist; pass one of .*default.yaml"):
+        load(tmp_path, params_file=tmp_path / "nope.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("seed: [1,\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load(tmp_path, params_file=broken)
+    listy = tmp_path / "list.yaml"
+    listy.write_text("- 1\n- 2\n")
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        load(tmp_path, params_file=listy)
+
+
+def test_override_without_equals_is_explained(tmp_path):
+    with pytest.raises(ConfigError, match="is not key=value"):
+        load(tmp_path, ["simulation.days"])
+
+
+def test_every_params_file_loads(tmp_path):
+    for path in sorted(Path(config.PARAMS_DIR).glob("*.yaml")):
+        load(tmp_path, params_file=path)
