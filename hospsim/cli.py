@@ -12,6 +12,7 @@ from hospsim import config
 # Modules with `register(subparsers)`; each adds its command group (services, simulate, oltp, ...).
 COMMAND_MODULES = (
     "hospsim.services.commands",
+    "hospsim.pipeline_commands",
 )
 
 

@@ -1,0 +1,136 @@
+"""`hospsim run`: the notebooks, in course order, executed headlessly by papermill into runs/<run-id>/.
+
+The same notebooks a student steps through in JupyterLab are what a scheduler runs, so there is one
+code path to trust. A failure names the notebook and the cell, and the run stops there.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hospsim import config
+
+NOTEBOOKS_DIR = config.PROJECT_ROOT / "notebooks"
+
+
+class NotebookFailed(RuntimeError):
+    def __init__(self, notebook: Path, cell_index: int | None, ename: str, evalue: str, output: Path):
+        self.notebook, self.cell_index, self.output = notebook, cell_index, output
+        where = f"cell {cell_index}" if cell_index is not None else "an unknown cell"
+        super().__init__(f"{notebook.name} failed in {where}: {ename}: {evalue} (executed copy: {output})")
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    notebooks: list[Path] = field(default_factory=list)
+    report: Path | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def course_notebooks(directory: Path = NOTEBOOKS_DIR, only: list[str] | None = None) -> list[Path]:
+    """notebooks/NN_*.ipynb in order; `only` picks some by number or name (e.g. ["00", "01_daily_loop"])."""
+    books = sorted(directory.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        chosen = [b for b in books if any(b.stem == o or b.stem.startswith(f"{o}_") for o in only)]
+        unknown = [o for o in only if not any(b.stem == o or b.stem.startswith(f"{o}_") for b in books)]
+        if unknown:
+            raise ValueError(f"no notebook matches {', '.join(unknown)}; choose from "
+                             f"{', '.join(b.stem for b in books)}")
+        books = chosen
+    if not books:
+        raise FileNotFoundError(f"no course notebooks (NN_*.ipynb) in {directory}")
+    return books
+
+
+def new_run_dir(params: config.Params, params_file: str | Path | None, now: dt.datetime | None = None) -> Path:
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    label = re.sub(r"[^A-Za-z0-9_-]", "", Path(params_file).stem) if params_file else "default"
+    run_dir = params.dirs.runs_dir / f"{stamp}-{label}"
+    suffix = 1
+    while run_dir.exists():
+        suffix += 1
+        run_dir = params.dirs.runs_dir / f"{stamp}-{label}-{suffix}"
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def notebook_parameters(params_file: str | Path | None, overrides: list[str] | None) -> dict:
+    """What every notebook's `parameters` cell receives on a headless run."""
+    return {"params_file": str(params_file) if params_file else None,
+            "overrides": list(overrides or []), "interactive": False}
+
+
+def run(params_file: str | Path | None = None, overrides: list[str] | None = None, *, only: list[str] | None = None,
+        progress: bool = True, report: bool = True, notebooks_dir: Path = NOTEBOOKS_DIR) -> RunResult:
+    """Execute the course notebooks in order; raise NotebookFailed at the first failing cell."""
+    import papermill as pm
+    from tqdm.auto import tqdm
+
+    params = config.load(params_file, overrides)  # refuse bad params before any notebook starts
+    books = course_notebooks(notebooks_dir, only)
+    result = RunResult(new_run_dir(params, params_file))
+    (result.run_dir / "params.json").write_text(json.dumps(params.to_dict(), indent=2, ensure_ascii=False))
+    nb_params = notebook_parameters(params_file, overrides)
+    bar = tqdm(books, desc="hospsim run", unit="notebook", disable=not progress)
+    for book in bar:
+        bar.set_postfix_str(book.stem)
+        output = result.run_dir / book.name
+        started = dt.datetime.now()
+        try:
+            pm.execute_notebook(str(book), str(output), parameters=nb_params, progress_bar=False,
+                                cwd=str(config.PROJECT_ROOT), kernel_name="python3", log_output=False)
+        except pm.PapermillExecutionError as exc:
+            raise NotebookFailed(book, _source_cell_index(output, exc.exec_count), exc.ename, exc.evalue,
+                                 output) from None
+        result.seconds[book.stem] = (dt.datetime.now() - started).total_seconds()
+        result.notebooks.append(output)
+    if report:
+        result.report = write_report(result)
+    return result
+
+
+def _source_cell_index(executed: Path, exec_count: int | None) -> int | None:
+    """The failing cell's index in the source notebook (papermill adds an injected-parameters cell)."""
+    import nbformat
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except (OSError, ValueError):
+        return None
+    index = 0
+    for cell in nb.cells:
+        if {"injected-parameters", "papermill-error-cell-tag"} & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if cell.cell_type == "code" and cell.get("execution_count") == exec_count:
+            return index
+        if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return index
+        index += 1
+    return None
+
+
+def write_report(result: RunResult) -> Path:
+    """One self-contained HTML file: every executed notebook, one after the other, with an index."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    combined = nbformat.v4.new_notebook()
+    index = ["# hospsim run " + result.run_dir.name, "",
+             *(f"- {p.stem}: {result.seconds.get(p.stem, 0):.1f} s" for p in result.notebooks)]
+    combined.cells.append(nbformat.v4.new_markdown_cell("\n".join(index)))
+    for path in result.notebooks:
+        nb = nbformat.read(path, as_version=4)
+        combined.cells.append(nbformat.v4.new_markdown_cell(f"---\n# {path.stem}"))
+        combined.cells.extend(nb.cells)
+        combined.metadata.setdefault("kernelspec", nb.metadata.get("kernelspec", {}))
+        combined.metadata.setdefault("language_info", nb.metadata.get("language_info", {}))
+    body, _ = exporter.from_notebook_node(combined)
+    target = result.run_dir / "report.html"
+    from hospsim.sinks import write_text
+    return write_text(body, target)
