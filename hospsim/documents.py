@@ -22,20 +22,52 @@ _CNPJ_W1 = np.array([5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
 _CNPJ_W2 = np.array([6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
 
 
-def _bijection(index: np.ndarray, modulus: int, seed: int) -> np.ndarray:
-    """index -> (a*index + b) mod modulus, a bijection on [0, modulus) chosen by seed."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(modulus,)))
+def _affine(modulus: int, rng: np.random.Generator) -> tuple[int, int]:
     while True:
         a = int(rng.integers(modulus // 3, modulus - 1))
         if math.gcd(a, modulus) == 1:
-            break
-    b = int(rng.integers(0, modulus))
+            return a, int(rng.integers(0, modulus))
+
+
+def _mulmod(x: np.ndarray, a: int, modulus: int) -> np.ndarray:
+    """x*a mod modulus without int64 overflow (a is split so every partial product stays below 2**63)."""
+    hi, lo = divmod(a, 1 << 20)
+    return (((x * hi) % modulus) * (1 << 20) % modulus + x * lo) % modulus
+
+
+def _reverse_digits(x: np.ndarray, width: int) -> np.ndarray:
+    out = np.zeros_like(x)
+    rest = x.copy()
+    for _ in range(width):
+        rest, digit = np.divmod(rest, 10)
+        out = out * 10 + digit
+    return out
+
+
+def _bijection(index: np.ndarray, modulus: int, seed: int) -> np.ndarray:
+    """A seeded permutation of [0, modulus): affine, digit reversal, affine on [0, 10**w), cycle-walked into range.
+
+    The digit reversal between the two affine maps keeps neighbouring indexes (and the same index in two
+    namespaces) from giving look-alike documents.
+    """
     idx = np.asarray(index, dtype=np.int64)
     if idx.size and (idx.min() < 0 or idx.max() >= modulus):
         raise ValueError(f"document index out of range [0, {modulus})")
-    # a*idx can exceed int64; split a so every partial product stays below 2**63.
-    hi, lo = divmod(a, 1 << 20)
-    return ((((idx * hi) % modulus) * (1 << 20) % modulus) + idx * lo + b) % modulus
+    width = len(str(modulus - 1))
+    domain = 10**width
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(modulus,)))
+    (a1, b1), (a2, b2) = _affine(domain, rng), _affine(domain, rng)
+
+    def permute(x: np.ndarray) -> np.ndarray:
+        x = (_mulmod(x, a1, domain) + b1) % domain
+        return (_mulmod(_reverse_digits(x, width), a2, domain) + b2) % domain
+
+    out = permute(idx)
+    outside = out >= modulus
+    while outside.any():  # cycle walking: a permutation of [0, domain) restricted to [0, modulus)
+        out[outside] = permute(out[outside])
+        outside = out >= modulus
+    return out
 
 
 def _digits(values: np.ndarray, width: int, extra: int = 0) -> np.ndarray:

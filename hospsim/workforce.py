@@ -1,0 +1,467 @@
+"""The workforce: staff sized to nurse ratios, a reserve pool, quarterly turnover and rotating monthly schedules.
+
+Pure: params and seed streams in, DataFrames out; the orchestrator writes them. Every ward has four teams
+per role. A team works one shift slot of a fixed cycle (12x36: every other day, day or night; 3x8: two
+mornings, two afternoons, two nights, two days off), phased on the calendar day number, so on every day each
+shift slot is worked by exactly one team and the rest rules hold across month and quarter boundaries.
+A team holds the people a shift needs plus a spare share that covers vacations (one month a year each).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from hospsim import documents, identity, rng
+from hospsim.config import Hospital, Params
+
+ROLES = ("physician", "nurse", "nursing_technician")
+TEAMS = ("A", "B", "C", "D")
+MIN_AGE = {"physician": 25, "nurse": 22, "nursing_technician": 19}
+# Perfil da Enfermagem no Brasil (COFEN/Fiocruz 2017): ~85% women; Demografia Medica 2023: ~49% women.
+FEMALE_SHARE = {"physician": 0.49, "nurse": 0.85, "nursing_technician": 0.85}
+COREN_CATEGORY = {"nurse": "ENF", "nursing_technician": "TE"}
+REGISTRATION_STATE = "SP"
+# CRM/COREN indexes live in [0, 900000): staff below RESERVE_REGISTRATION_BASE, reserve candidates above it.
+RESERVE_REGISTRATION_BASE = 450_000
+
+# (name, start hour, hours) per shift slot; PATTERNS[rotation][team][day number % cycle] = slot or -1 (off).
+SHIFTS = {
+    "12x36": (("day", 7, 12), ("night", 19, 12)),
+    "3x8": (("morning", 7, 8), ("afternoon", 15, 8), ("night", 23, 8)),
+}
+PATTERNS = {
+    "12x36": np.array([[0, -1], [-1, 0], [1, -1], [-1, 1]]),
+    "3x8": np.array([np.roll([0, 0, 1, 1, 2, 2, -1, -1], -2 * t) for t in range(len(TEAMS))]),
+}
+
+WARD_SPECIALTIES = {
+    "emergency": ("emergency_medicine",),
+    "icu": ("intensive_care",),
+    "step_down": ("cardiology", "internal_medicine"),
+    "telemetry": ("cardiology",),
+    "med_surg": ("internal_medicine", "general_surgery"),
+    "pediatrics": ("pediatrics",),
+    "maternity": ("obstetrics",),
+    "psychiatry": ("psychiatry",),
+}
+_WARD_BOUND = {s for specs in WARD_SPECIALTIES.values() for s in specs} - {"internal_medicine", "general_surgery"}
+
+STAFF_COLUMNS = ("staff_id", "national_id", "name", "sex", "birth_date", "role", "registration", "specialty",
+                 "hospital_id", "ward", "team", "vacation_month", "hire_date", "status", "exit_date", "candidate_id")
+RESERVE_COLUMNS = ("candidate_id", "national_id", "name", "sex", "birth_date", "role", "registration", "specialty",
+                   "available_from")
+EVENT_COLUMNS = ("staff_id", "event", "date", "hospital_id", "ward", "role")
+SCHEDULE_COLUMNS = ("date", "shift", "shift_start", "shift_end", "staff_id", "hospital_id", "ward", "role")
+_GROUP = ["hospital_id", "ward", "role"]
+
+
+# --------------------------------------------------------------------------- sizing
+
+def ward_specialties(hospital: Hospital, ward: str) -> tuple[str, ...]:
+    """Physician specialties that fit a ward; med-surg also takes the hospital's specialties without a ward."""
+    base = WARD_SPECIALTIES[ward]
+    if ward == "med_surg":
+        base += tuple(s for s in hospital.specialties if s not in _WARD_BOUND and s not in base)
+    return base
+
+
+def _ceil(x) -> np.ndarray:
+    """Ceiling that ignores float noise (16.000000000000004 / 4 needs 4 nurses, not 5)."""
+    return np.ceil(np.round(np.asarray(x, dtype=float), 9)).astype(np.int64)
+
+
+def staffing_plan(params: Params) -> pd.DataFrame:
+    """Per hospital, ward and role: people needed on every shift, team size and headcount (4 teams)."""
+    w = params.workforce
+    rows = []
+    for h in params.region.hospitals:
+        for ward in h.wards:
+            census = round(ward.beds * w.target_occupancy, 6)
+            nurses = int(_ceil(census / getattr(w.nurse_ratios, ward.type)))
+            per_shift = {"physician": int(_ceil(census / w.patients_per_physician)), "nurse": nurses,
+                         "nursing_technician": int(_ceil(nurses * w.technicians_per_nurse))}
+            for role in ROLES:
+                rows.append((h.id, ward.type, ward.beds, census, role, per_shift[role]))
+    plan = pd.DataFrame(rows, columns=["hospital_id", "ward", "beds", "expected_census", "role", "per_shift"])
+    plan["team_size"] = plan["per_shift"] + _ceil(plan["per_shift"] * w.absence_slack)
+    plan["headcount"] = plan["team_size"] * len(TEAMS)
+    return plan
+
+
+def expected_census(params: Params, dates) -> pd.DataFrame:
+    """The census the staff is sized for (beds x target occupancy), in the daily loop's census layout."""
+    plan = staffing_plan(params).drop_duplicates(["hospital_id", "ward"])
+    dates = list(dates)
+    out = plan.loc[plan.index.repeat(len(dates)), ["hospital_id", "ward", "beds", "expected_census"]]
+    out.insert(0, "date", dates * len(plan))
+    return out.rename(columns={"expected_census": "occupied"}).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- people
+
+def _days_before(day: dt.date, days: np.ndarray) -> np.ndarray:
+    return (np.datetime64(day, "D") - np.asarray(days, dtype="timedelta64[D]")).astype(object)
+
+
+def _age_on(birth: pd.Series, day: dt.date) -> np.ndarray:
+    """Whole years of age on a day (birthdays counted exactly)."""
+    b = pd.to_datetime(birth)
+    before_birthday = (b.dt.month > day.month) | ((b.dt.month == day.month) & (b.dt.day > day.day))
+    return (day.year - b.dt.year - before_birthday).to_numpy()
+
+
+def _people(params: Params, generator: np.random.Generator, roles: np.ndarray, cpf_index: np.ndarray,
+            reg_index: np.ndarray, on: dt.date, age_shape: tuple[float, float]) -> dict[str, np.ndarray]:
+    """Identity and registration for people of the given roles, aged between their role's minimum and retirement."""
+    n = len(roles)
+    female_share = np.array([FEMALE_SHARE[r] for r in ROLES])[_role_codes(roles)]
+    sex = np.where(generator.random(n) < female_share, "F", "M").astype(object)
+    min_age = np.array([MIN_AGE[r] for r in ROLES])[_role_codes(roles)]
+    span = params.workforce.retirement_age - min_age
+    age = min_age + span * generator.beta(*age_shape, size=n)
+    age = np.minimum(age, params.workforce.retirement_age - 0.02)
+    birth = _days_before(on, np.floor(age * 365.25).astype(np.int64))
+    physician = roles == "physician"
+    registration = np.empty(n, dtype=object)
+    if physician.any():
+        registration[physician] = documents.crm(reg_index[physician], params.seed, REGISTRATION_STATE)
+    if (~physician).any():
+        category = np.array([COREN_CATEGORY.get(r, "") for r in ROLES])[_role_codes(roles[~physician])]
+        coren = documents.coren(reg_index[~physician], params.seed, REGISTRATION_STATE)
+        registration[~physician] = np.char.add(np.char.add(coren, "-"), category)
+    return {"national_id": documents.cpf(cpf_index, params.seed).astype(object),
+            "name": identity.person_names(generator, sex, params.locale), "sex": sex, "birth_date": birth,
+            "role": roles.astype(object), "registration": registration, "age": age}
+
+
+def _role_codes(roles: np.ndarray) -> np.ndarray:
+    codes = pd.Index(ROLES).get_indexer(roles)
+    if (codes < 0).any():
+        raise ValueError(f"unknown role(s) {sorted(set(roles[codes < 0]))}; roles are {', '.join(ROLES)}")
+    return codes.astype(np.int64)
+
+
+def _ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
+    return np.char.add(prefix, np.char.zfill(np.asarray(numbers).astype(str), 6)).astype(object)
+
+
+def _id_numbers(ids: pd.Series) -> np.ndarray:
+    return ids.str.slice(1).astype(np.int64).to_numpy() if len(ids) else np.zeros(0, dtype=np.int64)
+
+
+def _specialty_demand(params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Specialties of the physicians the plan needs, and their shares: what the reserve pool offers."""
+    plan = staffing_plan(params)
+    hospitals = {h.id: h for h in params.region.hospitals}
+    demand: dict[str, float] = {}
+    for row in plan[plan["role"] == "physician"].itertuples():
+        options = ward_specialties(hospitals[row.hospital_id], row.ward)
+        for s in options:
+            demand[s] = demand.get(s, 0.0) + row.headcount / len(options)
+    names = np.array(sorted(demand), dtype=object)
+    weights = np.array([demand[s] for s in names])
+    return names, weights / weights.sum() if weights.sum() else weights
+
+
+def _candidates(params: Params, generator: np.random.Generator, first_number: int, n: int,
+                available_from: dt.date, window_days: tuple[int, int]) -> pd.DataFrame:
+    """New reserve candidates, roles and specialties in the proportions the hospitals employ them."""
+    plan = staffing_plan(params)
+    by_role = plan.groupby("role")["headcount"].sum().reindex(ROLES, fill_value=0).to_numpy(dtype=float)
+    if n == 0 or by_role.sum() == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in RESERVE_COLUMNS})
+    numbers = np.arange(first_number, first_number + n)
+    if numbers[-1] + RESERVE_REGISTRATION_BASE >= 900_000:
+        raise ValueError("the reserve pool ran out of registration numbers; lower workforce.reserve_pool_size")
+    roles = np.array(ROLES, dtype=object)[generator.choice(len(ROLES), size=n, p=by_role / by_role.sum())]
+    people = _people(params, generator, roles.astype(str), numbers + documents.NAMESPACE["reserve"],
+                     numbers + RESERVE_REGISTRATION_BASE, available_from, (1.5, 5.0))
+    specialty = np.full(n, "", dtype=object)
+    physician = roles == "physician"
+    names, weights = _specialty_demand(params)
+    if physician.any() and len(names):
+        specialty[physician] = names[generator.choice(len(names), size=int(physician.sum()), p=weights)]
+    offset = generator.integers(window_days[0], window_days[1] + 1, size=n)
+    frame = pd.DataFrame({"candidate_id": _ids("C", numbers), **{k: v for k, v in people.items() if k != "age"},
+                          "specialty": specialty,
+                          "available_from": _days_before(available_from, -offset)})
+    return frame[list(RESERVE_COLUMNS)]
+
+
+def initial_staff(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Staff of every ward at the start date, sized by staffing_plan, and the reserve pool of candidates."""
+    start = params.simulation.start_date
+    generator = rng.generator(params.seed, "workforce", 0)
+    plan = staffing_plan(params)
+    teams = plan.loc[plan.index.repeat(len(TEAMS))].reset_index(drop=True)
+    teams["team"] = np.tile(TEAMS, len(plan))
+    slots = teams.loc[teams.index.repeat(teams["team_size"])].reset_index(drop=True)
+    n = len(slots)
+    if n >= RESERVE_REGISTRATION_BASE:
+        raise ValueError(f"{n} staff exceed the {RESERVE_REGISTRATION_BASE} registration numbers; fewer beds")
+    numbers = np.arange(1, n + 1)
+    roles = slots["role"].to_numpy(dtype=str)
+    people = _people(params, generator, roles, numbers + documents.NAMESPACE["staff"], numbers, start, (2.0, 3.0))
+
+    min_age = np.array([MIN_AGE[r] for r in ROLES])[_role_codes(roles)]
+    tenure = np.minimum(generator.random(n) * (people["age"] - min_age), 35.0)
+    specialty = np.full(n, "", dtype=object)
+    hospitals = {h.id: h for h in params.region.hospitals}
+    physician = roles == "physician"
+    for (hospital_id, ward), rows in slots[physician].groupby(["hospital_id", "ward"], sort=True).groups.items():
+        options = np.array(ward_specialties(hospitals[hospital_id], ward), dtype=object)
+        specialty[rows] = options[generator.integers(0, len(options), size=len(rows))]
+
+    group = slots.groupby(["hospital_id", "ward", "role", "team"], sort=False)
+    rank = group.cumcount().to_numpy()
+    size = group["team"].transform("size").to_numpy()
+    offset = generator.integers(0, 12, size=group.ngroups)[group.ngroup().to_numpy()]
+    staff = pd.DataFrame({
+        "staff_id": _ids("S", numbers), **{k: v for k, v in people.items() if k != "age"},
+        "specialty": specialty, "hospital_id": slots["hospital_id"].to_numpy(dtype=object),
+        "ward": slots["ward"].to_numpy(dtype=object), "team": slots["team"].to_numpy(dtype=object),
+        "vacation_month": (rank * 12 // size + offset) % 12 + 1,
+        "hire_date": _days_before(start, np.floor(tenure * 365.25).astype(np.int64)),
+        "status": "active", "exit_date": None, "candidate_id": "",
+    })[list(STAFF_COLUMNS)]
+    reserve = _candidates(params, rng.generator(params.seed, "workforce", 1), 1,
+                          params.workforce.reserve_pool_size, start, (-90, 90))
+    return staff, reserve
+
+
+# --------------------------------------------------------------------------- turnover
+
+def quarter_start(year: int, quarter: int) -> dt.date:
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError(f"quarter = {quarter}: must be 1, 2, 3 or 4")
+    return dt.date(year, 3 * quarter - 2, 1)
+
+
+def quarterly_update(params: Params, staff: pd.DataFrame, reserve: pd.DataFrame, year: int,
+                     quarter: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Retirements and resignations at the quarter's start, then hires from the reserve to refill every team.
+
+    Staff keeps every row (leavers get status and exit_date); the reserve loses its hires and is topped up.
+    """
+    w = params.workforce
+    day = quarter_start(year, quarter)
+    generator = rng.generator(params.seed, "workforce", day)
+    staff = staff.copy()
+    active = (staff["status"] == "active").to_numpy()
+    age = _age_on(staff["birth_date"], day)
+    quarterly_retire = 1 - (1 - w.annual_retirement_hazard) ** 0.25
+    quarterly_resign = 1 - (1 - w.annual_resignation_rate) ** 0.25
+    u_retire, u_resign = generator.random(len(staff)), generator.random(len(staff))
+    retire = active & ((age >= w.retirement_age) | ((age >= w.early_retirement_age) & (u_retire < quarterly_retire)))
+    resign = active & ~retire & (u_resign < quarterly_resign)
+    staff.loc[retire, "status"] = "retired"
+    staff.loc[resign, "status"] = "resigned"
+    staff.loc[retire | resign, "exit_date"] = day
+    leavers = staff[retire | resign]
+    events = [pd.DataFrame({"staff_id": leavers["staff_id"],
+                            "event": np.where(leavers["status"] == "retired", "retirement", "resignation"),
+                            "date": day, "hospital_id": leavers["hospital_id"], "ward": leavers["ward"],
+                            "role": leavers["role"]})]
+
+    hires, reserve = _hire(params, generator, staff, reserve, day)
+    if len(hires):
+        events.append(pd.DataFrame({"staff_id": hires["staff_id"], "event": "hire", "date": hires["hire_date"],
+                                    "hospital_id": hires["hospital_id"], "ward": hires["ward"],
+                                    "role": hires["role"]}))
+        staff = pd.concat([staff, hires], ignore_index=True)
+
+    came_from = staff["candidate_id"].fillna("").astype(str)  # '' (or NaN from a CSV) for the first staff
+    issued = np.concatenate([_id_numbers(reserve["candidate_id"]), _id_numbers(came_from[came_from != ""])])
+    top_up = max(0, w.reserve_pool_size - len(reserve))
+    fresh = _candidates(params, generator, int(issued.max(initial=0)) + 1, top_up, day, (0, 90))
+    if len(fresh):
+        reserve = pd.concat([reserve, fresh], ignore_index=True)
+    events = pd.concat([e for e in events if len(e)] or [_empty(EVENT_COLUMNS)], ignore_index=True)
+    return staff, reserve.reset_index(drop=True), events[list(EVENT_COLUMNS)]
+
+
+def _empty(columns) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def _hire(params: Params, generator: np.random.Generator, staff: pd.DataFrame, reserve: pd.DataFrame,
+          day: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fill each team back to its size with candidates available by `day`, longest-waiting first."""
+    plan = staffing_plan(params)
+    targets = plan.loc[plan.index.repeat(len(TEAMS)), _GROUP + ["team_size"]].reset_index(drop=True)
+    targets["team"] = np.tile(TEAMS, len(plan))
+    counts = staff[staff["status"] == "active"].groupby(_GROUP + ["team"]).size().rename("count")
+    targets = targets.join(counts, on=_GROUP + ["team"])
+    targets["missing"] = (targets["team_size"] - targets["count"].fillna(0)).clip(lower=0).astype(int)
+    openings = targets.loc[targets.index.repeat(targets["missing"]), _GROUP + ["team"]].reset_index(drop=True)
+    if openings.empty or reserve.empty:
+        return _empty(STAFF_COLUMNS), reserve
+
+    pool = reserve.sort_values(["available_from", "candidate_id"]).reset_index(drop=True)
+    eligible = ((pd.to_datetime(pool["available_from"]) <= pd.Timestamp(day)).to_numpy()
+                & (_age_on(pool["birth_date"], day) < params.workforce.retirement_age))
+    taken = np.zeros(len(pool), dtype=bool)
+    pool_role = pool["role"].to_numpy()
+    pool_specialty = pool["specialty"].to_numpy()
+    hospitals = {h.id: h for h in params.region.hospitals}
+    chosen_slot, chosen_candidate = [], []
+    groups = openings.groupby(_GROUP, sort=True).groups
+    keys = list(groups)
+    for i in generator.permutation(len(keys)):  # a random ward goes first when candidates are scarce
+        hospital_id, ward, role = keys[i]
+        slots = np.asarray(groups[keys[i]])
+        fits = eligible & ~taken & (pool_role == role)
+        if role == "physician":
+            fits &= np.isin(pool_specialty, ward_specialties(hospitals[hospital_id], ward))
+        picked = np.flatnonzero(fits)[:len(slots)]
+        taken[picked] = True
+        chosen_slot.append(slots[:len(picked)])
+        chosen_candidate.append(picked)
+    slot_idx, cand_idx = np.concatenate(chosen_slot), np.concatenate(chosen_candidate)
+    if not len(slot_idx):
+        return _empty(STAFF_COLUMNS), reserve
+    order = np.argsort(slot_idx, kind="stable")
+    slot_idx, cand_idx = slot_idx[order], cand_idx[order]
+    picked = pool.iloc[cand_idx].reset_index(drop=True)
+    first = int(_id_numbers(staff["staff_id"]).max(initial=0)) + 1
+    n = len(picked)
+    hires = pd.DataFrame({
+        "staff_id": _ids("S", np.arange(first, first + n)),
+        **{c: picked[c].to_numpy() for c in ("national_id", "name", "sex", "birth_date", "role", "registration",
+                                              "specialty")},
+        **{c: openings[c].to_numpy()[slot_idx] for c in ("hospital_id", "ward", "team")},
+        "vacation_month": generator.integers(1, 13, size=n),
+        "hire_date": day + dt.timedelta(days=params.workforce.hiring_lead_days),
+        "status": "active", "exit_date": None, "candidate_id": picked["candidate_id"].to_numpy(),
+    })[list(STAFF_COLUMNS)]
+    remaining = pool.loc[~taken].sort_values("candidate_id").reset_index(drop=True)
+    return hires, remaining
+
+
+# --------------------------------------------------------------------------- schedules
+
+def monthly_schedule(params: Params, staff_active: pd.DataFrame, year: int, month: int) -> pd.DataFrame:
+    """One row per shift worked in a month: each team's rotation, minus those hired later or on vacation.
+
+    Vacations are cancelled, longest-serving last, where they would leave a team below what a shift needs.
+    """
+    rotation = params.workforce.rotation
+    shifts, pattern = SHIFTS[rotation], PATTERNS[rotation]
+    first = dt.date(year, month, 1)
+    n_days = (dt.date(year + month // 12, month % 12 + 1, 1) - first).days
+    ordinals = first.toordinal() + np.arange(n_days)
+
+    staff = staff_active
+    if "status" in staff:
+        staff = staff[staff["status"] == "active"]
+    staff = staff.sort_values(_GROUP + ["staff_id"]).reset_index(drop=True)
+    team = pd.Index(TEAMS).get_indexer(staff["team"])
+    if (team < 0).any():
+        raise ValueError(f"unknown team(s) {sorted(set(staff['team'][team < 0]))}; teams are {', '.join(TEAMS)}")
+    hire_ordinal = (pd.to_datetime(staff["hire_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+                    + dt.date(1970, 1, 1).toordinal())
+    hired = hire_ordinal[:, None] <= ordinals[None, :]
+    on_vacation = _vacations(params, staff, team, hire_ordinal <= ordinals[0], month)
+    slot = pattern[team[:, None], ordinals[None, :] % pattern.shape[1]]
+    works = (slot >= 0) & hired & ~on_vacation[:, None]
+
+    person, day = np.nonzero(works)
+    code = slot[person, day]
+    order = np.lexsort((person, code, day))
+    person, day, code = person[order], day[order], code[order]
+    start_hour = np.array([s[1] for s in shifts])[code]
+    hours = np.array([s[2] for s in shifts])[code]
+    midnight = np.datetime64(first, "h") + day.astype("timedelta64[D]")
+    shift_start = midnight + start_hour.astype("timedelta64[h]")
+    dates = np.array([first + dt.timedelta(days=int(i)) for i in range(n_days)], dtype=object)
+    return pd.DataFrame({
+        "date": dates[day],
+        "shift": np.array([s[0] for s in shifts], dtype=object)[code],
+        "shift_start": shift_start.astype("datetime64[ns]"),
+        "shift_end": (shift_start + hours.astype("timedelta64[h]")).astype("datetime64[ns]"),
+        **{c: staff[c].to_numpy(dtype=object)[person] for c in ("staff_id", "hospital_id", "ward", "role")},
+    })
+
+
+def _vacations(params: Params, staff: pd.DataFrame, team: np.ndarray, on_board: np.ndarray,
+               month: int) -> np.ndarray:
+    """Who is on vacation this month: those whose month it is, as far as their team can spare them."""
+    plan = staffing_plan(params).set_index(_GROUP)["per_shift"]
+    required = plan.reindex(pd.MultiIndex.from_frame(staff[_GROUP])).fillna(0).to_numpy(dtype=np.int64)
+    key = pd.MultiIndex.from_arrays([staff["hospital_id"], staff["ward"], staff["role"], team])
+    group = pd.factorize(key)[0]
+    present = np.bincount(group, weights=on_board, minlength=group.max(initial=-1) + 1).astype(np.int64)
+    spare = np.maximum(present[group] - required, 0)
+    wants = on_board & (staff["vacation_month"].to_numpy(dtype=np.int64) == month)
+    # rank among the team's vacationers in staff id order (staff is sorted): the first `spare` go
+    rank = pd.Series(wants.astype(np.int64)).groupby(group).cumsum().to_numpy() - wants
+    return wants & (rank < spare)
+
+
+# --------------------------------------------------------------------------- the period
+
+def _quarters_and_months(start: dt.date, days: int):
+    end = start + dt.timedelta(days=days - 1)
+    months = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        months.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    quarters = list(dict.fromkeys((y, (m - 1) // 3 + 1) for y, m in months))
+    return quarters, months
+
+
+def simulate(params: Params) -> dict[str, pd.DataFrame]:
+    """The whole period: staff history, reserve pool, active staff per quarter, schedules per month, events."""
+    quarters, months = _quarters_and_months(params.simulation.start_date, params.simulation.days)
+    staff, reserve = initial_staff(params)
+    quarterly: dict[str, pd.DataFrame] = {}
+    schedules: dict[str, pd.DataFrame] = {}
+    events = []
+    for i, (year, quarter) in enumerate(quarters):
+        if i:
+            staff, reserve, quarter_events = quarterly_update(params, staff, reserve, year, quarter)
+            events.append(quarter_events)
+        active = staff[staff["status"] == "active"].reset_index(drop=True)
+        quarterly[f"staff_active_{year}_Q{quarter}.csv"] = active
+        for y, m in months:
+            if (y, (m - 1) // 3 + 1) == (year, quarter):
+                schedules[f"schedules_{y}_{m:02d}.csv"] = monthly_schedule(params, active, y, m)
+    return {"staff_data.csv": staff, "reserve_pool.csv": reserve, **quarterly, **schedules,
+            "staff_events.csv": (pd.concat(events, ignore_index=True) if events else _empty(EVENT_COLUMNS))}
+
+
+# --------------------------------------------------------------------------- coverage
+
+def required_nurses(params: Params, census: pd.DataFrame) -> pd.DataFrame:
+    """Nurses each ward needs on every shift of a day: ceil(occupied / the ward type's ratio)."""
+    missing = {"date", "hospital_id", "ward", "occupied"} - set(census.columns)
+    if missing:
+        raise ValueError(f"census lacks column(s) {', '.join(sorted(missing))}; "
+                         "it needs date, hospital_id, ward, beds, occupied")
+    ratios = params.workforce.nurse_ratios
+    unknown = sorted(set(census["ward"]) - set(WARD_SPECIALTIES))
+    if unknown:
+        raise ValueError(f"census has unknown ward type(s) {unknown}; known: {', '.join(WARD_SPECIALTIES)}")
+    out = census.copy()
+    out["ratio"] = out["ward"].map(lambda t: getattr(ratios, t)).astype(float)
+    out["nurses_required"] = _ceil(out["occupied"].to_numpy(dtype=float) / out["ratio"].to_numpy())
+    return out
+
+
+def staffing_coverage(params: Params, schedules: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
+    """Per date, shift, hospital and ward: nurses scheduled against nurses required, and whether the ratio is met."""
+    need = required_nurses(params, census)
+    names = [s[0] for s in SHIFTS[params.workforce.rotation]]
+    need = need.loc[need.index.repeat(len(names))].reset_index(drop=True)
+    need.insert(1, "shift", np.tile(np.array(names, dtype=object), len(need) // len(names)))
+    need["_day"] = pd.to_datetime(need["date"]).dt.normalize()
+    nurses = schedules[schedules["role"] == "nurse"]
+    counts = (nurses.assign(_day=pd.to_datetime(nurses["date"]).dt.normalize())
+              .groupby(["_day", "shift", "hospital_id", "ward"]).size().rename("nurses_scheduled"))
+    out = need.join(counts, on=["_day", "shift", "hospital_id", "ward"])
+    out["nurses_scheduled"] = out["nurses_scheduled"].fillna(0).astype(np.int64)
+    out["met"] = out["nurses_scheduled"] >= out["nurses_required"]
+    return out[["date", "shift", "hospital_id", "ward", "occupied", "nurses_scheduled", "nurses_required", "met"]]
