@@ -8,7 +8,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import itertools
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -28,6 +30,10 @@ WARD_TYPES = (
     "pediatrics", "maternity", "psychiatry",
 )
 ROTATIONS = ("12x36", "3x8")
+# Columns of population_with_illnesses.csv that a condition must not be named after (population.py uses these).
+POPULATION_COLUMNS = ("person_id", "national_id", "name", "sex", "birth_date", "address", "city", "lat", "lon",
+                      "phone", "insurance", "home_hospital", "conditions", "visit_risk", "admit_risk")
+ROTATION_REST_HOURS = {"12x36": 36, "3x8": 16}  # the shortest rest each rotation leaves
 
 
 class ConfigError(ValueError):
@@ -90,6 +96,29 @@ class Kafka:
     start_timeout_s: float = _f(90.0, gt=0)
 
 
+STREAM_MODES = ("asap", "rate", "realtime")
+COMPRESSION_TYPES = ("gzip", "snappy", "lz4", "zstd")
+
+
+@dataclass(frozen=True)
+class Stream:
+    """The event producer and the stream processor (hospsim.stream)."""
+    mode: str = _f("asap", choices=STREAM_MODES, env="HOSPSIM_STREAM_MODE",
+                   doc="asap: as fast as possible; rate: events_per_second; realtime: simulated clock x speed")
+    events_per_second: float = _f(1000.0, gt=0, doc="the pace in mode=rate")
+    speed: float = _f(1440.0, gt=0, doc="simulated seconds per wall second in mode=realtime; 1440 = a day a minute")
+    batch_size: int = _f(262_144, ge=1, doc="producer batch bytes per partition")
+    linger_ms: int = _f(20, ge=0, doc="how long the producer waits to fill a batch")
+    compression_type: str | None = _f(None, choices=COMPRESSION_TYPES, doc="null = none; gzip needs no extra package")
+    retries: int = _f(10, ge=0, doc="producer retries per batch before a delivery is reported as failed")
+    delivery_timeout_ms: int = _f(120_000, ge=1000, doc="give up on a delivery after this long, retries included")
+    processor_batch_size: int = _f(2000, ge=1, doc="records per poll of the stream processor")
+    poll_timeout_ms: int = _f(500, ge=1, doc="how long one poll waits for records")
+    group_id: str = _f("hospsim-stream-processor", doc="the processors' consumer group")
+    file_events: int = _f(5000, ge=1, doc="offsets per JSON-lines file: a file covers one range of one partition")
+    commit_interval_s: float = _f(1.0, gt=0, doc="partial files are written and offsets committed at least this often")
+
+
 @dataclass(frozen=True)
 class Ward:
     type: str = _f("med_surg", choices=WARD_TYPES)
@@ -110,15 +139,16 @@ class Hospital:
 
 def _default_hospitals() -> tuple[Hospital, ...]:
     return (
+        # Sized for 100k people at ~75% occupancy: census ~= admissions/day x ALOS (about 0.19 beds/1,000).
         Hospital("H01", "Hospital Central", "São Paulo", -23.55, -46.63,
-                 (Ward("emergency", 30), Ward("icu", 20), Ward("step_down", 16), Ward("med_surg", 120),
-                  Ward("pediatrics", 24), Ward("maternity", 20), Ward("psychiatry", 12)),
+                 (Ward("emergency", 16), Ward("icu", 10), Ward("step_down", 12), Ward("med_surg", 76),
+                  Ward("pediatrics", 8), Ward("maternity", 6), Ward("psychiatry", 8)),
                  ("cardiology", "oncology", "neurology", "trauma", "obstetrics", "pediatrics", "psychiatry")),
         Hospital("H02", "Hospital Zona Norte", "São Paulo", -23.48, -46.62,
-                 (Ward("emergency", 20), Ward("icu", 10), Ward("med_surg", 80), Ward("maternity", 16)),
+                 (Ward("emergency", 10), Ward("icu", 6), Ward("med_surg", 55), Ward("maternity", 5)),
                  ("obstetrics", "trauma")),
         Hospital("H03", "Hospital Regional de Guarulhos", "Guarulhos", -23.45, -46.53,
-                 (Ward("emergency", 16), Ward("icu", 8), Ward("med_surg", 60), Ward("pediatrics", 12)),
+                 (Ward("emergency", 10), Ward("icu", 5), Ward("med_surg", 54), Ward("pediatrics", 5)),
                  ("pediatrics",), rural=True),
     )
 
@@ -132,26 +162,50 @@ class Region:
 
 @dataclass(frozen=True)
 class Simulation:
-    population: int = _f(50_000, ge=1, env="HOSPSIM_POPULATION")
+    population: int = _f(100_000, ge=1, env="HOSPSIM_POPULATION")
     start_date: dt.date = _f(dt.date(2025, 1, 1))
-    days: int = _f(30, ge=1, env="HOSPSIM_DAYS")
+    days: int = _f(365, ge=1, env="HOSPSIM_DAYS", doc="a year shows the respiratory season")
     ed_visits_per_1000_year: float = _f(440.0, gt=0)
     elective_admissions_per_1000_year: float = _f(60.0, ge=0)
     ed_admit_share: float = _f(0.16, ge=0, le=1)
     ed_transfer_share: float = _f(0.015, ge=0, le=1)
     mean_length_of_stay_days: float = _f(4.8, gt=0)
-    respiratory_season_uplift: float = _f(0.25, ge=0, doc="extra ED arrivals at the season's peak")
+    respiratory_season_uplift: float = _f(0.15, ge=0, doc="extra respiratory ED arrivals at the season's peak, "
+                                          "as a share of the ordinary daily arrivals")
     hemisphere: str = _f("south", choices=("south", "north"))
     transports_per_1000_year: float = _f(40.0, ge=0)
+    warmup_days: int = _f(21, ge=0, doc="days simulated before start_date, unwritten, so beds start at a steady census")
+
+
+@dataclass(frozen=True)
+class NurseRatios:
+    """Patients per nurse on every shift, by ward type: California Title 22 (maternity 1:4 is our pick)."""
+    emergency: float = _f(4.0, gt=0)
+    icu: float = _f(2.0, gt=0)
+    step_down: float = _f(3.0, gt=0)
+    med_surg: float = _f(5.0, gt=0)
+    telemetry: float = _f(4.0, gt=0)
+    pediatrics: float = _f(4.0, gt=0)
+    maternity: float = _f(4.0, gt=0, doc="Title 22 has 1:4 for mother-baby couplets; our pick")
+    psychiatry: float = _f(6.0, gt=0)
 
 
 @dataclass(frozen=True)
 class Workforce:
-    rotation: str = _f("12x36", choices=ROTATIONS)
-    reserve_pool_size: int = _f(200, ge=0)
+    rotation: str = _f("12x36", choices=ROTATIONS, doc="12x36: 12 h on, 36 h off; 3x8: morning, afternoon, night")
+    nurse_ratios: NurseRatios = _f(factory=NurseRatios)
+    target_occupancy: float = _f(0.85, gt=0, le=1, doc="wards are staffed for beds x this census")
+    technicians_per_nurse: float = _f(1.0, ge=0, doc="nursing technicians on a shift per nurse required")
+    patients_per_physician: float = _f(10.0, gt=0, doc="ANVISA RDC 7/2010: one ICU physician per 10 beds")
+    absence_slack: float = _f(0.1, ge=0, le=1, doc="spare people per team, share of those required (vacations)")
+    reserve_pool_size: int = _f(200, ge=0, doc="candidates; topped up every quarter")
+    hiring_lead_days: int = _f(0, ge=0, le=89, doc="days from a vacancy (quarter start) to the hire's first day")
     annual_resignation_rate: float = _f(0.08, ge=0, le=1)
-    retirement_age: int = _f(65, ge=40, le=90)
+    retirement_age: int = _f(65, ge=40, le=90, doc="everyone this old retires at the next quarter")
+    early_retirement_age: int = _f(55, ge=18, le=90, doc="from this age the retirement hazard applies")
+    annual_retirement_hazard: float = _f(0.05, ge=0, le=1)
     max_consecutive_shifts: int = _f(1, ge=1, doc="back-to-back shifts one person may work")
+    min_rest_hours: float = _f(11.0, ge=0, doc="CLT art. 66: 11 h between two working days")
 
 
 @dataclass(frozen=True)
@@ -163,26 +217,134 @@ class OltpSeed:
     consultas: int = _f(4000, ge=0, env="SEED_CONSULTAS")
     exames: int = _f(3500, ge=0, env="SEED_EXAMES")
     internacoes: int = _f(1200, ge=0, env="SEED_INTERNACOES")
+    as_of: dt.date = _f(dt.date(2025, 1, 1), doc="the seeded history ends this day (fixed, so a seed is reproducible)")
+    history_days: int = _f(730, ge=1, doc="pacientes registered over this many days before as_of")
+
+
+@dataclass(frozen=True)
+class OltpMix:
+    """Relative weights of the four tables the stream writes (normalized, need not sum to 1)."""
+    pacientes: float = _f(0.25, ge=0)
+    consultas: float = _f(0.40, ge=0)
+    exames: float = _f(0.25, ge=0)
+    internacoes: float = _f(0.10, ge=0)
 
 
 @dataclass(frozen=True)
 class OltpStream:
-    interval_seconds: float = _f(2.0, ge=0, env="STREAM_INTERVAL_SECONDS")
-    batch_size: int = _f(50, ge=1, env="BATCH_SIZE")
-    max_jitter_ms: int = _f(400, ge=0, env="MAX_JITTER_MS")
+    interval_seconds: float = _f(2.0, ge=0, doc="one batch per interval (+ jitter) when events_per_second is null",
+                                 env="STREAM_INTERVAL_SECONDS")
+    batch_size: int = _f(50, ge=1, doc="events (statements) per transaction", env="BATCH_SIZE")
+    max_jitter_ms: int = _f(400, ge=0, doc="random extra wait per interval", env="MAX_JITTER_MS")
     insert_ratio: float = _f(0.7, ge=0, le=1, env="STREAM_INSERT_RATIO")
     events_per_second: float | None = _f(None, gt=0, doc="target rate; null = interval/batch pacing", env="STREAM_EVENTS_PER_SECOND")
     max_events: int | None = _f(None, ge=1, env="STREAM_MAX_EVENTS")
     duration_seconds: float | None = _f(None, gt=0, env="STREAM_DURATION_SECONDS")
+    inserts: OltpMix = _f(factory=lambda: OltpMix(0.25, 0.40, 0.25, 0.10), doc="which table an INSERT goes to")
+    updates: OltpMix = _f(factory=lambda: OltpMix(0.20, 0.40, 0.30, 0.10), doc="which table an UPDATE goes to")
+    report_every_seconds: float = _f(5.0, gt=0, doc="throughput line on the console")
+    retry_timeout_seconds: float = _f(120.0, gt=0, doc="give up when PostgreSQL stays unreachable this long")
+    log_file: str = _f("oltp_stream.log", doc="every operation, in paths.logs_dir, rotated")
+    log_max_mb: float = _f(20.0, gt=0)
+    log_backups: int = _f(5, ge=0)
+
+
+SNAPSHOT_MODES = ("initial", "initial_only", "no_data", "when_needed", "always")
 
 
 @dataclass(frozen=True)
 class Oltp:
-    schema: str = _f("oltp")
+    schema: str = _f("oltp", doc="PostgreSQL schema of the seven tables")
     publication: str = _f("hospsim_oltp_pub")
-    slot: str = _f("hospsim_oltp_slot")
+    slot: str = _f("hospsim_oltp_slot", doc="Debezium's slot; reset drops every slot whose name starts with this")
+    connector_name: str = _f("hospsim-oltp", doc="Kafka Connect connector name")
+    topic_prefix: str = _f("hospsim_cdc", doc="Debezium topic.prefix: topics are <prefix>.<schema>.<table>")
+    snapshot_mode: str = _f("initial", choices=SNAPSHOT_MODES, doc="Debezium snapshot.mode")
     seed: OltpSeed = _f(factory=OltpSeed)
     stream: OltpStream = _f(factory=OltpStream)
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    min_age: int = _f(0, ge=0, le=120)
+    max_age: int = _f(4, ge=0, le=120, doc="inclusive")
+    share: float = _f(0.06, ge=0, le=1, doc="share of the whole population in this band")
+    female_share: float = _f(0.49, ge=0, le=1)
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str = _f("hypertension", doc="becomes a boolean column of population_with_illnesses.csv")
+    female: tuple[float, ...] = _f(factory=tuple, doc="prevalence in each population.risk_age_bands band")
+    male: tuple[float, ...] = _f(factory=tuple, doc="prevalence in each population.risk_age_bands band")
+    visit_risk: float = _f(1.0, gt=0, doc="multiplies a carrier's ED visit rate")
+    admit_risk: float = _f(1.0, gt=0, doc="multiplies a carrier's admission rate")
+
+
+@dataclass(frozen=True)
+class Insurance:
+    locale: str = _f("pt_BR", choices=LOCALES)
+    public_plan: str = _f("SUS", doc="what everyone without a private plan has")
+    private_share: float = _f(0.25, ge=0, le=1)
+    private_plans: tuple[str, ...] = _f(factory=tuple)
+    private_plan_shares: tuple[float, ...] = _f(factory=tuple, doc="one weight per plan; empty = equal")
+    senior_plan: str | None = _f(None, doc="public plan of everyone aged senior_age or more (Medicare)")
+    senior_age: int = _f(65, ge=0, le=120)
+
+
+def _default_age_bands() -> tuple[AgeBand, ...]:
+    # Brazil, 2022 census (IBGE), rounded: (min, max, share, female share)
+    rows = ((0, 4, 0.060, 0.489), (5, 9, 0.065, 0.489), (10, 14, 0.068, 0.490), (15, 19, 0.072, 0.493),
+            (20, 24, 0.074, 0.498), (25, 29, 0.076, 0.503), (30, 34, 0.076, 0.510), (35, 39, 0.077, 0.515),
+            (40, 44, 0.078, 0.517), (45, 49, 0.068, 0.520), (50, 54, 0.063, 0.524), (55, 59, 0.059, 0.530),
+            (60, 64, 0.050, 0.538), (65, 69, 0.040, 0.548), (70, 74, 0.030, 0.560), (75, 79, 0.020, 0.578),
+            (80, 84, 0.013, 0.610), (85, 89, 0.007, 0.650), (90, 100, 0.004, 0.700))
+    return tuple(AgeBand(*row) for row in rows)
+
+
+def _default_conditions() -> tuple[Condition, ...]:
+    # Prevalence per risk age band 0-4, 5-17, 18-39, 40-59, 60-79, 80+ (Vigitel / PNS-like orders of magnitude).
+    return (
+        Condition("hypertension", (0.001, 0.003, 0.06, 0.28, 0.55, 0.68), (0.001, 0.004, 0.08, 0.30, 0.52, 0.62), 1.15, 1.3),
+        Condition("diabetes", (0.0005, 0.002, 0.02, 0.09, 0.21, 0.22), (0.0005, 0.002, 0.02, 0.10, 0.22, 0.21), 1.4, 1.7),
+        Condition("asthma_copd", (0.08, 0.10, 0.07, 0.07, 0.10, 0.12), (0.10, 0.12, 0.05, 0.06, 0.12, 0.15), 1.6, 1.6),
+        Condition("heart_failure", (0.0005, 0.0005, 0.002, 0.01, 0.045, 0.11), (0.0005, 0.0005, 0.003, 0.014, 0.055, 0.12), 2.2, 3.5),
+        Condition("cancer", (0.001, 0.001, 0.004, 0.02, 0.05, 0.07), (0.001, 0.001, 0.003, 0.014, 0.06, 0.09), 1.8, 3.0),
+        Condition("kidney_disease", (0.001, 0.001, 0.005, 0.03, 0.10, 0.22), (0.001, 0.001, 0.005, 0.03, 0.10, 0.22), 1.7, 2.5),
+    )
+
+
+def _default_insurance() -> tuple[Insurance, ...]:
+    return (
+        Insurance("pt_BR", "SUS", 0.25,
+                  ("Unimed", "Hapvida", "NotreDame Intermédica", "Bradesco Saúde", "Amil", "SulAmérica",
+                   "Porto Seguro Saúde", "Prevent Senior"),
+                  (0.30, 0.16, 0.12, 0.12, 0.10, 0.10, 0.05, 0.05)),
+        Insurance("en_US", "Medicaid", 0.60,
+                  ("Blue Cross Blue Shield", "UnitedHealthcare", "Aetna", "Cigna", "Kaiser Permanente",
+                   "Humana", "Anthem"),
+                  (0.30, 0.20, 0.12, 0.10, 0.10, 0.08, 0.10), senior_plan="Medicare"),
+    )
+
+
+@dataclass(frozen=True)
+class Population:
+    age_bands: tuple[AgeBand, ...] = _f(factory=_default_age_bands, doc="age-sex pyramid; shares sum to 1")
+    spread_km: float = _f(8.0, gt=0, doc="sd of homes around their hospital; cut at region.radius_km")
+    household_size: float = _f(2.8, ge=1, doc="mean people per household (IBGE 2022: 2.79); a household shares an address")
+    insurance: tuple[Insurance, ...] = _f(factory=_default_insurance, doc="one entry per locale")
+    risk_age_bands: tuple[int, ...] = _f((0, 5, 18, 40, 60, 80), doc="lower bounds of the age bands below")
+    visit_age_factor: tuple[float, ...] = _f((1.5, 0.7, 1.0, 0.8, 0.85, 1.0), doc="ED visit rate by age band")
+    admit_age_factor: tuple[float, ...] = _f((1.0, 0.4, 1.0, 1.3, 1.8, 2.2), doc="admission rate by age band")
+    comorbidity: float = _f(0.3, ge=0, le=1, doc="0 = independent conditions; 1 = they cluster in the same people")
+    conditions: tuple[Condition, ...] = _f(factory=_default_conditions)
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    schema: str = _f("warehouse", doc="PostgreSQL schema of the warehouse tables, views and ingest ledger")
+    watch_interval_seconds: float = _f(5.0, gt=0, doc="hospsim ingest --watch: seconds between passes over batch/")
+    pause_in_transaction_seconds: float = _f(0.0, ge=0, doc="testing aid: sleep inside each file's transaction")
 
 
 @dataclass(frozen=True)
@@ -193,10 +355,13 @@ class Params:
     paths: Paths = _f(factory=Paths)
     postgres: Postgres = _f(factory=Postgres)
     kafka: Kafka = _f(factory=Kafka)
+    stream: Stream = _f(factory=Stream)
     region: Region = _f(factory=Region)
     simulation: Simulation = _f(factory=Simulation)
     workforce: Workforce = _f(factory=Workforce)
     oltp: Oltp = _f(factory=Oltp)
+    population: Population = _f(factory=Population)
+    warehouse: Warehouse = _f(factory=Warehouse)
 
     @property
     def root(self) -> Path:
@@ -461,6 +626,16 @@ def _cross_checks(p: Params) -> list[str]:
             problems.append(f"region.hospitals[{i}].wards: hospital {h.id} has no wards; give it at least one")
         for dup in sorted({t for t in types_ if types_.count(t) > 1}):
             problems.append(f"region.hospitals[{i}].wards: ward type {dup!r} appears twice in {h.id}; merge the beds")
+    w = p.workforce
+    if w.early_retirement_age > w.retirement_age:
+        problems.append(f"workforce.early_retirement_age = {w.early_retirement_age}: must be <= retirement_age "
+                        f"({w.retirement_age})")
+    if w.min_rest_hours > ROTATION_REST_HOURS[w.rotation]:
+        problems.append(f"workforce.min_rest_hours = {w.min_rest_hours}: the {w.rotation} rotation leaves "
+                        f"{ROTATION_REST_HOURS[w.rotation]} h between shifts; lower it or pick another rotation")
+    all_wards = {w.type for h in hospitals for w in h.wards}
+    if hospitals and not all_wards - {"emergency"}:
+        problems.append("region.hospitals: no inpatient ward (only emergency); add e.g. `med_surg: <beds>`")
     if p.simulation.ed_admit_share + p.simulation.ed_transfer_share > 1:
         problems.append("simulation.ed_admit_share + ed_transfer_share: together must be <= 1")
     k = p.kafka
@@ -468,6 +643,101 @@ def _cross_checks(p: Params) -> list[str]:
         problems.append("kafka.broker_port, controller_port, connect_port: must be three different ports")
     if p.postgres.embedded and p.postgres.port in (k.broker_port, k.controller_port, k.connect_port):
         problems.append(f"postgres.port = {p.postgres.port}: already used by a Kafka port; pick another")
+    problems += _population_checks(p)
+    problems += _oltp_checks(p)
+    if not _PG_NAME.fullmatch(p.warehouse.schema):
+        problems.append(f"warehouse.schema = {p.warehouse.schema!r}: use lowercase letters, digits and _ "
+                        "(a PostgreSQL name, at most 63 characters, not starting with a digit)")
+    return problems
+
+
+_PG_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_TOPIC_PREFIX = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,200}")
+
+
+def _oltp_checks(p: Params) -> list[str]:
+    """Names that end up in SQL, slot and topic names; seed volumes that must fit together."""
+    o, problems = p.oltp, []
+    for key in ("schema", "publication", "slot"):
+        value = getattr(o, key)
+        if not _PG_NAME.fullmatch(value):
+            problems.append(f"oltp.{key} = {value!r}: use lowercase letters, digits and _ (a PostgreSQL and "
+                            "replication-slot name, at most 63 characters, not starting with a digit)")
+    if not _TOPIC_PREFIX.fullmatch(o.topic_prefix):
+        problems.append(f"oltp.topic_prefix = {o.topic_prefix!r}: Kafka topic names allow letters, digits, . _ -")
+    if not o.connector_name or "/" in o.connector_name:
+        problems.append(f"oltp.connector_name = {o.connector_name!r}: give a non-empty name without '/'")
+    s = o.seed
+    if s.pacientes == 0:
+        for key in ("pacientes_convenios", "consultas", "exames", "internacoes"):
+            if getattr(s, key):
+                problems.append(f"oltp.seed.{key} = {getattr(s, key)}: needs oltp.seed.pacientes >= 1 to refer to")
+    if s.pacientes_convenios > s.pacientes * s.convenios:
+        problems.append(f"oltp.seed.pacientes_convenios = {s.pacientes_convenios}: at most pacientes x convenios "
+                        f"= {s.pacientes * s.convenios} distinct pairs; lower it or seed more pacientes/convenios")
+    st = o.stream
+    for key, used in (("inserts", st.insert_ratio > 0), ("updates", st.insert_ratio < 1)):
+        mix = getattr(st, key)
+        if used and sum(dataclasses.astuple(mix)) <= 0:
+            problems.append(f"oltp.stream.{key}: all weights are 0; give at least one table a weight > 0")
+    return problems
+
+
+def _population_checks(p: Params) -> list[str]:
+    """The pyramid, the risk table and the insurance mix: shapes and sums a field bound cannot see."""
+    pop, problems = p.population, []
+    bands = pop.age_bands
+    if not bands:
+        problems.append("population.age_bands: empty; give at least one band {min_age, max_age, share, female_share}")
+    for i, b in enumerate(bands):
+        if b.max_age < b.min_age:
+            problems.append(f"population.age_bands[{i}]: max_age {b.max_age} < min_age {b.min_age}; swap them")
+        expected = bands[i - 1].max_age + 1 if i else 0
+        if b.min_age != expected:
+            problems.append(f"population.age_bands[{i}].min_age = {b.min_age}: bands must be sorted and contiguous "
+                            f"from age 0, so this one must start at {expected}")
+    total = sum(b.share for b in bands)
+    if bands and abs(total - 1) > 1e-3:
+        problems.append(f"population.age_bands: shares sum to {total:.4f}; they must sum to 1 (rescale the share values)")
+    edges = pop.risk_age_bands
+    if not edges or edges[0] != 0 or any(b <= a for a, b in itertools.pairwise(edges)):
+        problems.append(f"population.risk_age_bands = {list(edges)}: must be increasing lower bounds starting at 0")
+    for key in ("visit_age_factor", "admit_age_factor"):
+        values = getattr(pop, key)
+        if len(values) != len(edges):
+            problems.append(f"population.{key}: {len(values)} values for {len(edges)} risk_age_bands; give one per band")
+        if any(v <= 0 for v in values):
+            problems.append(f"population.{key} = {list(values)}: factors must be > 0")
+    names = [c.name for c in pop.conditions]
+    for dup in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"population.conditions: {dup!r} appears twice; condition names must be unique")
+    for i, c in enumerate(pop.conditions):
+        if not c.name.isidentifier() or c.name != c.name.lower():
+            problems.append(f"population.conditions[{i}].name = {c.name!r}: must be a lowercase identifier "
+                            "like kidney_disease (it becomes a column name)")
+        elif c.name in POPULATION_COLUMNS:
+            problems.append(f"population.conditions[{i}].name = {c.name!r}: already a column of the population "
+                            "file; rename the condition")
+        for sex in ("female", "male"):
+            values = getattr(c, sex)
+            key = f"population.conditions[{i}].{sex}"
+            if len(values) != len(edges):
+                problems.append(f"{key}: {len(values)} prevalences for {len(edges)} risk_age_bands; give one per band")
+            for j, v in enumerate(values):
+                if not 0 <= v <= 1:
+                    problems.append(f"{key}[{j}] = {v}: a prevalence is a probability, between 0 and 1")
+    plans = [ins for ins in pop.insurance if ins.locale == p.locale]
+    if len(plans) != 1:
+        problems.append(f"population.insurance: {len(plans)} entries for locale {p.locale}; give exactly one")
+    for i, ins in enumerate(pop.insurance):
+        key = f"population.insurance[{i}]"
+        if ins.private_plan_shares and len(ins.private_plan_shares) != len(ins.private_plans):
+            problems.append(f"{key}.private_plan_shares: {len(ins.private_plan_shares)} shares for "
+                            f"{len(ins.private_plans)} private_plans; give one per plan or none")
+        if any(s < 0 for s in ins.private_plan_shares) or (ins.private_plan_shares and sum(ins.private_plan_shares) <= 0):
+            problems.append(f"{key}.private_plan_shares: must be >= 0 with a positive sum")
+        if ins.private_share > 0 and not ins.private_plans:
+            problems.append(f"{key}: private_share is {ins.private_share} but private_plans is empty; name the plans")
     return problems
 
 
