@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 
 from hospsim import services
 
@@ -12,6 +13,11 @@ def register(sub, parent) -> None:
                                        "project (data under .hospsim/); external ones (PG_HOST/PG_URL, "
                                        "KAFKA_BOOTSTRAP_SERVERS) are only checked.")
     actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
+    fetch = actions.add_parser("fetch", parents=[parent], help="fetch the Kafka/Debezium jars with Maven (pinned pom)",
+                               description="Run Maven with hospsim/services/pom.xml into .hospsim/jars; "
+                                           "a no-op when the jars match the pom.")
+    fetch.add_argument("-v", "--verbose", action="store_true", help="show Maven's output")
+    fetch.set_defaults(func=_fetch)
     for name, helptext, func in (
         ("up", "start the services (reused when already running)", _up),
         ("down", "stop the embedded services", _down),
@@ -25,6 +31,15 @@ def register(sub, parent) -> None:
 
 def _selected(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(args.which) or services.NAMES
+
+
+def _fetch(args) -> int:
+    from hospsim.cli import params_from
+    from hospsim.services.kafka import jar_dir_size
+    began = time.monotonic()
+    jar_dir = services.fetch(params_from(args), quiet=not args.verbose)
+    print(f"jars in {jar_dir} ({jar_dir_size(jar_dir) / 1e6:.0f} MB, {time.monotonic() - began:.1f} s)")
+    return 0
 
 
 def _up(args) -> int:
