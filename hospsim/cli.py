@@ -13,6 +13,10 @@ from hospsim import config
 COMMAND_MODULES = (
     "hospsim.services.commands",
     "hospsim.pipeline_commands",
+    "hospsim.simulate_commands",
+    "hospsim.warehouse.commands",
+    "hospsim.stream.commands",
+    "hospsim.oltp.commands",
 )
 
 
@@ -65,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         params = params_from(args)
         logging.basicConfig(level=params.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLevelName(params.log_level)))
         return int(args.func(args) or 0)
     except config.ConfigError as exc:
         print(f"hospsim: {exc}", file=sys.stderr)

