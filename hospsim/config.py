@@ -407,6 +407,22 @@ def load(params_file: str | Path | None = None, overrides: Mapping[str, Any] | l
     _deep_merge(tree, loaded or {})
     _deep_merge(tree, _env_tree(merged_env))
     _deep_merge(tree, _override_tree(overrides))
+    return validate_tree(tree)
+
+
+def with_overrides(params: Params, overrides: Mapping[str, Any]) -> Params:
+    """params with dotted-key overrides applied, checked exactly like config.load checks a file."""
+    tree = params.to_dict()
+    _deep_merge(tree, _override_tree(overrides))
+    return validate_tree(tree)
+
+
+def validate(params: Params) -> None:
+    """Re-check Params that were built or changed in code."""
+    validate_tree(params.to_dict())
+
+
+def validate_tree(tree: dict) -> Params:
     problems: list[str] = []
     params = _build(Params, tree, "", problems)
     problems += _cross_checks(params) if not problems else []

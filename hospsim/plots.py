@@ -115,3 +115,37 @@ def cdc_throughput(throughput: pd.DataFrame) -> go.Figure:
     df = throughput.groupby(["time", "table"], as_index=False)["per_second"].sum()
     return px.area(df, x="time", y="per_second", color="table", title="CDC changes/s per table",
                    labels={"per_second": "changes/s"})
+
+
+def population_pyramid(people: pd.DataFrame, on) -> go.Figure:
+    """Age-sex pyramid in 5-year bands: the shape params' pyramid asked for."""
+    if people.empty:
+        return _empty("Population", "no people")
+    birth = pd.to_datetime(people["birth_date"])
+    age = (pd.Timestamp(on) - birth).dt.days // 365
+    band = (age.clip(upper=99) // 5) * 5
+    counts = pd.crosstab(band, people["sex"]).reindex(columns=["F", "M"], fill_value=0).sort_index()
+    labels = [f"{b}-{b + 4}" for b in counts.index]
+    fig = go.Figure([go.Bar(y=labels, x=-counts["M"], name="men", orientation="h"),
+                     go.Bar(y=labels, x=counts["F"], name="women", orientation="h")])
+    fig.update_layout(title=f"Population pyramid ({len(people):,} people)", barmode="overlay", bargap=0.05,
+                      xaxis_title="people (men left, women right)")
+    return fig
+
+
+def realism(table: pd.DataFrame) -> go.Figure:
+    """Each realism figure as a dot inside its reference band (scaled to the band)."""
+    if table.empty:
+        return _empty("Realism", "no figures")
+    df = table.dropna(subset=["value"]).copy()
+    width = (df["high"] - df["low"]).where(lambda x: x > 0, 1)
+    df["position"] = (df["value"] - df["low"]) / width
+    colors = df["inside"].map({True: "seagreen", False: "crimson"}).fillna("grey")
+    fig = go.Figure(go.Scatter(x=df["position"], y=df["figure"], mode="markers", marker=dict(size=12, color=colors),
+                               text=[f"{v:.2f} {u} (range {lo:g}-{hi:g})" for v, u, lo, hi in
+                                     zip(df["value"], df["unit"], df["low"], df["high"])], hoverinfo="text"))
+    fig.add_vrect(x0=0, x1=1, fillcolor="seagreen", opacity=0.12, line_width=0)
+    fig.update_layout(title="Realism: each figure within its reference range (band = range)",
+                      xaxis_title="position in the reference range (0 = low end, 1 = high end)",
+                      height=80 + 32 * len(df))
+    return fig

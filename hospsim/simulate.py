@@ -75,11 +75,8 @@ def dates(params: Params) -> list[dt.date]:
 
 def validate(params: Params) -> None:
     """Every bound and cross-check config.load applies, again, for Params built or changed in code."""
-    problems: list[str] = []
-    config._build(Params, params.to_dict(), "", problems)
-    if not problems:
-        problems += config._cross_checks(params)
-    problems += daily.check(params)
+    config.validate(params)
+    problems = daily.check(params)
     if problems:
         raise ConfigError(problems)
 

@@ -1,0 +1,137 @@
+"""What the notebooks call, so each stays a parameters cell, a few calls and plots.
+
+Everything a notebook needs twice lives here: building Params from the parameters cell, checking that
+the earlier steps ran (and saying which one to run when not), showing figures, and the Run panels that
+redo a step with slider values and redraw its figures in place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from hospsim import config, plots
+
+
+class StepNotRun(RuntimeError):
+    """A notebook ran before the step it depends on."""
+
+
+STEPS = {
+    "00_setup": "population and workforce files in data/batch/",
+    "01_daily_loop": "the daily files (daily_visitors_*, admissions_*, census_*) in data/batch/ or data/processed/",
+    "02_streaming": "stream tables in PostgreSQL",
+    "03_ingestion": "the warehouse loaded in PostgreSQL",
+    "04_oltp_cdc": "the OLTP tables seeded",
+}
+
+
+def params(params_file: str | None = None, overrides: Iterable[str] | dict | None = None, **extra) -> config.Params:
+    """Params for a notebook: its params file and key=value overrides, plus keyword overrides that are not None."""
+    merged: dict = {}
+    if isinstance(overrides, dict):
+        merged.update(overrides)
+    else:
+        for item in overrides or ():
+            key, _, value = item.partition("=")
+            merged[key.strip()] = config._yaml_scalar(value)
+    merged.update({k.replace("__", "."): v for k, v in extra.items() if v is not None})
+    plots.use_offline_renderer()
+    return config.load(params_file, merged)
+
+
+def require(step: str, present: bool, detail: str = "") -> None:
+    """Stop a notebook early with the step to run first, instead of failing deep inside a call."""
+    if not present:
+        raise StepNotRun(f"run notebooks/{step}.ipynb first: it makes {STEPS[step]}"
+                         + (f" ({detail})" if detail else ""))
+
+
+def batch_files(p: config.Params, pattern: str) -> list[Path]:
+    """Files of a kind in batch/ or, once ingested, processed/."""
+    data = p.dirs.data_dir
+    return sorted({f.name: f for folder in ("processed", "batch") for f in (data / folder).glob(pattern)}.values())
+
+
+@dataclass
+class Setup:
+    people: pd.DataFrame
+    population_with_illnesses: pd.DataFrame
+    staff: dict[str, pd.DataFrame]
+    files: list[Path]
+
+
+def setup(p: config.Params, write: bool = True) -> Setup:
+    """00_setup: the population with illness profiles and the workforce for the whole period."""
+    from hospsim import population, simulate, sinks, workforce
+
+    simulate.validate(p)
+    people = population.generate(p)
+    ill = population.with_illnesses(p, people)
+    staff = workforce.simulate(p)
+    files = []
+    if write:
+        batch = simulate.batch_dir(p)
+        for name, df in (("people_data.csv", people), ("population_with_illnesses.csv", ill), *staff.items()):
+            files.append(sinks.write_csv(df, batch / name))
+    return Setup(people, ill, staff, files)
+
+
+def staffing_coverage(p: config.Params, staff: dict[str, pd.DataFrame], census: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Nurses scheduled against required per shift; against the expected census when no real one is given."""
+    from hospsim import workforce
+
+    schedules = pd.concat([df for name, df in sorted(staff.items()) if name.startswith("schedules_")],
+                          ignore_index=True)
+    if census is None:
+        days = pd.to_datetime(schedules["date"]).dt.date.unique()
+        census = workforce.expected_census(p, sorted(days))
+    return workforce.staffing_coverage(p, schedules, census)
+
+
+def staff_events(staff: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    return staff.get("staff_events.csv", pd.DataFrame(columns=["date", "event"]))
+
+
+def setup_figures(p: config.Params, s: Setup) -> list:
+    return [plots.population_pyramid(s.people, p.simulation.start_date),
+            plots.staffing(staffing_coverage(p, s.staff)),
+            plots.staff_events(staff_events(s.staff))]
+
+
+def daily_figures(p: config.Params, result) -> list:
+    from hospsim import realism
+    return [plots.census(result.census),
+            plots.occupancy_heatmap(result.census),
+            plots.arrivals_by_hour_and_weekday(result.visitors),
+            plots.staffing(staffing_coverage(p, result.staff, result.census)),
+            plots.realism(realism.report(p, result))]
+
+
+def show(*figures) -> None:
+    from IPython.display import display
+    for fig in figures:
+        display(fig)
+
+
+def rerun_panel(p: config.Params, knobs: list[str], redo: Callable[[config.Params], list], title: str = ""):
+    """Sliders + Run: Run rebuilds Params with the slider values, calls redo(params) -> figures and redraws
+    them in place below the panel."""
+    import ipywidgets as w
+    from IPython.display import display
+
+    from hospsim import widgets
+
+    out = w.Output()
+
+    def on_run(overrides: dict) -> None:
+        figures = redo(config.with_overrides(p, overrides))
+        out.clear_output(wait=True)
+        with out:
+            show(*figures)
+
+    box = widgets.panel(p, knobs, on_run, title)
+    display(w.VBox([box, out]))
+    return box, out
