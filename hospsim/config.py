@@ -112,7 +112,7 @@ class Stream:
     compression_type: str | None = _f(None, choices=COMPRESSION_TYPES, doc="null = none; gzip needs no extra package")
     retries: int = _f(10, ge=0, doc="producer retries per batch before a delivery is reported as failed")
     delivery_timeout_ms: int = _f(120_000, ge=1000, doc="give up on a delivery after this long, retries included")
-    processor_batch_size: int = _f(2000, ge=1, doc="records per poll of the stream processor")
+    processor_batch_size: int = _f(5000, ge=1, doc="records per poll of the stream processor (one transaction)")
     poll_timeout_ms: int = _f(500, ge=1, doc="how long one poll waits for records")
     group_id: str = _f("hospsim-stream-processor", doc="the processors' consumer group")
     file_events: int = _f(5000, ge=1, doc="offsets per JSON-lines file: a file covers one range of one partition")
@@ -665,6 +665,9 @@ def _cross_checks(p: Params) -> list[str]:
     if not _PG_NAME.fullmatch(p.warehouse.schema):
         problems.append(f"warehouse.schema = {p.warehouse.schema!r}: use lowercase letters, digits and _ "
                         "(a PostgreSQL name, at most 63 characters, not starting with a digit)")
+    if p.warehouse.schema in (p.oltp.schema, "stream", "public", "pg_catalog", "information_schema"):
+        problems.append(f"warehouse.schema = {p.warehouse.schema!r}: already another schema's name (`hospsim "
+                        "warehouse drop` would drop it with everything in it); pick another, e.g. warehouse")
     return problems
 
 

@@ -2,21 +2,31 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from hospsim import config
+from hospsim.services import kafka
 from hospsim.services.errors import ServiceError
 from hospsim.services.postgres import EmbeddedPostgres, PgInfo
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+JAR_DIR = kafka.jar_dir_for(PROJECT_ROOT / ".hospsim")
+"""The jars are shared with the project's own .hospsim/, so only the first run pays for Maven."""
 
 
 def service_unavailable(what: str, exc: BaseException):
     """Outside CI a missing service skips; in CI it fails, never skips."""
-    message = f"{what} could not start: {exc}"
+    service_unavailable_message(f"{what} could not start: {exc}")
+
+
+def service_unavailable_message(message: str):
+    """Missing tools skip on a developer machine; in CI every problem fails, never skips."""
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
@@ -29,14 +39,17 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory) -> EmbeddedPostgres:
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("state"), port=free_port())
+def pg_server() -> EmbeddedPostgres:
+    """Its own folder outside pytest's basetemp, which a concurrent pytest may clean or chmod under it."""
+    state = Path(tempfile.mkdtemp(prefix="hospsim-test-pg-"))
+    server = EmbeddedPostgres(state, port=free_port())
     try:
         server.start()
     except ServiceError as exc:
         service_unavailable("embedded PostgreSQL", exc)
     yield server
     server.stop()
+    shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +74,48 @@ def params_factory(tmp_path):
     def make(overrides: dict | None = None, *, pg_info: PgInfo | None = None, params_file: str | None = None):
         return small_params(tmp_path, pg_info, overrides, params_file)
     return make
+
+
+# --------------------------------------------------------------------------- Kafka and Kafka Connect
+
+@pytest.fixture(scope="session")
+def kafka_jars() -> Path:
+    missing = [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
+    if kafka.jars_ready(JAR_DIR) and missing == ["mvn"]:
+        missing = []
+    if missing:
+        service_unavailable_message(f"{' and '.join(missing)} not found: {kafka.INSTALL_HINT}")
+    try:
+        return kafka.fetch_jars(JAR_DIR)
+    except ServiceError as exc:
+        pytest.fail(f"fetching the Kafka jars failed: {exc}")
+
+
+@pytest.fixture(scope="session")
+def kafka_state(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("kafka-state")
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(kafka_jars, kafka_state):
+    broker = kafka.KafkaBroker(kafka_state, kafka_jars, port=free_port(), controller_port=free_port())
+    try:
+        broker.start(timeout=120)
+    except ServiceError as exc:
+        broker.stop(timeout=10)
+        pytest.fail(f"the Kafka broker did not start: {exc}")
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def connect_worker(kafka_jars, kafka_state, kafka_broker):
+    worker = kafka.ConnectWorker(kafka_state, kafka_jars, rest_port=free_port(),
+                                 bootstrap_servers=kafka_broker.bootstrap_servers, offset_flush_ms=1000)
+    try:
+        worker.start(timeout=120)
+    except ServiceError as exc:
+        worker.stop(timeout=10)
+        pytest.fail(f"Kafka Connect did not start: {exc}")
+    yield worker
+    worker.stop()

@@ -11,6 +11,7 @@ import pytest
 
 from hospsim.services import kafka
 from hospsim.services.errors import ServiceError
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.services
 
@@ -125,21 +126,17 @@ def test_taken_controller_port_is_explained(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         taken = busy.getsockname()[1]
-        broker = kafka.KafkaBroker(tmp_path, tmp_path / "jars", port=_free_port(), controller_port=taken)
+        broker = kafka.KafkaBroker(tmp_path, tmp_path / "jars", port=free_port(), controller_port=taken)
         with pytest.raises(ServiceError, match=f"127.0.0.1:{taken} is already taken"):
             broker.start(timeout=10)
     assert not broker.status()["running"]
 
 
 def test_a_jvm_that_dies_while_starting_reports_its_log(kafka_jars, tmp_path):
-    worker = kafka.ConnectWorker(tmp_path, kafka_jars, rest_port=_free_port(), jvm_flags=("-XX:+NoSuchOption",))
+    worker = kafka.ConnectWorker(tmp_path, kafka_jars, rest_port=free_port(), jvm_flags=("-XX:+NoSuchOption",))
     with pytest.raises(ServiceError, match="exited while starting") as info:
         worker.start(timeout=30)
     assert "NoSuchOption" in str(info.value)
     assert worker.pid() is None and not worker.pid_file.exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

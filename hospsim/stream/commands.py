@@ -1,0 +1,173 @@
+"""`hospsim stream produce|process|metrics|reset`."""
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+
+from hospsim.config import STREAM_MODES
+
+
+def register(sub, parent) -> None:
+    group = sub.add_parser("stream", help="hospital events through Kafka and the stream processor",
+                           description="Replay a simulated period as events into Kafka topics, run the stream "
+                                       "processor (consumer group -> data/stream/*.jsonl + PostgreSQL), show "
+                                       "metrics. Without Kafka, produce runs the processor in-process.")
+    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    p = actions.add_parser("produce", parents=[parent], help="simulate, then send the events to Kafka",
+                           description="Simulate params.simulation.days and send every event. Without Kafka "
+                                       "(kafka.enabled false, or no broker) the events go through the processor "
+                                       "in-process instead.")
+    p.add_argument("--mode", choices=STREAM_MODES, help="asap | rate | realtime (default: stream.mode)")
+    p.add_argument("--rate", type=float, metavar="N", help="events per second in rate mode")
+    p.add_argument("--speed", type=float, metavar="X", help="simulated seconds per wall second in realtime mode")
+    p.add_argument("--days", type=int, metavar="N", help="simulate N days (default: simulation.days)")
+    p.add_argument("--limit", type=int, metavar="N", help="send only the first N events")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=_produce)
+
+    p = actions.add_parser("process", parents=[parent], help="run one stream processor (a consumer group member)",
+                           description="Consume the event topics into data/stream/ and the stream schema until "
+                                       "SIGINT/SIGTERM (finishes the current batch), --max-events or --idle. "
+                                       "Start several to share the partitions.")
+    p.add_argument("--max-events", type=int, metavar="N", help="stop after N messages")
+    p.add_argument("--idle", type=float, metavar="S", help="stop after S seconds without a message")
+    p.add_argument("--instance", metavar="NAME", help="a name for this processor (its Kafka client id)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=_process)
+
+    p = actions.add_parser("metrics", parents=[parent], help="rows per table, throughput, consumer lag",
+                           description="Rows per stream table, events/s per topic, and the consumer lag per "
+                                       "partition (when Kafka answers).")
+    p.set_defaults(func=_metrics)
+
+    p = actions.add_parser("reset", parents=[parent], help="drop the stream tables, data/stream/ and the topics",
+                           description="Drop the stream schema, delete data/stream/ and, when Kafka answers, this "
+                                       "prefix's topics.")
+    p.set_defaults(func=_reset)
+
+
+def _params(args):
+    overrides = list(args.param)
+    for flag, key in (("mode", "stream.mode"), ("rate", "stream.events_per_second"), ("speed", "stream.speed"),
+                      ("days", "simulation.days")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides.append(f"{key}={value}")
+    from hospsim import config
+    return config.load(args.params, overrides)
+
+
+def _print(summary: dict, as_json: bool, title: str) -> None:
+    if as_json:
+        print(json.dumps(summary, default=str))
+        return
+    print(title)
+    for key, value in summary.items():
+        print(f"  {key:18} {value}")
+
+
+@contextmanager
+def _stop_on_signals():
+    """SIGINT/SIGTERM set the event: the loop stops after the batch in hand, flushes and commits."""
+    stop = threading.Event()
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _produce(args) -> int:
+    from hospsim import stream
+    from hospsim.services import ensure_postgres
+    from hospsim.stream import inprocess, producer
+
+    params = _params(args)
+    producer.check_compression(params)
+    bootstrap, why = stream.kafka_bootstrap(params)
+    replay = stream.replay(params, progress=not args.json)
+    with _stop_on_signals() as stop:
+        if bootstrap:
+            report = producer.produce(params, replay, bootstrap, limit=args.limit, stop=stop)
+            _print({"bootstrap": bootstrap, "mode": params.stream.mode, **report.summary()}, args.json,
+                   f"produced to {params.kafka.topic_prefix}.* on {bootstrap}")
+            return 0
+        print(inprocess.NOTICE.format(reason=why), file=sys.stderr)
+        stats = inprocess.run(params, replay, ensure_postgres(params), limit=args.limit, stop=stop)
+    _print({"mode": params.stream.mode, "in_process": True, **stats.summary()}, args.json,
+           "processed in-process")
+    return 0
+
+
+def _process(args) -> int:
+    from hospsim import stream
+    from hospsim.services import ensure_postgres
+    from hospsim.stream import processor
+
+    params = _params(args)
+    bootstrap, why = stream.kafka_bootstrap(params)
+    if not bootstrap:
+        print(f"hospsim stream process: nothing to consume: no Kafka ({why}). `hospsim stream produce` already "
+              "runs the processor in-process when Kafka is off.", file=sys.stderr)
+        return 1
+    pg = ensure_postgres(params)
+    with _stop_on_signals() as stop:
+        stats = processor.run(params, pg, bootstrap, stop=stop, max_events=args.max_events,
+                              idle_timeout_s=args.idle, instance=args.instance)
+    _print({"instance": args.instance or "main", **stats.summary()}, args.json, "stream processor stopped")
+    return 0
+
+
+def _metrics(args) -> int:
+    import pandas as pd
+
+    from hospsim import stream
+    from hospsim.services import ensure_postgres
+    from hospsim.stream import metrics
+
+    params = _params(args)
+    pg = ensure_postgres(params)
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print("rows per stream table:")
+        print(metrics.counts(pg).to_string(index=False))
+        rates = metrics.throughput(pg)
+        if not rates.empty:
+            per_topic = rates.groupby("topic")[["produced", "consumed"]].agg(["sum", "max"])
+            per_topic.columns = ["produced", "peak produced/s", "consumed", "peak consumed/s"]
+            print("\nthroughput per topic:")
+            print(per_topic.to_string())
+        bootstrap, why = stream.kafka_bootstrap(params, start=False)
+        if bootstrap:
+            print(f"\nconsumer lag, group {params.stream.group_id}:")
+            print(metrics.lag(params, bootstrap).to_string(index=False))
+        else:
+            print(f"\nno consumer lag: {why}")
+    return 0
+
+
+def _reset(args) -> int:
+    from hospsim import stream
+    from hospsim.services import ensure_postgres
+
+    params = _params(args)
+    bootstrap, _ = stream.kafka_bootstrap(params, start=False)
+    stream.reset(params, ensure_postgres(params), bootstrap)
+    print(f"dropped the stream schema and {params.dirs.data_dir / 'stream'}"
+          + (f"; deleted the {params.kafka.topic_prefix}.* topics" if bootstrap else ""))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:   # pragma: no cover - `python -m hospsim.stream.commands`
+    from hospsim.cli import main as cli_main
+    return cli_main(["stream", *(argv if argv is not None else sys.argv[1:])])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

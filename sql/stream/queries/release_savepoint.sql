@@ -1,0 +1,1 @@
+RELEASE SAVEPOINT stream_direct_copy

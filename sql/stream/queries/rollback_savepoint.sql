@@ -1,0 +1,1 @@
+ROLLBACK TO SAVEPOINT stream_direct_copy

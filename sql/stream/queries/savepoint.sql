@@ -1,0 +1,1 @@
+SAVEPOINT stream_direct_copy

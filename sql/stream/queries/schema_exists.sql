@@ -1,0 +1,1 @@
+SELECT to_regclass('stream.bed_status') IS NOT NULL

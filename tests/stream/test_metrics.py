@@ -1,0 +1,33 @@
+"""Metrics as DataFrames: rows per table, produced/consumed per topic over time, events/s, batches."""
+from __future__ import annotations
+
+from hospsim import events
+from hospsim.stream import inprocess, metrics, topics
+
+
+def test_counts_throughput_and_rates_add_up(make_params, stream_db, replay):
+    params = make_params(None, **{"stream.mode": "rate", "stream.events_per_second": 600})
+    stats = inprocess.run(params, replay, stream_db)
+    counts = metrics.counts(stream_db).set_index("table")["events"]
+    expected = replay["event_type"].map(events.TABLES).value_counts()
+    assert counts.sort_index().to_dict() == expected.sort_index().to_dict()
+
+    flow = metrics.throughput(stream_db)
+    assert list(flow.columns) == ["second", "topic", "produced", "consumed"]
+    per_topic = flow.groupby("topic")[["produced", "consumed"]].sum()
+    by_topic = replay["event_type"].map(topics.names(params)).value_counts()
+    assert per_topic["produced"].to_dict() == by_topic.to_dict() == per_topic["consumed"].to_dict()
+    assert flow["second"].nunique() >= 2, "a paced run of ~2.5 s spreads over several seconds"
+
+    rate = metrics.rates(flow, window="2s")
+    overall = rate[rate["topic"] == "all topics"]
+    assert 0 < overall["produced_per_s"].max() <= 3000
+    assert set(rate["topic"]) == set(by_topic.index) | {"all topics"}
+
+    history = metrics.processor_history(stats)
+    assert history["consumed"].sum() == len(replay) == stats.consumed and history["rejected"].sum() == 0
+
+
+def test_empty_database_gives_empty_frames(stream_db):
+    assert metrics.counts(stream_db).empty and metrics.throughput(stream_db).empty
+    assert metrics.rates(metrics.throughput(stream_db)).empty
