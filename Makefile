@@ -9,7 +9,7 @@ HOSPSIM := $(BIN)/hospsim
 .PHONY: run test install dev jars lab up down status simulate realism init seed stream reset counts bench lint clean help
 
 help:
-	@echo "make run    - set up .venv and run the whole course headlessly on the embedded default ($(PARAMS))"
+	@echo "make run    - set up .venv, start the embedded services and run the whole course headlessly ($(PARAMS))"
 	@echo "make test   - install the dev extra, fetch the Kafka/Debezium jars and run the whole test suite"
 	@echo "make lab    - JupyterLab on the notebooks"
 	@echo "make up / down / status - embedded PostgreSQL, Kafka and Kafka Connect"
@@ -35,9 +35,9 @@ jars: install
 	$(HOSPSIM) services fetch
 
 run: install
-	$(HOSPSIM) services up postgres -f $(PARAMS)
-	$(HOSPSIM) simulate -f $(PARAMS)
-	$(HOSPSIM) realism -f $(PARAMS)
+	$(HOSPSIM) services fetch
+	$(HOSPSIM) services up -f $(PARAMS)
+	$(HOSPSIM) run -f $(PARAMS)
 
 test: dev jars
 	$(BIN)/pytest

@@ -110,6 +110,101 @@ def daily_figures(p: config.Params, result) -> list:
             plots.realism(realism.report(p, result))]
 
 
+def stream_figures(p: config.Params, pg_info, bootstrap: str | None) -> list:
+    from hospsim.stream import metrics
+    figures = [plots.stream_rate(metrics.rates(metrics.throughput(pg_info), window="2s"))]
+    if bootstrap:
+        figures.append(plots.consumer_lag(metrics.lag(p, bootstrap)))
+    return figures
+
+
+def restream(pg_info, replay_frame) -> Callable[[config.Params], list]:
+    """A Run-panel step: stream the same replay again, paced at the panel's rate, and redraw."""
+    def redo(q: config.Params) -> list:
+        from hospsim import stream
+        q = config.with_overrides(q, {"stream.mode": "rate"})
+        delivered = stream.deliver(q, pg_info, replay_frame)
+        return stream_figures(q, pg_info, delivered["bootstrap"])
+    return redo
+
+
+def warehouse_view(p: config.Params, pg_info, view: str) -> pd.DataFrame | None:
+    """A warehouse analysis view as a DataFrame; None when the warehouse was never initialised."""
+    from contextlib import closing
+
+    from hospsim.warehouse import schema
+    with closing(pg_info.connect()) as conn:
+        if not schema.exists(conn, p):
+            return None
+        with conn.cursor() as cur:
+            cur.execute(schema.render("read_view.sql", p.warehouse.schema, view))
+            return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
+
+
+def dashboard_figures(p: config.Params, pg_info) -> list:
+    """The warehouse's census, occupancy, staffing and staff events; stream and CDC when those steps ran."""
+    census = warehouse_view(p, pg_info, "v_census_daily")
+    require("03_ingestion", census is not None and not census.empty, "the warehouse views are empty")
+    census = census.rename(columns={"census_date": "date"})
+    staffing = warehouse_view(p, pg_info, "v_staffing_shift").rename(columns={"shift_date": "date"})
+    figures = [plots.census(census), plots.occupancy_heatmap(census), plots.staffing(staffing),
+               plots.hires_and_departures(warehouse_view(p, pg_info, "v_staff_events_quarterly"))]
+    from hospsim.stream import metrics
+    figures.append(plots.stream_rate(metrics.rates(metrics.throughput(pg_info), window="2s")))
+    figures.append(plots.cdc_throughput(cdc_throughput(p, pg_info)))
+    return figures
+
+
+def cdc_throughput(p: config.Params, pg_info) -> pd.DataFrame:
+    """Changes/s per table from the CDC source notebook 04 used (its slot), empty before 04 ran."""
+    from hospsim import cdc
+    try:
+        return cdc.throughput(cdc.slot_source(p, pg_info))
+    except ValueError:  # no slot yet: the figure says so
+        return pd.DataFrame()
+
+
+def what_if_figures(p: config.Params) -> list:
+    """The daily loop again in memory with the panel's rates and beds: census and occupancy only."""
+    from hospsim import simulate
+    result = simulate.run(p, write=False, progress=False)
+    fig = plots.census(result.census)
+    fig.update_layout(title=f"What-if census: {p.simulation.ed_visits_per_1000_year:g} ED visits/1000/yr")
+    return [fig, plots.occupancy_heatmap(result.census)]
+
+
+def oltp_restart(p: config.Params, pg_info):
+    """04: the OLTP tables dropped, recreated and seeded, with a fresh throughput slot counting from now."""
+    from hospsim import cdc
+    from hospsim.oltp import seed
+    seeded = seed.reset(p, pg_info)
+    source = cdc.slot_source(p, pg_info)
+    source.create()
+    return seeded, source
+
+
+def restream_oltp(pg_info, source) -> Callable[[config.Params], list]:
+    """A Run-panel step: stream the OLTP mix again at the panel's rate, batch size and INSERT share."""
+    def redo(q: config.Params) -> list:
+        from hospsim import cdc
+        from hospsim.oltp import stream
+        stream.run(q, pg_info, handle_signals=False)
+        return [plots.cdc_throughput(cdc.throughput(source))]
+    return redo
+
+
+def ingestion_figures(p: config.Params, pg_info, outcomes: list) -> list:
+    """What the ingestor did (rows and seconds per file kind), and the census as the warehouse now sees it."""
+    import plotly.express as px
+    done = pd.DataFrame([vars(o) for o in outcomes], columns=["name", "kind", "status", "rows", "seconds", "reason"])
+    per_kind = done.groupby(["kind", "status"], as_index=False, dropna=False)[["rows", "seconds"]].sum()
+    figures = [px.bar(per_kind, x="kind", y="rows", color="status", title="Rows ingested per file kind")]
+    census = warehouse_view(p, pg_info, "v_census_daily")
+    if census is not None:
+        figures.append(plots.census(census.rename(columns={"census_date": "date"})))
+    return figures
+
+
 def show(*figures) -> None:
     from IPython.display import display
     for fig in figures:

@@ -92,29 +92,44 @@ def staff_events(events: pd.DataFrame) -> go.Figure:
                   labels={"size": "people"}, title="Hires and departures per quarter")
 
 
-def stream_rate(metrics: pd.DataFrame) -> go.Figure:
-    """Events/s produced and consumed per topic over time (columns: time, topic, kind, events_per_second)."""
-    if metrics.empty:
+def hires_and_departures(quarterly: pd.DataFrame) -> go.Figure:
+    """Hires, retirements and resignations per quarter (warehouse view v_staff_events_quarterly)."""
+    if quarterly.empty:
+        return _empty("Staff events", "no hires or departures")
+    df = quarterly.groupby("year_quarter", as_index=False)[["hires", "retirements", "resignations"]].sum()
+    long = df.melt(id_vars="year_quarter", var_name="event", value_name="people")
+    return px.bar(long, x="year_quarter", y="people", color="event", barmode="group",
+                  title="Hires and departures per quarter (warehouse)")
+
+
+def stream_rate(rates: pd.DataFrame) -> go.Figure:
+    """Events/s produced and consumed per topic over wall-clock time (hospsim.stream.metrics.rates)."""
+    if rates.empty:
         return _empty("Streaming", "no stream metrics yet")
-    return px.line(metrics, x="time", y="events_per_second", color="topic", line_dash="kind",
-                   title="Stream throughput", labels={"events_per_second": "events/s"})
+    long = rates.melt(id_vars=["second", "topic"], value_vars=["produced_per_s", "consumed_per_s"],
+                      var_name="kind", value_name="events_per_second")
+    long["kind"] = long["kind"].str.removesuffix("_per_s")
+    return px.line(long, x="second", y="events_per_second", color="topic", line_dash="kind",
+                   title="Stream throughput: produced and consumed", labels={"events_per_second": "events/s",
+                                                                               "second": "wall time"})
 
 
 def consumer_lag(lag: pd.DataFrame) -> go.Figure:
-    """Consumer lag per partition (columns: topic, partition, lag)."""
+    """Consumer lag per partition (hospsim.stream.metrics.lag: topic, partition, lag)."""
     if lag.empty:
         return _empty("Consumer lag", "no consumer group yet")
     df = lag.assign(partition=lag["topic"] + "/" + lag["partition"].astype(str))
-    return px.bar(df, x="partition", y="lag", title="Consumer lag per partition", labels={"lag": "messages behind"})
+    return px.bar(df, x="partition", y="lag", title=f"Consumer lag per partition (total {int(lag['lag'].sum())})",
+                  labels={"lag": "messages behind"})
 
 
 def cdc_throughput(throughput: pd.DataFrame) -> go.Figure:
-    """CDC changes/s per table over time (columns: time, table, op, per_second)."""
+    """CDC changes/s per table over time (hospsim.cdc.throughput: time_bucket, table, op, per_second)."""
     if throughput.empty:
         return _empty("CDC throughput", "no changes captured yet")
-    df = throughput.groupby(["time", "table"], as_index=False)["per_second"].sum()
-    return px.area(df, x="time", y="per_second", color="table", title="CDC changes/s per table",
-                   labels={"per_second": "changes/s"})
+    df = throughput.groupby(["time_bucket", "table"], as_index=False)["per_second"].sum()
+    return px.area(df, x="time_bucket", y="per_second", color="table", title="CDC changes/s per table",
+                   labels={"per_second": "changes/s", "time_bucket": "commit time"})
 
 
 def population_pyramid(people: pd.DataFrame, on) -> go.Figure:

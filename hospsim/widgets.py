@@ -27,6 +27,7 @@ KNOBS = {
     "admit_share": Knob("simulation.ed_admit_share", "ED admitted share", 0.0, 0.5, 0.01),
     "los": Knob("simulation.mean_length_of_stay_days", "mean stay (days)", 1.0, 15.0, 0.1),
     "beds_scale": Knob("beds_scale", "beds x", 0.25, 3.0, 0.05),
+    "event_rate": Knob("stream.events_per_second", "Kafka events/s", 100, 50_000, 100),
     "stream_rate": Knob("oltp.stream.events_per_second", "OLTP events/s", 1, 20_000, 1),
     "batch_size": Knob("oltp.stream.batch_size", "OLTP batch size", 1, 1_000, 1),
     "insert_ratio": Knob("oltp.stream.insert_ratio", "INSERT share", 0.0, 1.0, 0.05),

@@ -46,3 +46,16 @@ def test_staffing_and_events_and_empty_inputs():
     assert sum(sum(t.y) for t in fig.data) == 3
     for fn in (plots.census, plots.stream_rate, plots.consumer_lag, plots.cdc_throughput):
         assert fn(pd.DataFrame()).layout.annotations, f"{fn.__name__} explains an empty input"
+
+
+def test_stream_and_cdc_figures_follow_the_metrics_frames():
+    rates = pd.DataFrame({"second": pd.to_datetime(["2025-01-01 00:00:00", "2025-01-01 00:00:01"]),
+                          "topic": "t.admissions", "produced_per_s": [10.0, 20.0], "consumed_per_s": [5.0, 25.0]})
+    fig = plots.stream_rate(rates)
+    assert sorted(sum((list(t.y) for t in fig.data), [])) == [5.0, 10.0, 20.0, 25.0]
+    lag = pd.DataFrame({"topic": ["a", "a"], "partition": [0, 1], "lag": [3, 4]})
+    assert "total 7" in plots.consumer_lag(lag).layout.title.text
+    tp = pd.DataFrame({"time_bucket": pd.to_datetime(["2025-01-01"] * 3), "table": ["pacientes", "pacientes", "exames"],
+                       "op": ["c", "u", "c"], "per_second": [2.0, 1.0, 4.0]})
+    fig = plots.cdc_throughput(tp)
+    assert {t.name: list(t.y) for t in fig.data} == {"exames": [4.0], "pacientes": [3.0]}

@@ -94,3 +94,19 @@ def reset(params, pg_info=None, bootstrap: str | None = None) -> None:
     shutil.rmtree(processor.stream_dir(params), ignore_errors=True)
     if bootstrap:
         topics.delete(params, bootstrap)
+
+
+def deliver(params, pg_info, replay_frame=None, *, idle_timeout_s: float = 15.0) -> dict:
+    """Produce a replay and process it to its end, through Kafka when usable, else in-process with the
+    notice: the notebooks' one call for "stream this period"."""
+    from hospsim.stream import inprocess, processor, producer
+    replay_frame = replay(params) if replay_frame is None else replay_frame
+    bootstrap, why = kafka_bootstrap(params)
+    if bootstrap is None:
+        _log.warning(inprocess.NOTICE.format(reason=why))
+        print(inprocess.NOTICE.format(reason=why))
+        stats = inprocess.run(params, replay_frame, pg_info)
+        return {"path": "in-process", "reason": why, "stats": stats, "produced": None, "bootstrap": None}
+    report = producer.produce(params, replay_frame, bootstrap)
+    stats = processor.run(params, pg_info, bootstrap, max_events=len(replay_frame), idle_timeout_s=idle_timeout_s)
+    return {"path": "kafka", "reason": "", "stats": stats, "produced": report, "bootstrap": bootstrap}
