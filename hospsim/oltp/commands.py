@@ -39,13 +39,22 @@ def register(sub, parent) -> None:
     p.add_argument("--register", nargs="?", const="", metavar="URL",
                    help="PUT it to a Kafka Connect worker (default URL: kafka.connect_url, else the embedded worker)")
     p.set_defaults(func=_connector)
-    p = actions.add_parser("throughput", parents=[parent], help="changes/s per table from a logical replication slot",
-                           description="Changes per time bucket, table and operation, decoded from the throughput "
-                                       "slot (<oltp.slot>_throughput, pgoutput, the OLTP publication).")
+    p = actions.add_parser("throughput", parents=[parent],
+                           help="changes/s per table, from the Debezium topics or a slot",
+                           description="Changes per time bucket, table and operation. Read from the Debezium topics "
+                                       "(<oltp.topic_prefix>.<oltp.schema>.<table>) when Kafka is configured or the "
+                                       "embedded broker runs and the topics exist; else decoded from the throughput "
+                                       "slot (<oltp.slot>_throughput, pgoutput, the OLTP publication). The first line "
+                                       "says which.")
     p.add_argument("--bucket", type=float, default=1.0, metavar="SECONDS", help="time bucket (default 1)")
-    p.add_argument("--consume", action="store_true", help="read the changes off the slot (default: peek)")
-    p.add_argument("--create", action="store_true", help="create the slot if missing, then report")
-    p.add_argument("--slot", metavar="NAME", help="another slot to read (not Debezium's while it runs)")
+    p.add_argument("--source", choices=("auto", "topics", "slot"), default="auto",
+                   help="where to count (default auto: the topics if they are there, else the slot)")
+    p.add_argument("--clock", choices=("commit", "kafka"), default="commit",
+                   help="topics: bucket by the commit time in PostgreSQL (default) or by when Kafka got the record")
+    p.add_argument("--since", metavar="ISO_TIME", help="topics: only changes from this time on (UTC if no offset)")
+    p.add_argument("--consume", action="store_true", help="slot: read the changes off the slot (default: peek)")
+    p.add_argument("--create", action="store_true", help="slot: create the slot if missing, then report")
+    p.add_argument("--slot", metavar="NAME", help="slot: another slot to read (not Debezium's while it runs)")
     p.set_defaults(func=_throughput)
 
 
@@ -125,15 +134,33 @@ def _connector(args) -> int:
 def _throughput(args) -> int:
     from hospsim import cdc
     params = _params(args)
-    source = cdc.slot_source(params, slot=args.slot, consume=args.consume)
-    if args.create and source.create():
+    slot_flags = args.consume or args.create or args.slot
+    if slot_flags and args.source == "topics":
+        raise ValueError("--consume, --create and --slot read a replication slot; drop them or use --source slot")
+    source, label = cdc.change_source(params, prefer="slot" if slot_flags else args.source, slot=args.slot,
+                                      consume=args.consume, since=_since(args.since), clock=args.clock)
+    print(f"source: {label}")
+    if isinstance(source, cdc.SlotSource) and args.create and source.create():
         print(f"created slot {source.slot}: changes are counted from now on; run again to see them")
         return 0
     df = cdc.throughput(source, args.bucket)
     if df.empty:
-        print(f"no changes in slot {source.slot} yet")
+        where = f"slot {source.slot}" if isinstance(source, cdc.SlotSource) else "the topics"
+        print(f"no changes in {where} yet")
         return 0
     print(df.to_string(index=False))
     totals = df.groupby(["table", "op"])["count"].sum().unstack(fill_value=0)
     print("\ntotals\n" + totals.to_string())
     return 0
+
+
+def _since(text: str | None):
+    import datetime as dt
+    if text is None:
+        return None
+    try:
+        since = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--since {text!r}: give an ISO time such as 2025-01-01T12:00:00 (UTC unless it has "
+                         "an offset)") from None
+    return since if since.tzinfo else since.replace(tzinfo=dt.UTC)

@@ -1,0 +1,112 @@
+"""Every course notebook, executed by papermill against the real PostgreSQL and Kafka, judged by what it made."""
+from __future__ import annotations
+
+import base64
+import json
+from contextlib import closing
+
+import nbformat
+import numpy as np
+import pytest
+import yaml
+
+from hospsim import config, pipeline
+
+SMALL = {"seed": 11, "simulation": {"population": 8000, "days": 21, "warmup_days": 7}}
+
+
+def values(array) -> np.ndarray:
+    """A plotly JSON array: a list, or a base64 typed array ({"dtype", "bdata"}) as plotly >= 6 writes them."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+    return np.asarray(array, dtype=float)
+
+
+def plotly_outputs(path) -> list[dict]:
+    nb = nbformat.read(path, as_version=4)
+    return [o["data"]["application/vnd.plotly.v1+json"] for c in nb.cells if c.cell_type == "code"
+            for o in c.get("outputs", []) if "application/vnd.plotly.v1+json" in o.get("data", {})]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory, pg, kafka_broker):
+    tmp = tmp_path_factory.mktemp("course")
+    params_file = tmp / "small.yaml"
+    tree = yaml.safe_load((config.PARAMS_DIR / "workshop.yaml").read_text())
+    for section, values in SMALL.items():
+        tree[section] = {**tree.get(section, {}), **values} if isinstance(values, dict) else values
+    tree["paths"] = {"data_dir": str(tmp / "data"), "runs_dir": str(tmp / "runs"), "state_dir": str(tmp / "state"),
+                     "logs_dir": str(tmp / "logs")}
+    tree["postgres"] = {"embedded": False, "host": pg.host, "port": pg.port, "user": pg.user,
+                        "password": pg.password, "database": pg.database}
+    tree["kafka"] = {"bootstrap_servers": kafka_broker.bootstrap_servers, "topic_prefix": "course"}
+    tree["oltp"] = {"schema": "oltp_course", "publication": "course_pub", "slot": "course_slot",
+                    "seed": {"pacientes": 300, "medicos": 20, "convenios": 5, "pacientes_convenios": 300,
+                             "consultas": 400, "exames": 300, "internacoes": 100}}
+    params_file.write_text(yaml.safe_dump(tree, allow_unicode=True))
+    overrides = ["oltp.stream.max_events=800"]
+    result = pipeline.run(params_file, overrides, progress=False)
+    return config.load(params_file, overrides), result
+
+
+def test_every_notebook_ran_in_order_into_one_run_folder(course):
+    _, result = course
+    assert [p.stem for p in result.notebooks] == ["00_setup", "01_daily_loop", "02_streaming", "03_ingestion",
+                                                 "04_oltp_cdc", "05_dashboard"]
+    assert result.report.exists() and "05_dashboard" in result.report.read_text()
+
+
+def test_setup_and_daily_loop_wrote_their_files_and_figures(course):
+    p, result = course
+    processed = p.dirs.data_dir / "processed"
+    assert (processed / "people_data.csv").exists() and list(processed.glob("schedules_*.csv"))
+    assert len(list(processed.glob("census_*.csv"))) == 21 and not list((p.dirs.data_dir / "batch").glob("*.csv"))
+    titles = [f["layout"]["title"]["text"] for f in plotly_outputs(result.run_dir / "01_daily_loop.ipynb")]
+    assert any(t.startswith("Census per hospital") for t in titles) and any(t.startswith("Realism") for t in titles)
+    assert len(plotly_outputs(result.run_dir / "00_setup.ipynb")) == 3
+
+
+def test_streaming_landed_every_event_in_tables_and_files(course, pg):
+    p, _ = course
+    with closing(pg.connect()) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM stream.admissions")
+        admissions = cur.fetchone()[0]
+    files = list((p.dirs.data_dir / "stream").rglob("*.jsonl"))
+    assert admissions > 0 and files
+    lines = sum(1 for f in files for _ in f.open())
+    with closing(pg.connect()) as conn, conn.cursor() as cur:
+        cur.execute("SELECT (SELECT count(*) FROM stream.admissions) + (SELECT count(*) FROM stream.discharges)"
+                    " + (SELECT count(*) FROM stream.bed_status) + (SELECT count(*) FROM stream.patient_transfers)"
+                    " + (SELECT count(*) FROM stream.emergency_transports)")
+        assert cur.fetchone()[0] == lines
+
+
+def test_ingestion_loaded_the_warehouse_and_the_dashboard_read_it(course, pg):
+    p, result = course
+    with closing(pg.connect()) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM warehouse.fact_census")
+        assert cur.fetchone()[0] == sum(len(f.read_text().splitlines()) - 1
+                                        for f in (p.dirs.data_dir / "processed").glob("census_*.csv"))
+    titles = [f["layout"]["title"]["text"] for f in plotly_outputs(result.run_dir / "05_dashboard.ipynb")]
+    assert any("Census per hospital" in t for t in titles) and any(t.startswith("What-if census") for t in titles)
+    assert any(t.startswith(("Hires and departures", "Staff events")) for t in titles)
+    assert any(t.startswith("Stream throughput") for t in titles) and any(t.startswith("CDC") for t in titles)
+
+
+def test_oltp_stream_committed_its_events_and_cdc_counted_them(course, pg):
+    p, result = course
+    with closing(pg.connect()) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM oltp_course.pacientes")
+        assert cur.fetchone()[0] >= 300
+    cdc = [f for f in plotly_outputs(result.run_dir / "04_oltp_cdc.ipynb")
+           if f["layout"]["title"]["text"].startswith("CDC changes/s")]
+    assert cdc and sum(values(t["y"]).sum() for t in cdc[0]["data"]) > 0
+    params = json.loads((result.run_dir / "params.json").read_text())
+    assert params["oltp"]["stream"]["max_events"] == 800
+
+
+def test_a_notebook_before_its_prerequisite_names_the_step(tmp_path, pg):
+    overrides = [f"paths.data_dir={tmp_path / 'empty'}", f"paths.runs_dir={tmp_path / 'runs'}",
+                 "postgres.embedded=false", f"postgres.port={pg.port}", f"postgres.host={pg.host}"]
+    with pytest.raises(pipeline.NotebookFailed, match="StepNotRun: run notebooks/00_setup.ipynb first"):
+        pipeline.run("params/workshop.yaml", overrides, only=["01"], progress=False, report=False)
