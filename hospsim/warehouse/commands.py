@@ -1,0 +1,117 @@
+"""`hospsim warehouse init|drop|counts` and `hospsim ingest [--watch] [--interval S]`."""
+from __future__ import annotations
+
+import collections
+import signal
+import threading
+
+
+def register(sub, parent) -> None:
+    group = sub.add_parser("warehouse", help="create, drop or count the PostgreSQL warehouse schema",
+                           description="The normalized warehouse (params warehouse.schema) that `hospsim ingest` "
+                                       "fills from data/batch.")
+    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, helptext, func in (
+        ("init", "create the schema, tables, views and ledger (idempotent) and load hospitals and wards from params",
+         _init),
+        ("drop", "drop the warehouse schema with everything in it (files in data/processed stay)", _drop),
+        ("counts", "rows in every warehouse table", _counts),
+    ):
+        p = actions.add_parser(name, parents=[parent], help=helptext, description=helptext)
+        p.set_defaults(func=func)
+
+    ingest = sub.add_parser("ingest", parents=[parent], help="load data/batch/*.csv into the warehouse",
+                            description="Load every simulation file in data/batch into the warehouse: one transaction "
+                                        "per file, dimensions before facts, then move it to data/processed (or "
+                                        "data/rejected with a .reason.txt). A file that refers to people or staff waits "
+                                        "in data/batch until people_data.csv (or population_with_illnesses.csv) or "
+                                        "staff_data.csv is loaded; after that an unknown id rejects it. A file already "
+                                        "in the ledger with the same sha256 is only moved. Exit status 1 when a file "
+                                        "was rejected.")
+    ingest.add_argument("--watch", action="store_true", help="keep watching data/batch until Ctrl-C or SIGTERM")
+    ingest.add_argument("--interval", type=float, metavar="S",
+                        help="seconds between passes when watching (default: params warehouse.watch_interval_seconds)")
+    ingest.set_defaults(func=_ingest)
+
+
+def _connect(args):
+    from hospsim.cli import params_from
+    from hospsim.warehouse.ingest import connect
+    params = params_from(args)
+    return params, connect(params)
+
+
+def _init(args) -> int:
+    from hospsim.warehouse import schema
+    params, conn = _connect(args)
+    schema.init(conn, params)
+    conn.close()
+    print(f"warehouse schema {params.warehouse.schema} ready")
+    return 0
+
+
+def _drop(args) -> int:
+    from hospsim.warehouse import schema
+    params, conn = _connect(args)
+    schema.drop(conn, params)
+    conn.close()
+    print(f"warehouse schema {params.warehouse.schema} dropped")
+    return 0
+
+
+def _counts(args) -> int:
+    from hospsim.warehouse import schema
+    params, conn = _connect(args)
+    counts = schema.table_counts(conn, params)
+    conn.close()
+    if not counts:
+        print(f"no warehouse schema {params.warehouse.schema}; run `hospsim warehouse init`")
+        return 1
+    for table, rows in counts.items():
+        print(f"{table:28} {rows:>12}")
+    return 0
+
+
+def _ingest(args) -> int:
+    import psycopg2
+
+    from hospsim.services.errors import ServiceError
+    from hospsim.warehouse.ingest import Ingestor
+    params, conn = _connect(args)
+    if args.interval is not None and args.interval <= 0:
+        raise ValueError(f"--interval {args.interval}: must be > 0 seconds")
+    totals: collections.Counter = collections.Counter()
+    waiting: set[str] = set()
+
+    def report(outcomes) -> None:
+        for outcome in outcomes:
+            if outcome.status == "waiting":
+                if outcome.name in waiting:     # watching: say it once, not every pass
+                    continue
+                waiting.add(outcome.name)
+            else:
+                waiting.discard(outcome.name)
+            print(outcome.line(), flush=True)
+            totals[outcome.status] += 1
+
+    try:
+        with Ingestor(params, conn) as ingestor:
+            if not args.watch:
+                report(ingestor.run_once())
+            else:
+                stop = threading.Event()
+                signal.signal(signal.SIGTERM, lambda *_: stop.set())
+                print(f"watching {ingestor.batch} every "
+                      f"{args.interval or params.warehouse.watch_interval_seconds:g} s; Ctrl-C stops", flush=True)
+                try:
+                    ingestor.watch(args.interval, stop, on_pass=report)
+                except KeyboardInterrupt:
+                    pass
+    except psycopg2.OperationalError as exc:
+        raise ServiceError(f"lost PostgreSQL while ingesting ({' '.join(str(exc).split())}); nothing of the file "
+                           "being loaded was committed and it stays in data/batch: run hospsim ingest again") from None
+    finally:
+        conn.close()
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(totals.items())) or "nothing to do"
+    print(f"ingest: {summary}")
+    return 1 if totals["rejected"] else 0

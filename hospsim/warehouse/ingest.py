@@ -1,0 +1,502 @@
+"""The batch ingestor: data/batch/*.csv -> PostgreSQL warehouse, one transaction per file.
+
+A pass takes the files in dependency order (people, staff and the reserve pool; the population; the facts;
+discharges last, as they close admissions). Each file: recognize its kind by name; skip it when its
+(name, sha256) is in the ledger; check its header; COPY it into a typed TEMP staging table (hashing the bytes
+on the way, so the file is read once); check its references with one anti-join per reference; merge it into
+the warehouse (plain INSERTs, or the upserts of sql/warehouse/merge/ when a key exists already); write its
+ledger row; COMMIT; move it to data/processed/. A bad file goes to data/rejected/ with <name>.reason.txt beside
+it and none of its rows; the other files go on. people_data.csv into an empty warehouse skips the staging
+table: it is copied straight into dim_person under a lock and checked there (the biggest file of a run).
+With params warehouse.workers > 1 the files of one rank load side by side, one connection each.
+
+Crash safety: everything of a file happens in one transaction and the move comes after COMMIT, so a crash
+leaves either nothing of the file (it is still in batch/ and is loaded again) or all of it with its ledger row
+(it is still in batch/ and the next run only moves it).
+
+Waiting: a file that needs another kind first (visits need people, schedules need staff) stays in batch/ until
+a file of that kind is in the ledger; from then on an unknown person or staff id in it rejects it. So `hospsim
+ingest --watch` may start before the simulation and files may arrive in any order.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import os
+import queue
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+import psycopg2
+import psycopg2.errors
+from psycopg2 import sql
+
+from hospsim import sinks, sqlfiles
+from hospsim.config import Params
+from hospsim.warehouse import filekinds, schema, validate
+from hospsim.warehouse.filekinds import FileKind, Match, UnknownFile
+from hospsim.warehouse.validate import Rejected
+
+log = logging.getLogger("hospsim.warehouse")
+
+APPLICATION_NAME = "hospsim-ingest"
+COPY_CHUNK = 1 << 20
+# A staging table this small gets ANALYZEd so the planner probes the dimensions' indexes for it; above it, the
+# size the planner reads off the table's pages is close enough and sampling would cost more than it saves.
+ANALYZE_MAX_ROWS = 10_000
+# SQLSTATE classes that mean "this file's data is bad": data exceptions, integrity and cardinality violations
+# (a key twice in one file). Anything else (a lost connection, a full disk) is not the file's fault: it is raised
+# and the file stays in batch/ for the next run.
+FILE_FAULT_CLASSES = ("21", "22", "23")
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    name: str
+    kind: str | None
+    status: str             # ingested | skipped | rejected | waiting
+    rows: int = 0
+    seconds: float = 0.0
+    reason: str = ""
+    sha256: str = ""
+
+    def line(self) -> str:
+        if self.status == "ingested":
+            return f"ingested {self.name}: {self.rows} rows in {self.seconds:.2f} s"
+        if self.status == "skipped":
+            return f"skipped  {self.name}: already in the ledger (same sha256); moved to processed/"
+        return f"{self.status:8} {self.name}: {self.reason}"
+
+
+def connect(params: Params, *, start: bool = True):
+    """A connection to the configured PostgreSQL (the embedded one is started when `start`)."""
+    from hospsim.services import postgres
+    info = postgres.ensure_postgres(params) if start else postgres.info_from_params(params.postgres)
+    return info.connect(application_name=APPLICATION_NAME)
+
+
+class Ingestor:
+    """Loads the files of params' data/batch into the warehouse schema; reuse one for many passes.
+
+    With params warehouse.workers > 1, the files of one dependency rank load side by side, each on its own
+    connection (opened from params.postgres when first needed); ranks still run one after the other.
+    """
+
+    def __init__(self, params: Params, conn=None, *, workers: int | None = None):
+        self.params = params
+        self.schema = params.warehouse.schema
+        self.workers = workers or params.warehouse.workers
+        data = params.dirs.data_dir
+        self.batch, self.processed, self.rejected = data / "batch", data / "processed", data / "rejected"
+        self.conn = conn if conn is not None else connect(params)
+        self._own_conn = conn is None
+        self._extra: list = []                     # worker connections beyond self.conn
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        self._kinds: set[str] | None = None         # kinds in the ledger, kept up to date during a pass
+        self._stop = threading.Event()
+        self._expected = {k.kind: k.expected_columns(params) for k in filekinds.KINDS}
+        _prepare_session(self.conn)
+        schema.init(self.conn, params)
+        self._idle.put(self.conn)
+
+    def close(self) -> None:
+        for conn in self._extra:
+            conn.close()
+        self._extra.clear()
+        if self._own_conn:
+            self.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ passes
+
+    def pending(self) -> list[Path]:
+        if not self.batch.is_dir():
+            return []
+        return sorted(p for p in self.batch.iterdir() if p.is_file() and filekinds.is_candidate(p.name))
+
+    def run_once(self, stop: threading.Event | None = None) -> list[FileOutcome]:
+        """One pass over batch/: every file ingested, skipped, rejected or left waiting, dimensions first.
+
+        When `stop` is set the pass ends after the files being loaded; the others stay in batch/.
+        """
+        outcomes, matches = [], []
+        for path in self.pending():
+            try:
+                matches.append(filekinds.classify(path.name))
+            except UnknownFile as exc:
+                outcomes.append(self._reject(self.conn, path, None, "", str(exc).split(": ", 1)[1]))
+        self._kinds = self.loaded_kinds()
+        self._stop = stop or threading.Event()
+        try:
+            for _, group in itertools.groupby(sorted(matches, key=lambda m: m.sort_key), key=lambda m: m.kind.rank):
+                outcomes += [o for o in self._run_rank(list(group)) if o is not None]
+        finally:
+            self._kinds = None
+        return outcomes
+
+    def _run_rank(self, matches: list[Match]) -> list[FileOutcome | None]:
+        if self.workers == 1 or len(matches) == 1:
+            return [self._on_worker(m, self.conn) for m in matches]
+        pool = ThreadPoolExecutor(min(self.workers, len(matches)), thread_name_prefix="ingest")
+        try:
+            futures = {m.name: pool.submit(self._on_worker, m) for m in self._schedule(matches)}
+            return [futures[m.name].result() for m in matches]
+        except BaseException:                   # Ctrl-C: finish the files in flight, start no other
+            self._stop.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _schedule(self, matches: list[Match]) -> list[Match]:
+        """Biggest first, kinds taking turns: workers then mostly write different tables (less index contention)."""
+        by_kind: dict[str, list[Match]] = {}
+        for m in sorted(matches, key=lambda m: -_size(self.batch / m.name)):
+            by_kind.setdefault(m.kind.kind, []).append(m)
+        turns = itertools.zip_longest(*by_kind.values())
+        return [m for turn in turns for m in turn if m is not None]
+
+    def _on_worker(self, match: Match, conn=None) -> FileOutcome | None:
+        """Ingest on `conn`, or on an idle pooled connection (a new one when all are busy, never more than
+        `workers` at once); None when the pass was stopped before this file."""
+        if self._stop.is_set():
+            return None
+        pooled = conn is None
+        if pooled:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = connect(self.params, start=False)
+                _prepare_session(conn)
+                self._extra.append(conn)
+        try:
+            outcome = self._ingest(match, conn)
+        finally:
+            if pooled:
+                self._idle.put(conn)
+        log.info(outcome.line())
+        return outcome
+
+    def watch(self, interval: float | None = None, stop: threading.Event | None = None,
+              max_passes: int | None = None, on_pass=None) -> int:
+        """Pass after pass until `stop` is set (or max_passes); returns the number of passes."""
+        interval = self.params.warehouse.watch_interval_seconds if interval is None else interval
+        stop = stop or threading.Event()
+        passes = 0
+        while not stop.is_set():
+            outcomes = self.run_once(stop)
+            passes += 1
+            if on_pass:
+                on_pass(outcomes)
+            if max_passes is not None and passes >= max_passes:
+                break
+            stop.wait(interval)
+        return passes
+
+    # ------------------------------------------------------------------ one file
+
+    def ingest_file(self, match: Match | str) -> FileOutcome:
+        """One file of batch/, on the main connection."""
+        return self._ingest(filekinds.classify(match) if isinstance(match, str) else match, self.conn)
+
+    def _ingest(self, match: Match, conn) -> FileOutcome:
+        kind, path = match.kind, self.batch / match.name
+        started = time.perf_counter()
+        with open(path, "rb") as fh:
+            stat = os.fstat(fh.fileno())
+            digest = None                       # a file never loaded under its name is hashed during its COPY
+            if self._ledger_digests(conn, match.name):
+                digest = _sha256(fh)
+                if self._in_ledger(conn, match.name, digest):
+                    self._move(path, stat, self.processed)
+                    return FileOutcome(match.name, kind.kind, "skipped", sha256=digest)
+            missing = self._unmet_requirements(kind)
+            if missing:
+                return FileOutcome(match.name, kind.kind, "waiting", sha256=digest or "",
+                                   reason=f"needs {missing} in the warehouse first")
+            try:
+                columns = validate.header_columns(fh, stat.st_size, kind, self._expected[kind.kind])
+                rows, digest = self._load(conn, fh, match, columns, stat.st_size)
+            except Rejected as exc:
+                conn.rollback()
+                return self._reject(conn, path, kind, digest, str(exc), stat)
+            except psycopg2.Error as exc:
+                conn.rollback()
+                if not _is_file_fault(exc):
+                    raise
+                return self._reject(conn, path, kind, digest, _pg_reason(exc), stat)
+            except _AlreadyLoaded as done:
+                conn.rollback()
+                self._move(path, stat, self.processed)
+                return FileOutcome(match.name, kind.kind, "skipped", sha256=done.digest)
+        seconds = time.perf_counter() - started
+        if self._kinds is not None:
+            self._kinds.add(kind.kind)
+        self._move(path, stat, self.processed)
+        self._prepare_dimension(conn, kind)
+        return FileOutcome(match.name, kind.kind, "ingested", rows, seconds, sha256=digest)
+
+    def _prepare_dimension(self, conn, kind: FileKind) -> None:
+        """Ready a freshly loaded dimension for the facts' checks: statistics on its key, its key span."""
+        statements = [sql.SQL("ANALYZE {}.{} ({})").format(sql.Identifier(self.schema), sql.Identifier(table),
+                                                          sql.Identifier(key)) for table, key in kind.analyze_after]
+        statements += [schema.render(f"spans/{span}.sql", self.schema) for span in kind.spans_after]
+        if statements:
+            with conn.cursor() as cur:
+                cur.execute(_together(statements))
+            conn.commit()
+
+    def _load(self, conn, fh, match: Match, columns: list[str], size: int) -> tuple[int, str]:
+        """COPY, check, merge and ledger in one transaction; COMMIT only when all of it worked.
+
+        Usually the file is copied into a TEMP staging table, checked there and merged. A kind with a
+        direct_table whose table is still empty (people_data.csv into a new warehouse: the biggest file of a
+        run) is copied straight into it under a lock and checked in place, which saves the second write.
+        Returns the rows and the file's sha256, computed from the very bytes COPY read.
+        """
+        kind = match.kind
+        params = match.sql_params()
+        steps = _Steps(time.perf_counter())
+        reader = _HashingReader(fh)
+        copy_options = sql.SQL("FROM STDIN WITH (FORMAT csv, HEADER MATCH, ENCODING 'UTF8'{})")
+        file_columns = sql.SQL(", ").join(map(sql.Identifier, columns))
+        # Statements that need no answer travel together: a file costs a handful of round trips.
+        prepare = [schema.lock_statement(key, shared) for key, shared in
+                   schema.lock_keys(self.schema, match.name, kind.kind)]
+        if kind.direct_table is None:
+            prepare.append(self._stage_ddl(kind))
+        prepare.append(schema.render("ledger/next_id.sql", self.schema))
+        with conn.cursor() as cur:
+            cur.execute(_together(prepare), {"schema": self.schema})
+            file_id = cur.fetchone()[0]
+            direct = kind.direct_table is not None and self._claim_empty(conn, cur, kind.direct_table, file_id)
+            if direct:
+                target = sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(kind.direct_table))
+                options = copy_options.format(sql.SQL(""))
+            else:
+                if kind.direct_table is not None:
+                    cur.execute(self._stage_ddl(kind))
+                target, options = sql.SQL("pg_temp.stage"), copy_options.format(sql.SQL(", FREEZE"))
+            steps.mark("lock+prepare")
+            cur.copy_expert(sql.SQL("COPY {} ({}) {}").format(target, file_columns, options).as_string(conn),
+                            reader, size=COPY_CHUNK)
+            rows, digest = cur.rowcount, reader.hexdigest()
+            steps.mark("copy")
+            find = [schema.render("ledger/find.sql", self.schema)]
+            if direct:      # the checks below read the table as "stage"
+                find.insert(0, schema.render("direct/stage_view.sql", self.schema, kind.direct_table))
+            elif rows <= ANALYZE_MAX_ROWS:  # true row counts (one column is cheap): small files probe indexes
+                find.insert(0, sql.SQL("ANALYZE pg_temp.stage ({})").format(sql.Identifier(columns[0])))
+            cur.execute(_together(find), {"name": match.name, "sha256": digest})
+            if cur.fetchone() is not None:
+                raise _AlreadyLoaded(digest)            # another ingestor loaded it meanwhile
+            if kind.has_check:
+                cur.execute(schema.text(conn, f"checks/{kind.kind}.sql", self.schema), params)
+                problems = cur.fetchall()
+                if problems:
+                    raise Rejected("references the warehouse cannot resolve: " + "; ".join(
+                        f"{problem} ({n} row{'s' if n != 1 else ''}, e.g. {example})"
+                        for problem, n, example in problems))
+            steps.mark("check")
+            ledger = schema.render("ledger/insert.sql", self.schema)
+            values = {**params, "file_id": file_id, "name": match.name, "sha256": digest, "kind": kind.kind,
+                      "rows": rows, "bytes": size}
+            if direct:
+                cur.execute(_together([schema.render("direct/drop_stage_view.sql", self.schema), ledger]), values)
+            else:
+                self._merge(cur, kind, values, then=ledger)
+            steps.mark("merge")
+            pause = self.params.warehouse.pause_in_transaction_seconds
+            if pause:
+                time.sleep(pause)
+        conn.commit()
+        steps.mark("commit")
+        log.debug("%s: %d rows%s; %s", match.name, rows, " (direct)" if direct else "", steps)
+        return rows, digest
+
+    def _claim_empty(self, conn, cur, table: str, file_id: int) -> bool:
+        """Lock the table and say whether it is empty; when it is not, the lock is given back at once."""
+        cur.execute("SAVEPOINT claim")
+        cur.execute(schema.text(conn, "direct/claim.sql", self.schema, table), {"file_id": file_id})
+        if cur.fetchone()[0]:
+            cur.execute("RELEASE SAVEPOINT claim")
+            return True
+        cur.execute("ROLLBACK TO SAVEPOINT claim")
+        return False
+
+    def _merge(self, cur, kind: FileKind, params: dict, then: sql.Composable) -> None:
+        """Plain INSERTs first; the upserts when a key already exists (see schema.merge_statements); then `then`."""
+        plain, upsert = schema.merge_statements(kind.kind, self.schema)
+        try:
+            cur.execute(_together([sql.SQL("SAVEPOINT merge"), plain, sql.SQL("RELEASE SAVEPOINT merge"), then]),
+                        params)
+        except psycopg2.errors.UniqueViolation:
+            cur.execute(_together([sql.SQL("ROLLBACK TO SAVEPOINT merge"), upsert, then]), params)
+
+    def _stage_ddl(self, kind: FileKind) -> sql.Composed:
+        cols = [sql.SQL("{} {}{}").format(sql.Identifier(c.name), sql.SQL(c.type),
+                                          sql.SQL(" NOT NULL" if c.required else ""))
+                for c in self._expected[kind.kind]]
+        return sql.SQL("CREATE TEMP TABLE stage ({}) ON COMMIT DROP").format(sql.SQL(", ").join(cols))
+
+    # ------------------------------------------------------------------ ledger, moves, rejections
+
+    def _in_ledger(self, conn, name: str, digest: str) -> bool:
+        with conn.cursor() as cur:
+            cur.execute(schema.text(conn, "ledger/find.sql", self.schema), {"name": name, "sha256": digest})
+            found = cur.fetchone() is not None
+        conn.commit()
+        return found
+
+    def _ledger_digests(self, conn, name: str) -> set[str]:
+        with conn.cursor() as cur:
+            cur.execute(schema.text(conn, "ledger/digests.sql", self.schema), {"name": name})
+            digests = {r[0] for r in cur.fetchall()}
+        conn.commit()
+        return digests
+
+    def loaded_kinds(self) -> set[str]:
+        with self.conn.cursor() as cur:
+            cur.execute(schema.text(self.conn, "ledger/kinds.sql", self.schema))
+            kinds = {r[0] for r in cur.fetchall()}
+        self.conn.commit()
+        return kinds
+
+    def _unmet_requirements(self, kind: FileKind) -> str:
+        if not kind.requires:
+            return ""
+        loaded = self._kinds if self._kinds is not None else self.loaded_kinds()
+        unmet = [group for group in kind.requires if not loaded.intersection(group)]
+        return " and ".join(" or ".join(_example_name(k) for k in group) for group in unmet)
+
+    def _move(self, path: Path, stat: os.stat_result, folder: Path) -> None:
+        """Move the file we read; a newer file written under the same name meanwhile stays for the next pass."""
+        try:
+            if os.stat(path).st_ino != stat.st_ino:
+                return
+        except FileNotFoundError:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        os.replace(path, folder / path.name)
+
+    def _reject(self, conn, path: Path, kind: FileKind | None, digest: str | None, reason: str,
+                stat: os.stat_result | None = None) -> FileOutcome:
+        kind_name = kind.kind if kind else None
+        if digest is None:
+            with open(path, "rb") as fh:
+                digest = _sha256(fh)
+        self.rejected.mkdir(parents=True, exist_ok=True)
+        sinks.write_text(f"{path.name}: {reason}\nkind: {kind_name or 'unknown'}\nsha256: {digest or '-'}\n",
+                         self.rejected / f"{path.name}.reason.txt")
+        with conn.cursor() as cur:
+            cur.execute(schema.text(conn, "ledger/reject.sql", self.schema),
+                        {"name": path.name, "sha256": digest or None, "kind": kind_name, "reason": reason})
+        conn.commit()
+        self._move(path, stat or os.stat(path), self.rejected)
+        return FileOutcome(path.name, kind_name, "rejected", reason=reason, sha256=digest)
+
+
+def _together(statements: list[sql.Composable]) -> sql.Composed:
+    """Several statements in one round trip (the result is the last one's)."""
+    return sql.SQL(";\n").join(sql.SQL(str(s)) if isinstance(s, str) else s for s in statements)
+
+
+def _prepare_session(conn) -> None:
+    with conn.cursor() as cur:
+        cur.execute(sqlfiles.read("warehouse/session.sql"))
+    conn.commit()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+class _AlreadyLoaded(Exception):
+    def __init__(self, digest: str):
+        super().__init__(digest)
+        self.digest = digest
+
+
+class _HashingReader:
+    """A file object for COPY that hashes what COPY reads, so the file is read once."""
+
+    def __init__(self, fh):
+        self.fh, self.hash = fh, hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.fh.read(size)
+        self.hash.update(chunk)
+        return chunk
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self.fh.readline(size)
+        self.hash.update(line)
+        return line
+
+    def hexdigest(self) -> str:
+        return self.hash.hexdigest()
+
+
+class _Steps:
+    """Seconds per step of a file's load, for the DEBUG log."""
+
+    def __init__(self, start: float):
+        self.last, self.spent = start, {}
+
+    def mark(self, step: str) -> None:
+        now = time.perf_counter()
+        self.spent[step] = now - self.last
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k} {v:.3f} s" for k, v in self.spent.items())
+
+
+def _sha256(fh) -> str:
+    h = hashlib.sha256()
+    for chunk in iter(lambda: fh.read(COPY_CHUNK), b""):
+        h.update(chunk)
+    fh.seek(0)
+    return h.hexdigest()
+
+
+def _is_file_fault(exc: psycopg2.Error) -> bool:
+    return bool(exc.pgcode) and exc.pgcode[:2] in FILE_FAULT_CLASSES
+
+
+def _pg_reason(exc: psycopg2.Error) -> str:
+    """PostgreSQL's message and where in the file it happened, on one line."""
+    diag = exc.diag
+    message = diag.message_primary or str(exc).strip()
+    if exc.pgcode == "21000":
+        message = f"a key appears twice in the file ({message})"
+    parts = [message]
+    if diag.message_detail:
+        parts.append(diag.message_detail)
+    if diag.context:
+        parts.append(re.sub(r"^COPY [\w.]+, ", "at file ", diag.context.strip()))
+    return " | ".join(" ".join(p.split()) for p in parts)
+
+
+def _example_name(kind: str) -> str:
+    return {"people": "people_data.csv", "population": "population_with_illnesses.csv",
+            "staff": "staff_data.csv"}.get(kind, kind)
+
+
+def ingest(params: Params, conn=None) -> list[FileOutcome]:
+    """One pass over data/batch (what `hospsim ingest` does)."""
+    with Ingestor(params, conn) as ingestor:
+        return ingestor.run_once()

@@ -1,0 +1,76 @@
+"""The file-kind registry agrees with what the simulation writes, and names classify (or fail) clearly."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from hospsim import config, daily, population, workforce
+from hospsim.warehouse import filekinds
+from hospsim.warehouse.filekinds import UnknownFile, classify
+
+
+def names(kind: str, params=None) -> list[str]:
+    return [c.name for c in filekinds.BY_KIND[kind].expected_columns(params or config.Params())]
+
+
+def test_columns_mirror_the_simulation_modules():
+    params = config.Params()
+    assert names("people") == list(population.PEOPLE_COLUMNS)
+    conditions = [c.name for c in params.population.conditions]
+    assert names("population") == [*population.PEOPLE_COLUMNS, *conditions, *population.RISK_COLUMNS]
+    assert names("staff") == names("staff_active") == list(workforce.STAFF_COLUMNS)
+    assert names("reserve") == list(workforce.RESERVE_COLUMNS)
+    assert names("staff_events") == list(workforce.EVENT_COLUMNS)
+    assert names("schedules") == list(workforce.SCHEDULE_COLUMNS)
+    for kind, daily_kind in (("visitors", "visitors"), ("admissions", "admissions"), ("discharges", "discharges"),
+                             ("transfers", "transfers"), ("transports", "transports"), ("census", "census")):
+        assert names(kind) == daily.COLUMNS[daily_kind], kind
+
+
+def test_every_file_of_a_simulated_month_classifies(month):
+    _, _, source = month
+    kinds = {classify(p.name).kind.kind for p in source.iterdir()}
+    assert kinds == set(filekinds.BY_KIND)
+    for kind, pattern in daily.FILE_NAMES.items():
+        assert classify(pattern.format("2025-03-16")).date == dt.date(2025, 3, 16), kind
+
+
+def test_names_carry_their_period():
+    m = classify("staff_active_2025_Q3.csv")
+    assert (m.kind.kind, m.year, m.quarter) == ("staff_active", 2025, 3)
+    m = classify("schedules_2025_11.csv")
+    assert (m.kind.kind, m.year, m.month) == ("schedules", 2025, 11)
+    assert classify("census.csv").date is None and classify("census.csv").kind.kind == "census"
+    assert classify("emergency_transports_2024-02-29.csv").kind.kind == "transports"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("admissions_2025-02-30.csv", "not a calendar date"),
+    ("staff_active_2025_Q5.csv", "Q1..Q4"),
+    ("schedules_2025_13.csv", "01..12"),
+    ("admissions.csv", "not a file kind"),
+    ("people_data.csv.bak", "not a file kind"),
+])
+def test_bad_names_say_why(name, message):
+    with pytest.raises(UnknownFile, match=message):
+        classify(name)
+
+
+def test_dimensions_sort_before_the_facts_that_need_them():
+    matches = sorted((classify(n) for n in ("transfers_2025-01-01.csv", "admissions_2025-01-02.csv",
+                                            "admissions_2025-01-01.csv", "daily_visitors_2025-01-01.csv",
+                                            "schedules_2025_01.csv", "staff_data.csv", "people_data.csv",
+                                            "population_with_illnesses.csv", "discharges_2025-01-01.csv")),
+                     key=lambda m: m.sort_key)
+    order = [m.name for m in matches]
+    assert order.index("people_data.csv") < order.index("population_with_illnesses.csv") \
+        < order.index("daily_visitors_2025-01-01.csv") < order.index("discharges_2025-01-01.csv")
+    assert order.index("admissions_2025-01-02.csv") < order.index("discharges_2025-01-01.csv")
+    assert order.index("staff_data.csv") < order.index("schedules_2025_01.csv")
+
+
+def test_hidden_and_temporary_files_are_not_candidates():
+    assert filekinds.is_candidate("admissions_2025-01-01.csv")
+    for name in (".admissions_2025-01-01.csv.abc.tmp", "x.reason.txt", ".hidden.csv"):
+        assert not filekinds.is_candidate(name)
