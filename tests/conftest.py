@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hospsim import config
 from hospsim.services import kafka
@@ -74,6 +75,35 @@ def params_factory(tmp_path):
     def make(overrides: dict | None = None, *, pg_info: PgInfo | None = None, params_file: str | None = None):
         return small_params(tmp_path, pg_info, overrides, params_file)
     return make
+
+
+# --------------------------------------------------------------------------- the course, executed
+
+COURSE_SIZE = {"seed": 11, "simulation": {"population": 8000, "days": 21, "warmup_days": 7}}
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory, pg, kafka_broker):
+    """The whole course, once per session, on small params and the real services: (Params, RunResult)."""
+    from hospsim import pipeline
+    tmp = tmp_path_factory.mktemp("course")
+    params_file = tmp / "small.yaml"
+    tree = yaml.safe_load((config.PARAMS_DIR / "workshop.yaml").read_text())
+    for section, values in COURSE_SIZE.items():
+        tree[section] = {**tree.get(section, {}), **values} if isinstance(values, dict) else values
+    tree["paths"] = {"data_dir": str(tmp / "data"), "runs_dir": str(tmp / "runs"), "state_dir": str(tmp / "state"),
+                     "logs_dir": str(tmp / "logs")}
+    tree["postgres"] = {"embedded": False, "host": pg.host, "port": pg.port, "user": pg.user,
+                        "password": pg.password, "database": pg.database}
+    tree["kafka"] = {"bootstrap_servers": kafka_broker.bootstrap_servers, "topic_prefix": "course"}
+    tree["oltp"] = {"schema": "oltp_course", "publication": "course_pub", "slot": "course_slot",
+                    "seed": {"pacientes": 300, "medicos": 20, "convenios": 5, "pacientes_convenios": 300,
+                             "consultas": 400, "exames": 300, "internacoes": 100}}
+    params_file.write_text(yaml.safe_dump(tree, allow_unicode=True))
+    overrides = ["oltp.stream.max_events=800"]
+    result = pipeline.run(params_file, overrides, progress=False)
+    return config.load(params_file, overrides), result
+
 
 
 # --------------------------------------------------------------------------- Kafka and Kafka Connect

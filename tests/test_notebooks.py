@@ -8,11 +8,8 @@ from contextlib import closing
 import nbformat
 import numpy as np
 import pytest
-import yaml
 
-from hospsim import config, pipeline
-
-SMALL = {"seed": 11, "simulation": {"population": 8000, "days": 21, "warmup_days": 7}}
+from hospsim import pipeline
 
 
 def values(array) -> np.ndarray:
@@ -26,27 +23,6 @@ def plotly_outputs(path) -> list[dict]:
     nb = nbformat.read(path, as_version=4)
     return [o["data"]["application/vnd.plotly.v1+json"] for c in nb.cells if c.cell_type == "code"
             for o in c.get("outputs", []) if "application/vnd.plotly.v1+json" in o.get("data", {})]
-
-
-@pytest.fixture(scope="module")
-def course(tmp_path_factory, pg, kafka_broker):
-    tmp = tmp_path_factory.mktemp("course")
-    params_file = tmp / "small.yaml"
-    tree = yaml.safe_load((config.PARAMS_DIR / "workshop.yaml").read_text())
-    for section, values in SMALL.items():
-        tree[section] = {**tree.get(section, {}), **values} if isinstance(values, dict) else values
-    tree["paths"] = {"data_dir": str(tmp / "data"), "runs_dir": str(tmp / "runs"), "state_dir": str(tmp / "state"),
-                     "logs_dir": str(tmp / "logs")}
-    tree["postgres"] = {"embedded": False, "host": pg.host, "port": pg.port, "user": pg.user,
-                        "password": pg.password, "database": pg.database}
-    tree["kafka"] = {"bootstrap_servers": kafka_broker.bootstrap_servers, "topic_prefix": "course"}
-    tree["oltp"] = {"schema": "oltp_course", "publication": "course_pub", "slot": "course_slot",
-                    "seed": {"pacientes": 300, "medicos": 20, "convenios": 5, "pacientes_convenios": 300,
-                             "consultas": 400, "exames": 300, "internacoes": 100}}
-    params_file.write_text(yaml.safe_dump(tree, allow_unicode=True))
-    overrides = ["oltp.stream.max_events=800"]
-    result = pipeline.run(params_file, overrides, progress=False)
-    return config.load(params_file, overrides), result
 
 
 def test_every_notebook_ran_in_order_into_one_run_folder(course):
@@ -94,7 +70,7 @@ def test_ingestion_loaded_the_warehouse_and_the_dashboard_read_it(course, pg):
 
 
 def test_oltp_stream_committed_its_events_and_cdc_counted_them(course, pg):
-    p, result = course
+    _, result = course
     with closing(pg.connect()) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM oltp_course.pacientes")
         assert cur.fetchone()[0] >= 300

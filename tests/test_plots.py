@@ -52,7 +52,7 @@ def test_stream_and_cdc_figures_follow_the_metrics_frames():
     rates = pd.DataFrame({"second": pd.to_datetime(["2025-01-01 00:00:00", "2025-01-01 00:00:01"]),
                           "topic": "t.admissions", "produced_per_s": [10.0, 20.0], "consumed_per_s": [5.0, 25.0]})
     fig = plots.stream_rate(rates)
-    assert sorted(sum((list(t.y) for t in fig.data), [])) == [5.0, 10.0, 20.0, 25.0]
+    assert sorted(y for t in fig.data for y in t.y) == [5.0, 10.0, 20.0, 25.0]
     lag = pd.DataFrame({"topic": ["a", "a"], "partition": [0, 1], "lag": [3, 4]})
     assert "total 7" in plots.consumer_lag(lag).layout.title.text
     tp = pd.DataFrame({"time_bucket": pd.to_datetime(["2025-01-01"] * 3), "table": ["pacientes", "pacientes", "exames"],

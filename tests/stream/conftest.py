@@ -20,7 +20,6 @@ from hospsim import config
 from hospsim.services.postgres import PgInfo
 from tests.conftest import small_params
 
-
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 SIM = {"seed": 7, "simulation.population": 100_000, "simulation.days": 10, "simulation.warmup_days": 3}
