@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,7 @@ def run(params_file: str | Path | None = None, overrides: list[str] | None = Non
     from tqdm.auto import tqdm
 
     params = config.load(params_file, overrides)  # refuse bad params before any notebook starts
+    logging.getLogger("papermill").setLevel(logging.WARNING)
     books = course_notebooks(notebooks_dir, only)
     result = RunResult(new_run_dir(params, params_file))
     (result.run_dir / "params.json").write_text(json.dumps(params.to_dict(), indent=2, ensure_ascii=False))
@@ -134,3 +136,38 @@ def write_report(result: RunResult) -> Path:
     target = result.run_dir / "report.html"
     from hospsim.sinks import write_text
     return write_text(body, target)
+
+
+def reset(params: config.Params) -> list[str]:
+    """Start the course over: data folders, the simulation's saved state, the warehouse, the stream tables and
+    topics, the OLTP tables, its publication and replication slots, and the Debezium connector.
+
+    Executed notebooks in runs/ are kept: they are the record of earlier runs. Services keep running.
+    """
+    import shutil
+    from contextlib import closing
+
+    from hospsim import services, stream, warehouse
+    from hospsim.oltp import schema as oltp_schema
+
+    done = []
+    data = params.dirs.data_dir
+    for folder in (data / "batch", data / "processed", data / "rejected", data / "stream",
+                   params.dirs.state_dir / "simulation"):
+        if folder.exists():
+            shutil.rmtree(folder)
+            done.append(f"removed {folder}")
+    pg = services.ensure_postgres(params)
+    with closing(pg.connect()) as conn:
+        warehouse.drop(conn, params)
+    done.append(f"dropped the warehouse schema {params.warehouse.schema}")
+    if params.kafka.connect_url or services.status(params, ("connect",))[0].get("running"):
+        from hospsim.services.connect import ConnectClient
+        if ConnectClient(services.connect_url(params)).delete(params.oltp.connector_name):
+            done.append(f"deleted the Debezium connector {params.oltp.connector_name}")
+    oltp_schema.drop(params, pg)
+    done.append(f"dropped the OLTP schema {params.oltp.schema}, its publication and slots {params.oltp.slot}*")
+    bootstrap, _ = stream.kafka_bootstrap(params, start=False)
+    stream.reset(params, pg, bootstrap)
+    done.append("dropped the stream schema" + (f" and the {params.kafka.topic_prefix}.* topics" if bootstrap else ""))
+    return done

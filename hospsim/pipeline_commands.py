@@ -13,6 +13,12 @@ def register(sub, parent) -> None:
     p.add_argument("--no-report", action="store_true", help="skip the HTML report")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
+    r = sub.add_parser("reset", parents=[parent], help="start the course over: data, tables, topics and slots",
+                       description="Remove data/batch, processed, rejected and stream, the simulation's saved state; "
+                                   "drop the warehouse, stream and OLTP schemas, the OLTP publication and replication "
+                                   "slots, the stream topics and the Debezium connector. runs/ is kept.")
+    r.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    r.set_defaults(func=_reset)
 
 
 def _run(args) -> int:
@@ -29,4 +35,20 @@ def _run(args) -> int:
         print(f"  {name:20} {seconds:6.1f} s")
     if result.report:
         print(f"report: {result.report}")
+    return 0
+
+
+def _reset(args) -> int:
+    from hospsim import pipeline
+    from hospsim.cli import params_from
+    params = params_from(args)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("hospsim reset: refusing without --yes when not at a terminal", file=sys.stderr)
+            return 2
+        if input(f"reset everything under {params.dirs.data_dir} and the course's tables, topics and slots? [y/N] "
+                 ).strip().lower() != "y":
+            return 1
+    for line in pipeline.reset(params):
+        print(line)
     return 0

@@ -86,3 +86,32 @@ def test_a_notebook_before_its_prerequisite_names_the_step(tmp_path, pg):
                  "postgres.embedded=false", f"postgres.port={pg.port}", f"postgres.host={pg.host}"]
     with pytest.raises(pipeline.NotebookFailed, match="StepNotRun: run notebooks/00_setup.ipynb first"):
         pipeline.run("params/workshop.yaml", overrides, only=["01"], progress=False, report=False)
+
+
+def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, kafka_broker):
+    """On its own small course (00, 01, 03, 04), so the shared one stays intact for other tests."""
+    from hospsim import config
+    from hospsim.cli import main
+    from hospsim.stream import topics
+
+    overrides = [f"paths.data_dir={tmp_path / 'data'}", f"paths.runs_dir={tmp_path / 'runs'}",
+                 f"paths.state_dir={tmp_path / 'state'}", "postgres.embedded=false", f"postgres.host={pg.host}",
+                 f"postgres.port={pg.port}", "simulation.population=3000", "simulation.days=7",
+                 "simulation.warmup_days=3", "warehouse.schema=wh_reset", "oltp.schema=oltp_reset",
+                 "oltp.slot=reset_slot", "oltp.publication=reset_pub", "oltp.stream.max_events=200",
+                 f"kafka.bootstrap_servers={kafka_broker.bootstrap_servers}", "kafka.topic_prefix=resetcourse"]
+    pipeline.run("params/workshop.yaml", overrides, only=["00", "01", "02", "03", "04"], progress=False, report=False)
+    params = config.load("params/workshop.yaml", overrides)
+    with closing(pg.connect()) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'reset_slot%'")
+        assert cur.fetchone()[0] == 1
+    assert any(t.startswith("resetcourse.") for t in topics.admin(kafka_broker.bootstrap_servers).list_topics())
+
+    assert main(["reset", "--yes", "-f", "params/workshop.yaml", *sum((["-p", o] for o in overrides), [])]) == 0
+    assert not (params.dirs.data_dir / "processed").exists() and not (params.dirs.data_dir / "stream").exists()
+    with closing(pg.connect()) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'reset_slot%'")
+        assert cur.fetchone()[0] == 0
+        cur.execute("SELECT count(*) FROM pg_namespace WHERE nspname IN ('wh_reset', 'oltp_reset', 'stream')")
+        assert cur.fetchone()[0] == 0
+    assert not any(t.startswith("resetcourse.") for t in topics.admin(kafka_broker.bootstrap_servers).list_topics())
