@@ -476,20 +476,23 @@ def _env_tree(environ: Mapping[str, str]) -> dict:
     return tree
 
 
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """["simulation.days=7", ...] -> {"simulation.days": 7, ...}, values read as YAML scalars."""
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError([f"override {item!r} is not key=value; write e.g. simulation.days=7"])
+        key, value = item.split("=", 1)
+        out[key.strip()] = _yaml_scalar(value)
+    return out
+
+
 def _override_tree(overrides: Mapping[str, Any] | list[str] | None) -> dict:
     tree: dict = {}
     if not overrides:
         return tree
-    if isinstance(overrides, Mapping):
-        items = overrides.items()
-    else:
-        items = []
-        for item in overrides:
-            if "=" not in item:
-                raise ConfigError([f"override {item!r} is not key=value; write e.g. simulation.days=7"])
-            key, value = item.split("=", 1)
-            items.append((key.strip(), _yaml_scalar(value)))
-    for key, value in items:
+    items = overrides if isinstance(overrides, Mapping) else parse_overrides(list(overrides))
+    for key, value in items.items():
         _set_dotted(tree, key, value)
     return tree
 

@@ -30,13 +30,7 @@ STEPS = {
 
 def params(params_file: str | None = None, overrides: Iterable[str] | dict | None = None, **extra) -> config.Params:
     """Params for a notebook: its params file and key=value overrides, plus keyword overrides that are not None."""
-    merged: dict = {}
-    if isinstance(overrides, dict):
-        merged.update(overrides)
-    else:
-        for item in overrides or ():
-            key, _, value = item.partition("=")
-            merged[key.strip()] = config._yaml_scalar(value)
+    merged = dict(overrides) if isinstance(overrides, dict) else config.parse_overrides(list(overrides or ()))
     merged.update({k.replace("__", "."): v for k, v in extra.items() if v is not None})
     plots.use_offline_renderer()
     return config.load(params_file, merged)
