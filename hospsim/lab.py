@@ -6,9 +6,9 @@ redo a step with slider values and redraw its figures in place.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pandas as pd
 
@@ -59,17 +59,12 @@ class Setup:
 
 def setup(p: config.Params, write: bool = True) -> Setup:
     """00_setup: the population with illness profiles and the workforce for the whole period."""
-    from hospsim import population, simulate, sinks, workforce
+    from hospsim import simulate, sinks
 
     simulate.validate(p)
-    people = population.generate(p)
-    ill = population.with_illnesses(p, people)
-    staff = workforce.simulate(p)
-    files = []
-    if write:
-        batch = simulate.batch_dir(p)
-        for name, df in (("people_data.csv", people), ("population_with_illnesses.csv", ill), *staff.items()):
-            files.append(sinks.write_csv(df, batch / name))
+    people, ill, staff = simulate.setup(p)
+    files = [sinks.write_csv(df, simulate.batch_dir(p) / name)
+             for name, df in simulate.setup_files(people, ill, staff).items()] if write else []
     return Setup(people, ill, staff, files)
 
 

@@ -90,6 +90,17 @@ def warm_up(params: Params, cohort: daily.Cohort) -> CensusState:
     return state
 
 
+def setup(params: Params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The period's fixed cast: people, people with illness profiles, and the workforce's frames."""
+    people = population.generate(params)
+    return people, population.with_illnesses(params, people), workforce.simulate(params)
+
+
+def setup_files(people: pd.DataFrame, people_ill: pd.DataFrame, staff: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The setup frames under their original file names."""
+    return {"people_data.csv": people, "population_with_illnesses.csv": people_ill, **staff}
+
+
 def run(params: Params, *, write: bool = True, progress: bool = True, resume: bool = False) -> SimulationResult:
     """Simulate params.simulation.days days; with write, files go to <data_dir>/batch as each day completes."""
     validate(params)
@@ -106,13 +117,11 @@ def run(params: Params, *, write: bool = True, progress: bool = True, resume: bo
         done = (state.day - params.simulation.start_date).days + 1
         log.info("resuming after %s (%d day(s) done)", state.day, done)
 
-    people = population.generate(params)
-    people_ill = population.with_illnesses(params, people)
-    staff = workforce.simulate(params)
+    people, people_ill, staff = setup(params)
     files: list[Path] = []
     background = _BackgroundWriter()
     if write:
-        for name, df in (("people_data.csv", people), ("population_with_illnesses.csv", people_ill), *staff.items()):
+        for name, df in setup_files(people, people_ill, staff).items():
             target = batch / name
             if not (resume and done and target.exists()):   # deterministic: a resumed run keeps what is there
                 background.submit(df, target)
