@@ -240,7 +240,7 @@ class _TopicReader:
         from kafka import KafkaConsumer
         from kafka.errors import KafkaError
 
-        from hospsim.services.kafka import _bootstrap_timeout
+        from hospsim.services.kafka import bootstrap_timeout
 
         self.source = source
         self.images = images
@@ -249,7 +249,7 @@ class _TopicReader:
             self.consumer = KafkaConsumer(
                 bootstrap_servers=source.bootstrap, group_id=None, enable_auto_commit=False,
                 auto_offset_reset="earliest", client_id="hospsim-cdc-topics", max_poll_records=5000,
-                request_timeout_ms=15000, **_bootstrap_timeout(KafkaConsumer, int(source.connect_timeout_s * 1000)))
+                request_timeout_ms=15000, **bootstrap_timeout(KafkaConsumer, int(source.connect_timeout_s * 1000)))
         except KafkaError as exc:
             raise ServiceError(f"Kafka at {source.bootstrap} is not reachable ({exc}); start it (hospsim services "
                                "up kafka) or set kafka.bootstrap_servers") from None

@@ -44,7 +44,7 @@ def _reverse_digits(x: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
-def _bijection(index: np.ndarray, modulus: int, seed: int) -> np.ndarray:
+def permutation(index: np.ndarray, modulus: int, seed: int) -> np.ndarray:
     """A seeded permutation of [0, modulus): affine, digit reversal, affine on [0, 10**w), cycle-walked into range.
 
     The digit reversal between the two affine maps keeps neighbouring indexes (and the same index in two
@@ -70,7 +70,7 @@ def _bijection(index: np.ndarray, modulus: int, seed: int) -> np.ndarray:
     return out
 
 
-def _digits(values: np.ndarray, width: int, extra: int = 0) -> np.ndarray:
+def digits(values: np.ndarray, width: int, extra: int = 0) -> np.ndarray:
     """Decimal digits as a (n, width + extra) int16 matrix; the extra columns are left for check digits."""
     rest = np.asarray(values, dtype=np.int64).copy()
     out = np.zeros((rest.shape[0], width + extra), dtype=np.int16)
@@ -95,9 +95,9 @@ def _format(digits: np.ndarray, pattern: str) -> np.ndarray:
 
 
 def cpf_digits(index: np.ndarray, seed: int) -> np.ndarray:
-    v = _bijection(index, _CPF_SPACE, seed)
+    v = permutation(index, _CPF_SPACE, seed)
     base = v + 1 + v // 111_111_110  # skip the repdigits, which are never valid CPFs
-    d = _digits(base, 9, extra=2)
+    d = digits(base, 9, extra=2)
     d[:, 9] = _check_digit(d[:, :9], _CPF_W1)
     d[:, 10] = _check_digit(d[:, :10], _CPF_W2)
     return d
@@ -110,8 +110,8 @@ def cpf(index: np.ndarray, seed: int, formatted: bool = True) -> np.ndarray:
 
 def cnpj(index: np.ndarray, seed: int, formatted: bool = True) -> np.ndarray:
     """Unique valid CNPJs ('12.345.678/0001-95') of head offices for distinct indexes."""
-    root = _bijection(index, 10**8, seed)
-    d = _digits(root, 8, extra=6)
+    root = permutation(index, 10**8, seed)
+    d = digits(root, 8, extra=6)
     d[:, 11] = 1  # branch 0001: the head office
     d[:, 12] = _check_digit(d[:, :12], _CNPJ_W1)
     d[:, 13] = _check_digit(d[:, :13], _CNPJ_W2)
@@ -120,14 +120,14 @@ def cnpj(index: np.ndarray, seed: int, formatted: bool = True) -> np.ndarray:
 
 def crm(index: np.ndarray, seed: int, states: np.ndarray | str = "SP") -> np.ndarray:
     """Unique CRMs such as '123456SP' (number unique within the run, state appended)."""
-    number = _bijection(index, 900_000, seed) + 100_000
+    number = permutation(index, 900_000, seed) + 100_000
     st = np.broadcast_to(np.asarray(states, dtype=str), number.shape)
     return np.char.add(number.astype(str), st)
 
 
 def coren(index: np.ndarray, seed: int, states: np.ndarray | str = "SP") -> np.ndarray:
     """Unique COREN registrations such as 'COREN-SP 123456'."""
-    number = _bijection(index, 900_000, seed ^ 0x5EED) + 100_000
+    number = permutation(index, 900_000, seed ^ 0x5EED) + 100_000
     st = np.broadcast_to(np.asarray(states, dtype=str), number.shape)
     return np.char.add(np.char.add(np.char.add("COREN-", st), " "), number.astype(str))
 
@@ -137,27 +137,24 @@ def _only_digits(values) -> np.ndarray:
     return np.char.replace(np.char.replace(np.char.replace(s, ".", ""), "-", ""), "/", "")
 
 
-def valid_cpf(values) -> np.ndarray:
-    """True where a CPF (formatted or bare) has correct check digits and is not a repdigit."""
+def _valid(values, length: int, w1: np.ndarray, w2: np.ndarray) -> np.ndarray:
+    """True where a document of `length` digits (formatted or bare) has both check digits right."""
     raw = _only_digits(values)
-    ok = (np.char.str_len(raw) == 11) & np.char.isdigit(raw)
+    ok = (np.char.str_len(raw) == length) & np.char.isdigit(raw)
     result = np.zeros(raw.shape, dtype=bool)
     if ok.any():
-        d = np.frombuffer(raw[ok].astype("S11").tobytes(), dtype=np.uint8).reshape(-1, 11).astype(np.int64) - 48
-        good = (_check_digit(d[:, :9], _CPF_W1) == d[:, 9]) & (_check_digit(d[:, :10], _CPF_W2) == d[:, 10])
+        d = np.frombuffer(raw[ok].astype(f"S{length}").tobytes(), dtype=np.uint8).reshape(-1, length).astype(np.int64) - 48
+        good = (_check_digit(d[:, :length - 2], w1) == d[:, length - 2]) & (_check_digit(d[:, :length - 1], w2) == d[:, length - 1])
         good &= ~(d == d[:, :1]).all(axis=1)
         result[ok] = good
     return result
+
+
+def valid_cpf(values) -> np.ndarray:
+    """True where a CPF (formatted or bare) has correct check digits and is not a repdigit."""
+    return _valid(values, 11, _CPF_W1, _CPF_W2)
 
 
 def valid_cnpj(values) -> np.ndarray:
     """True where a CNPJ (formatted or bare) has correct check digits."""
-    raw = _only_digits(values)
-    ok = (np.char.str_len(raw) == 14) & np.char.isdigit(raw)
-    result = np.zeros(raw.shape, dtype=bool)
-    if ok.any():
-        d = np.frombuffer(raw[ok].astype("S14").tobytes(), dtype=np.uint8).reshape(-1, 14).astype(np.int64) - 48
-        good = (_check_digit(d[:, :12], _CNPJ_W1) == d[:, 12]) & (_check_digit(d[:, :13], _CNPJ_W2) == d[:, 13])
-        good &= ~(d == d[:, :1]).all(axis=1)
-        result[ok] = good
-    return result
+    return _valid(values, 14, _CNPJ_W1, _CNPJ_W2)

@@ -276,11 +276,11 @@ _SSN_SPACE = _SSN_AREAS.size * 99 * 9999                       # groups 01-99, s
 
 def ssn(index, seed: int) -> np.ndarray:
     """Unique SSN-like '###-##-####' strings for distinct indexes (the bijection trick of hospsim.documents)."""
-    v = documents._bijection(np.asarray(index, dtype=np.int64), _SSN_SPACE, seed)
+    v = documents.permutation(np.asarray(index, dtype=np.int64), _SSN_SPACE, seed)
     area, rest = np.divmod(v, 99 * 9999)
     group, serial = np.divmod(rest, 9999)
-    digits = np.concatenate([documents._digits(_SSN_AREAS[area], 3), documents._digits(group + 1, 2),
-                             documents._digits(serial + 1, 4)], axis=1)
+    digits = np.concatenate([documents.digits(_SSN_AREAS[area], 3), documents.digits(group + 1, 2),
+                             documents.digits(serial + 1, 4)], axis=1)
     return _formatted(digits, "###-##-####")
 
 

@@ -20,7 +20,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -482,7 +481,7 @@ class KafkaBroker(_JavaService):
         with contextlib.suppress(Exception):
             from kafka import KafkaAdminClient
             admin = KafkaAdminClient(bootstrap_servers=self.bootstrap_servers, client_id="hospsim-probe",
-                                     request_timeout_ms=5000, **_bootstrap_timeout(KafkaAdminClient, 5000))
+                                     request_timeout_ms=5000, **bootstrap_timeout(KafkaAdminClient, 5000))
             try:
                 admin.list_topics()
                 return True
@@ -491,7 +490,7 @@ class KafkaBroker(_JavaService):
         return False
 
 
-def _bootstrap_timeout(client_class, ms: int) -> dict:
+def bootstrap_timeout(client_class, ms: int) -> dict:
     """kafka-python 3 renamed api_version_auto_timeout_ms to bootstrap_timeout_ms; pass whichever it knows."""
     known = getattr(client_class, "DEFAULT_CONFIG", {})
     for key in ("bootstrap_timeout_ms", "api_version_auto_timeout_ms"):

@@ -6,6 +6,7 @@ that started it and is reused by the next one.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -131,7 +132,7 @@ class EmbeddedPostgres:
         if _is_root():
             cmd = ["runuser", "-u", SERVER_USER, "--", *cmd]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout or self.timeout + 30,
-                              input=input if input is not None else "")
+                              input=input if input is not None else "", check=False)
         if check and proc.returncode != 0:
             raise ServiceError(f"{exe} failed (exit {proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}"
                                f"{self._log_tail()}")
@@ -233,6 +234,8 @@ class EmbeddedPostgres:
         if not self.is_running():
             return False
         self._run("pg_ctl", "stop", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "60", "-s", timeout=90)
+        with contextlib.suppress(OSError):  # the socket folder is per server; don't leave one per start in /tmp
+            self.socket_dir.rmdir()
         return True
 
     def status(self) -> dict:
