@@ -5,8 +5,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PARAMS ?= params/workshop.yaml
 HOSPSIM := $(BIN)/hospsim
+# One params selection for everything: every target passes -f $(PARAMS), and notebooks opened with `make lab`
+# (or any hospsim command started from here) read the same file through HOSPSIM_PARAMS.
+export HOSPSIM_PARAMS := $(PARAMS)
 
-.PHONY: run test install dev jars lab up down status simulate realism init seed stream reset counts bench lint clean help
+.PHONY: run test install dev jars lab up down status simulate realism init seed stream reset counts course-reset bench lint clean help
 
 help:
 	@echo "make run    - set up .venv, start the embedded services and run the whole course headlessly ($(PARAMS))"
@@ -14,6 +17,8 @@ help:
 	@echo "make lab    - JupyterLab on the notebooks"
 	@echo "make up / down / status - embedded PostgreSQL, Kafka and Kafka Connect"
 	@echo "make init / seed / stream / reset / counts - the OLTP CDC simulator (as in the original project)"
+	@echo "make course-reset - start the whole course over (data, warehouse, stream, OLTP, topics; runs/ kept)"
+	@echo "every target takes PARAMS=params/FILE.yaml (default $(PARAMS))"
 	@echo "make bench  - the benchmarks (figures next to same-run baselines)"
 
 $(BIN)/python:
@@ -32,25 +37,25 @@ install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
 jars: install
-	$(HOSPSIM) services fetch
+	$(HOSPSIM) services fetch -f $(PARAMS)
 
 run: install
-	$(HOSPSIM) services fetch
+	$(HOSPSIM) services fetch -f $(PARAMS)
 	$(HOSPSIM) services up -f $(PARAMS)
 	$(HOSPSIM) run -f $(PARAMS)
 
 test: dev jars
-	$(BIN)/pytest
+	env -u HOSPSIM_PARAMS $(BIN)/pytest    # tests name their params; PARAMS is for the lab and the commands
 
 lab: install
 	$(BIN)/jupyter lab notebooks/
 
 up: install
-	$(HOSPSIM) services up
+	$(HOSPSIM) services up -f $(PARAMS)
 down: install
-	$(HOSPSIM) services down
+	$(HOSPSIM) services down -f $(PARAMS)
 status: install
-	$(HOSPSIM) services status
+	$(HOSPSIM) services status -f $(PARAMS)
 
 simulate: install
 	$(HOSPSIM) simulate -f $(PARAMS)
@@ -58,15 +63,17 @@ realism: install
 	$(HOSPSIM) realism -f $(PARAMS)
 
 init: install
-	$(HOSPSIM) oltp init
+	$(HOSPSIM) oltp init -f $(PARAMS)
 seed: install
-	$(HOSPSIM) oltp seed
+	$(HOSPSIM) oltp seed -f $(PARAMS)
 stream: install
-	$(HOSPSIM) oltp stream
-reset: install
-	$(HOSPSIM) oltp reset
+	$(HOSPSIM) oltp stream -f $(PARAMS)
+reset: install        # the original OLTP project's reset: drop, recreate and seed its seven tables
+	$(HOSPSIM) oltp reset -f $(PARAMS)
 counts: install
-	$(HOSPSIM) oltp counts
+	$(HOSPSIM) oltp counts -f $(PARAMS)
+course-reset: install  # the whole course: data folders, warehouse, stream tables and topics, OLTP, connector
+	$(HOSPSIM) reset --yes -f $(PARAMS)
 
 bench: dev
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -138,6 +138,7 @@ def main() -> None:
     try:
         info = server.start()
         params = config.load(None, {"simulation.population": args.people, "paths.data_dir": str(tmp / "data"),
+                                    "paths.runs_dir": str(tmp / "runs"),
                                     "postgres.embedded": False, "postgres.port": info.port,
                                     "warehouse.schema": "bench_warehouse", "warehouse.workers": args.workers}, environ={}, dotenv=tmp / "no.env")
         folder = tmp / "files"

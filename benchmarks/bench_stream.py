@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hospsim import config, events, stream
+from hospsim import config, events, simulate, stream
 from hospsim.services import kafka
 from hospsim.services.postgres import EmbeddedPostgres
 from hospsim.stream import inprocess, processor, producer, topics
@@ -89,11 +89,13 @@ def main(argv: list[str] | None = None) -> int:
             pg = pg_server.start()
             broker.start(timeout=180)
             bootstrap = broker.bootstrap_servers
-            base = [f"paths.data_dir={tmp / 'data'}", f"paths.state_dir={tmp / 'state'}", "simulation.days=60",
+            base = [f"paths.data_dir={tmp / 'data'}", f"paths.state_dir={tmp / 'state'}",
+                    f"paths.runs_dir={tmp / 'runs'}", "simulation.days=60",
                     f"kafka.bootstrap_servers={bootstrap}", "postgres.embedded=false", f"postgres.port={pg.port}",
                     f"postgres.user={pg.user}", f"postgres.password={pg.password}",
                     f"postgres.database={pg.database}", *args.param]
             params = config.load(args.params, base, environ={})
+            simulate.run(params, progress=False)       # the run whose events are streamed
             t0 = time.perf_counter()
             replay = stream.replay(params)
             n = len(replay)

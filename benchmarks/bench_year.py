@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="hospsim-bench-") as tmp:
         tmp = Path(tmp)
-        overrides = [f"paths.data_dir={tmp / 'data'}", f"paths.state_dir={tmp / 'state'}", *args.param]
+        overrides = [f"paths.data_dir={tmp / 'data'}", f"paths.state_dir={tmp / 'state'}",
+                     f"paths.runs_dir={tmp / 'runs'}", *args.param]
         params = config.load(args.params, overrides, environ={})
         sim = params.simulation
         beds = sum(w.beds for h in params.region.hospitals for w in h.wards)

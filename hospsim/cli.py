@@ -78,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         print("hospsim: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a known failure prints one clear line, not a traceback
+        from hospsim.run import StepNotRun
         from hospsim.services.errors import ServiceError
-        if isinstance(exc, (ServiceError, FileNotFoundError, ValueError)):
+        if isinstance(exc, (ServiceError, StepNotRun, FileNotFoundError, ValueError)):
             print(f"hospsim: {exc}", file=sys.stderr)
             return 1
         raise

@@ -8,7 +8,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import hashlib
 import itertools
+import json
 import os
 import re
 import types
@@ -22,6 +24,8 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PARAMS_DIR = PROJECT_ROOT / "params"
 DEFAULT_PARAMS_FILE = PARAMS_DIR / "default.yaml"
+PARAMS_ENV = "HOSPSIM_PARAMS"
+"""The params file every command and notebook uses when none is named (the Makefile sets it from PARAMS)."""
 
 LOCALES = ("pt_BR", "en_US")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -390,24 +394,58 @@ def load(params_file: str | Path | None = None, overrides: Mapping[str, Any] | l
     merged_env = {**read_dotenv(dotenv_path), **environ}
 
     if params_file is None:
-        params_file = merged_env.get("HOSPSIM_PARAMS") or DEFAULT_PARAMS_FILE
-    tree: dict = {}
-    params_path = Path(params_file)
-    if not params_path.is_absolute() and not params_path.exists():
-        params_path = PROJECT_ROOT / params_path
-    if not params_path.exists():
-        raise ConfigError([f"params file {params_file} does not exist; pass one of "
-                           f"{', '.join(sorted(p.name for p in PARAMS_DIR.glob('*.yaml')))} or a path to a YAML file"])
-    try:
-        loaded = yaml.safe_load(params_path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError([f"{params_path}: not valid YAML ({exc})"]) from None
-    if loaded is not None and not isinstance(loaded, dict):
-        raise ConfigError([f"{params_path}: the top level must be a mapping of keys, found {type(loaded).__name__}"])
-    _deep_merge(tree, loaded or {})
+        params_file = merged_env.get(PARAMS_ENV) or DEFAULT_PARAMS_FILE
+    tree = read_params_file(params_file)
     _deep_merge(tree, _env_tree(merged_env))
     _deep_merge(tree, _override_tree(overrides))
     return validate_tree(tree)
+
+
+def read_params_file(params_file: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
+    """A params YAML as a tree, on top of the file it `extends:` (a path beside it, or in params/)."""
+    path = _find_params_file(params_file, _chain[-1].parent if _chain else None)
+    if path in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, path))
+        raise ConfigError([f"{_chain[0]}: `extends:` loops ({cycle}); remove one of the extends lines"])
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: not valid YAML ({exc})"]) from None
+    if loaded is not None and not isinstance(loaded, dict):
+        raise ConfigError([f"{path}: the top level must be a mapping of keys, found {type(loaded).__name__}"])
+    loaded = loaded or {}
+    base = loaded.pop("extends", None)
+    if base is None:
+        return loaded
+    if not isinstance(base, str) or not base.strip():
+        raise ConfigError([f"{path}: extends = {base!r}: name one params file, e.g. extends: workshop.yaml"])
+    tree = read_params_file(base, (*_chain, path))
+    _deep_merge(tree, loaded)
+    return tree
+
+
+def _find_params_file(name: str | Path, beside: Path | None) -> Path:
+    """A params file as given, else beside the file that extends it, else under the project or params/."""
+    given = Path(name)
+    candidates = [given] if given.is_absolute() else [
+        *([beside / given] if beside else []), given, PROJECT_ROOT / given, PARAMS_DIR / given]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    known = ", ".join(sorted(p.name for p in PARAMS_DIR.glob("*.yaml")))
+    raise ConfigError([f"params file {name} does not exist; pass one of {known} or a path to a YAML file"])
+
+
+WORLD_KEYS = ("seed", "locale", "region", "population", "workforce", "simulation")
+"""The sections that decide what the simulated world is. Paths, services, stream pacing and the OLTP simulator
+do not: changing them continues the same run. simulation.days is left out too, so a run can grow longer."""
+
+
+def world_fingerprint(params: Params) -> str:
+    """A short hash of the world the params describe (WORLD_KEYS): equal fingerprints, byte-identical files."""
+    tree = {key: value for key, value in params.to_dict().items() if key in WORLD_KEYS}
+    tree["simulation"].pop("days", None)
+    return hashlib.sha256(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def with_overrides(params: Params, overrides: Mapping[str, Any]) -> Params:
@@ -451,6 +489,10 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 def env_names() -> dict[str, str]:
     """Environment variable -> dotted key, for docs and the CLI."""
+    return {PARAMS_ENV: "(the params file when none is named)", **_field_envs()}
+
+
+def _field_envs() -> dict[str, str]:
     return {name: key for key, fld in _walk_fields(Params) for name in fld.metadata.get("env", ())}
 
 
@@ -466,7 +508,7 @@ def _walk_fields(cls: type, prefix: str = ""):
 
 def _env_tree(environ: Mapping[str, str]) -> dict:
     tree: dict = {}
-    names = env_names()
+    names = _field_envs()
     for name, key in names.items():
         if name in environ and environ[name] != "":
             _set_dotted(tree, key, environ[name], raw=True)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -439,15 +437,6 @@ def _empty_queue() -> dict:
     return {"person": np.zeros(0, np.int64), "visit": np.zeros(0, "U24"), "origin": np.zeros(0, np.int64),
             "ward": np.zeros(0, np.int64), "spec": np.zeros(0, np.int64), "mode": np.zeros(0, np.int64),
             "los": np.zeros(0, np.int64), "since": np.zeros(0, np.int64)}
-
-
-def fingerprint(params: Params) -> str:
-    """What a saved state depends on: everything but the run length, paths and logging."""
-    tree = params.to_dict()
-    tree["simulation"].pop("days", None)
-    for key in ("paths", "log_level", "postgres", "kafka", "oltp"):
-        tree.pop(key, None)
-    return hashlib.sha256(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- one day

@@ -7,65 +7,95 @@ redo a step with slider values and redraw its figures in place.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from hospsim import config, plots
-
-
-class StepNotRun(RuntimeError):
-    """A notebook ran before the step it depends on."""
+from hospsim import run as runs
+from hospsim.run import StepNotRun
 
 
 STEPS = {
-    "00_setup": "population and workforce files in data/batch/",
-    "01_daily_loop": "the daily files (daily_visitors_*, admissions_*, census_*) in data/batch/ or data/processed/",
-    "02_streaming": "stream tables in PostgreSQL",
-    "03_ingestion": "the warehouse loaded in PostgreSQL",
-    "04_oltp_cdc": "the OLTP tables seeded",
+    "00_setup": ("setup", "the run's population and workforce files"),
+    "01_daily_loop": ("days", "the run's daily files"),
+    "02_streaming": ("stream", "a stream session of the run's events"),
+    "03_ingestion": ("ingest", "the warehouse loaded from the run's files"),
+    "04_oltp_cdc": ("oltp", "the OLTP tables seeded and streamed"),
 }
 
 
 def params(params_file: str | None = None, overrides: Iterable[str] | dict | None = None, **extra) -> config.Params:
-    """Params for a notebook: its params file and key=value overrides, plus keyword overrides that are not None."""
+    """Params for a notebook: its params file and key=value overrides, plus keyword overrides that are not None.
+
+    No params file means $HOSPSIM_PARAMS (the Makefile sets it from PARAMS) or params/default.yaml, as for
+    every hospsim command."""
     merged = dict(overrides) if isinstance(overrides, dict) else config.parse_overrides(list(overrides or ()))
     merged.update({k.replace("__", "."): v for k, v in extra.items() if v is not None})
     plots.use_offline_renderer()
     return config.load(params_file, merged)
 
 
+NOTEBOOK_OLTP_EVENTS = 5000
+"""A notebook's OLTP stream ends: this many events when neither the notebook nor the params bound it."""
+
+
+def oltp_params(params_file: str | None, overrides, events: int, rate: float) -> config.Params:
+    """04's params: its events (0 keeps oltp.stream.max_events) and rate (0 streams unpaced), always bounded."""
+    p = params(params_file, overrides, oltp__stream__max_events=events or None,
+               oltp__stream__events_per_second=rate or None)
+    if p.oltp.stream.max_events is None:
+        p = config.with_overrides(p, {"oltp.stream.max_events": NOTEBOOK_OLTP_EVENTS})
+    return p
+
+
 def require(step: str, present: bool, detail: str = "") -> None:
     """Stop a notebook early with the step to run first, instead of failing deep inside a call."""
     if not present:
-        raise StepNotRun(f"run notebooks/{step}.ipynb first: it makes {STEPS[step]}"
+        raise StepNotRun(f"run notebooks/{step}.ipynb first: it makes {STEPS[step][1]}"
                          + (f" ({detail})" if detail else ""))
 
 
-def batch_files(p: config.Params, pattern: str) -> list[Path]:
-    """Files of a kind in batch/ or, once ingested, processed/."""
-    data = p.dirs.data_dir
-    return sorted({f.name: f for folder in ("processed", "batch") for f in (data / folder).glob(pattern)}.values())
+def require_run(p: config.Params, step: str) -> runs.Run:
+    """The run these params describe, with `step` finished; StepNotRun names the notebook to run first, and
+    RunMismatch refuses when the data folder holds another world."""
+    try:
+        the_run = runs.open_run(p)
+    except runs.RunNotFound as exc:
+        raise StepNotRun(f"run notebooks/00_setup.ipynb first: it starts the run ({exc})") from None
+    name, _ = STEPS[step]
+    entry = the_run.step(name)
+    require(step, entry.get("status") == "done", f"run {the_run.id} has no finished {name} step")
+    if name == "days":
+        done = entry.get("days_done", 0)
+        require(step, done >= p.simulation.days, f"run {the_run.id} has {done} of {p.simulation.days} days")
+    return the_run
 
 
-@dataclass
-class Setup:
-    people: pd.DataFrame
-    population_with_illnesses: pd.DataFrame
-    staff: dict[str, pd.DataFrame]
-    files: list[Path]
+def steps_table(the_run: runs.Run) -> pd.DataFrame:
+    """The run's manifest as a table: each step's status, seconds, outputs, rows."""
+    rows = []
+    for name, entry in the_run.manifest["steps"].items():
+        outputs = entry.get("outputs", [])
+        rows.append({"step": name, "status": entry.get("status"), "started_at": entry.get("started_at"),
+                     "seconds": entry.get("seconds"), "files": len(outputs) or None,
+                     "rows": sum(o.get("rows", 0) for o in outputs) or entry.get("rows")})
+    return pd.DataFrame(rows, columns=["step", "status", "started_at", "seconds", "files", "rows"])
 
 
-def setup(p: config.Params, write: bool = True) -> Setup:
-    """00_setup: the population with illness profiles and the workforce for the whole period."""
-    from hospsim import simulate, sinks
+def record_step(p: config.Params, step: str, **fields) -> None:
+    """Note a step in the run's manifest (when these params have a run): e.g. 04's OLTP stream."""
+    the_run = runs.current(p)
+    if the_run is not None:
+        the_run.record(step, status="done", finished_at=runs.now(), **fields)
 
-    simulate.validate(p)
-    people, ill, staff = simulate.setup(p)
-    files = [sinks.write_csv(df, simulate.batch_dir(p) / name)
-             for name, df in simulate.setup_files(people, ill, staff).items()] if write else []
-    return Setup(people, ill, staff, files)
+
+def setup(p: config.Params, params_file: str | None = None):
+    """00_setup: the run's population with illness profiles and its workforce, made once and written into
+    the run (and landed in batch/); run again, it reads them back. Returns (run, simulate.Setup)."""
+    from hospsim import simulate
+    the_run, made, writer = simulate.setup_step(p, params_file=params_file)
+    simulate.finish_setup(the_run, writer)
+    return the_run.reload(), made
 
 
 def staffing_coverage(p: config.Params, staff: dict[str, pd.DataFrame], census: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -84,7 +114,7 @@ def staff_events(staff: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return staff.get("staff_events.csv", pd.DataFrame(columns=["date", "event"]))
 
 
-def setup_figures(p: config.Params, s: Setup) -> list:
+def setup_figures(p: config.Params, s) -> list:
     return [plots.population_pyramid(s.people, p.simulation.start_date),
             plots.staffing(staffing_coverage(p, s.staff)),
             plots.staff_events(staff_events(s.staff))]
@@ -99,21 +129,21 @@ def daily_figures(p: config.Params, result) -> list:
             plots.realism(realism.report(p, result))]
 
 
-def stream_figures(p: config.Params, pg_info, bootstrap: str | None) -> list:
+def stream_figures(p: config.Params, session) -> list:
+    """The session just delivered: its produced and consumed events/s; the consumer lag when through Kafka."""
     from hospsim.stream import metrics
-    figures = [plots.stream_rate(metrics.rates(metrics.throughput(pg_info), window="2s"))]
-    if bootstrap:
-        figures.append(plots.consumer_lag(metrics.lag(p, bootstrap)))
+    figures = [plots.session_rate(metrics.rates(session.timeline, window="2s"), session.summary())]
+    if session.bootstrap:
+        figures.append(plots.consumer_lag(metrics.lag(p, session.bootstrap)))
     return figures
 
 
 def restream(pg_info, replay_frame) -> Callable[[config.Params], list]:
-    """A Run-panel step: stream the same replay again, paced at the panel's rate, and redraw."""
+    """A Run-panel step: a new stream session of the same events, paced at the panel's rate, and its chart."""
     def redo(q: config.Params) -> list:
         from hospsim import stream
         q = config.with_overrides(q, {"stream.mode": "rate"})
-        delivered = stream.deliver(q, pg_info, replay_frame)
-        return stream_figures(q, pg_info, delivered["bootstrap"])
+        return stream_figures(q, stream.deliver(q, pg_info, replay_frame))
     return redo
 
 
@@ -132,15 +162,14 @@ def warehouse_view(p: config.Params, pg_info, view: str) -> pd.DataFrame | None:
 
 def dashboard_figures(p: config.Params, pg_info) -> list:
     """The warehouse's census, occupancy, staffing and staff events; stream and CDC when those steps ran."""
-    census = warehouse_view(p, pg_info, "v_census_daily")
-    require("03_ingestion", census is not None and not census.empty, "the warehouse views are empty")
-    census = census.rename(columns={"census_date": "date"})
+    census = baseline_census(p, pg_info)
     staffing = warehouse_view(p, pg_info, "v_staffing_shift").rename(columns={"shift_date": "date"})
     figures = [plots.census(census), plots.occupancy_heatmap(census), plots.staffing(staffing),
                plots.hires_and_departures(warehouse_view(p, pg_info, "v_staff_events_quarterly"))]
     from hospsim.stream import metrics
     figures.append(plots.stream_rate(metrics.rates(metrics.throughput(pg_info), window="2s")))
     figures.append(plots.cdc_throughput(cdc_throughput(p, pg_info)))
+    record_step(p, "dashboard", views=["v_census_daily", "v_staffing_shift", "v_staff_events_quarterly"])
     return figures
 
 
@@ -153,13 +182,30 @@ def cdc_throughput(p: config.Params, pg_info) -> pd.DataFrame:
         return pd.DataFrame()
 
 
-def what_if_figures(p: config.Params) -> list:
-    """The daily loop again in memory with the panel's rates and beds: census and occupancy only."""
-    from hospsim import simulate
-    result = simulate.run(p, write=False, progress=False)
-    fig = plots.census(result.census)
-    fig.update_layout(title=f"What-if census: {p.simulation.ed_visits_per_1000_year:g} ED visits/1000/yr")
-    return [fig, plots.occupancy_heatmap(result.census)]
+def what_if(p: config.Params, baseline_census: pd.DataFrame, people_ill: pd.DataFrame
+            ) -> Callable[[config.Params], list]:
+    """A Run-panel step: the run's population through the days again, in memory, with the panel's rates and
+    beds (a scenario: nothing is written), drawn beside the run's census."""
+    def redo(q: config.Params) -> list:
+        from hospsim import simulate
+        scenario = simulate.run(q, write=False, progress=False, people_ill=people_ill)
+        return [plots.census_against_baseline(baseline_census, scenario.census, scenario_label(p, q)),
+                plots.occupancy_heatmap(scenario.census)]
+    return redo
+
+
+def scenario_label(p: config.Params, q: config.Params) -> str:
+    def beds(x: config.Params) -> int:
+        return sum(w.beds for h in x.region.hospitals for w in h.wards)
+    return (f"{q.simulation.ed_visits_per_1000_year:g} ED visits/1000/yr, {beds(q):,} beds "
+            f"(the run: {p.simulation.ed_visits_per_1000_year:g}, {beds(p):,})")
+
+
+def baseline_census(p: config.Params, pg_info) -> pd.DataFrame:
+    """The run's census as the warehouse holds it (05's baseline for a what-if)."""
+    census = warehouse_view(p, pg_info, "v_census_daily")
+    require("03_ingestion", census is not None and not census.empty, "the warehouse views are empty")
+    return census.rename(columns={"census_date": "date"})
 
 
 def oltp_restart(p: config.Params, pg_info):

@@ -1,4 +1,4 @@
-"""`hospsim run`: the notebooks, in course order, executed headlessly by papermill into runs/<run-id>/.
+"""`hospsim run`: the notebooks, in course order, executed headlessly by papermill into the run's folder.
 
 The same notebooks a student steps through in JupyterLab are what a scheduler runs, so there is one
 code path to trust. A failure names the notebook and the cell, and the run stops there.
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hospsim import config
+from hospsim import run as runs
 
 NOTEBOOKS_DIR = config.PROJECT_ROOT / "notebooks"
 
@@ -48,13 +49,15 @@ def course_notebooks(directory: Path = NOTEBOOKS_DIR, only: list[str] | None = N
 
 
 def new_run_dir(params: config.Params, params_file: str | Path | None, now: dt.datetime | None = None) -> Path:
+    """runs/<run-id>/course/<stamp>-<params label>/: this execution of the course, inside its run's folder."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     label = re.sub(r"[^A-Za-z0-9_-]", "", Path(params_file).stem) if params_file else "default"
-    run_dir = params.dirs.runs_dir / f"{stamp}-{label}"
+    course = runs.folder_for(params) / "course"
+    run_dir = course / f"{stamp}-{label}"
     suffix = 1
     while run_dir.exists():
         suffix += 1
-        run_dir = params.dirs.runs_dir / f"{stamp}-{label}-{suffix}"
+        run_dir = course / f"{stamp}-{label}-{suffix}"
     run_dir.mkdir(parents=True)
     return run_dir
 
@@ -72,6 +75,7 @@ def run(params_file: str | Path | None = None, overrides: list[str] | None = Non
     from tqdm.auto import tqdm
 
     params = config.load(params_file, overrides)  # refuse bad params before any notebook starts
+    runs.check_landing(params)                    # and another world's data folder
     logging.getLogger("papermill").setLevel(logging.WARNING)
     books = course_notebooks(notebooks_dir, only)
     result = RunResult(new_run_dir(params, params_file))
@@ -142,7 +146,8 @@ def reset(params: config.Params) -> list[str]:
     """Start the course over: data folders, the simulation's saved state, the warehouse, the stream tables and
     topics, the OLTP tables, its publication and replication slots, and the Debezium connector.
 
-    Executed notebooks in runs/ are kept: they are the record of earlier runs. Services keep running.
+    runs/ is kept: each run's files, manifest and executed notebooks. Simulating the same params again lands the
+    run's files in batch/ once more instead of recomputing them. Services keep running.
     """
     import shutil
     from contextlib import closing
@@ -157,6 +162,10 @@ def reset(params: config.Params) -> list[str]:
         if folder.exists():
             shutil.rmtree(folder)
             done.append(f"removed {folder}")
+    landing = data / runs.LANDING
+    if landing.exists():
+        landing.unlink()
+        done.append(f"removed {landing} (the runs stay in {params.dirs.runs_dir}; `hospsim simulate` lands one again)")
     pg = services.ensure_postgres(params)
     with closing(pg.connect()) as conn:
         warehouse.drop(conn, params)

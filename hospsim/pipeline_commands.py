@@ -5,9 +5,9 @@ import sys
 
 
 def register(sub, parent) -> None:
-    p = sub.add_parser("run", parents=[parent], help="execute the notebooks in order with papermill into runs/<run-id>/",
+    p = sub.add_parser("run", parents=[parent], help="execute the notebooks in order with papermill into runs/<run-id>/course/",
                        description="Execute notebooks/NN_*.ipynb in order with papermill (headless: interactive=False), "
-                                   "writing the executed notebooks and one HTML report into runs/<run-id>/. Exits "
+                                   "writing the executed notebooks and one HTML report into runs/<run-id>/course/<stamp>/. Exits "
                                    "non-zero naming the notebook and cell that failed.")
     p.add_argument("--only", nargs="+", metavar="NB", help="run only these notebooks, by number or name (e.g. 00 01)")
     p.add_argument("--no-report", action="store_true", help="skip the HTML report")

@@ -114,6 +114,35 @@ def stream_rate(rates: pd.DataFrame) -> go.Figure:
                                                                                "second": "wall time"})
 
 
+def session_rate(rates: pd.DataFrame, summary: dict) -> go.Figure:
+    """stream_rate of one stream session, titled with its pace and measured rate."""
+    fig = stream_rate(rates)
+    target = f"target {summary['target_per_s']:g}/s" if summary.get("target_per_s") else summary.get("mode", "")
+    measured = summary.get("produced_per_s")
+    fig.update_layout(title=f"Stream session {summary.get('session')}: {summary.get('events', 0):,} events, "
+                            f"{target}, measured {measured if measured is not None else float('nan'):,.0f}/s "
+                            f"({summary.get('path')})")
+    return fig
+
+
+def census_against_baseline(baseline: pd.DataFrame, scenario: pd.DataFrame | None, label: str) -> go.Figure:
+    """Occupied beds per hospital and day: the run (dashed) beside a what-if scenario (solid), when there is one."""
+    if baseline.empty and (scenario is None or scenario.empty):
+        return _empty("What-if census", "no census rows")
+    frames = []
+    for name, df in (("baseline (the run)", baseline), ("what-if", scenario)):
+        if df is None or df.empty:
+            continue
+        total = df.groupby(["date", "hospital_id"], as_index=False)["occupied"].sum()
+        total["date"] = pd.to_datetime(total["date"])
+        frames.append(total.assign(series=name))
+    long = pd.concat(frames, ignore_index=True).sort_values(["series", "hospital_id", "date"], ignore_index=True)
+    fig = px.line(long, x="date", y="occupied", color="hospital_id", line_dash="series",
+                  line_dash_map={"baseline (the run)": "dash", "what-if": "solid"},
+                  labels={"occupied": "occupied beds (all wards)"}, title=f"What-if census: {label}")
+    return fig
+
+
 def consumer_lag(lag: pd.DataFrame) -> go.Figure:
     """Consumer lag per partition (hospsim.stream.metrics.lag: topic, partition, lag)."""
     if lag.empty:

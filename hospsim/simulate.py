@@ -1,15 +1,16 @@
-"""The orchestrator, hospsim's I/O edge: population, workforce, then the daily loop, writing data/batch/.
+"""The orchestrator, hospsim's I/O edge: population, workforce, then the daily loop, into the run.
 
-Files keep the original project's names (people_data.csv, population_with_illnesses.csv, staff_data.csv,
-reserve_pool.csv, staff_active_<y>_Q<n>.csv, schedules_<y>_<mm>.csv, daily_visitors_<date>.csv,
-admissions_<date>.csv) plus, one per day as well, discharges_<date>.csv, transfers_<date>.csv,
-emergency_transports_<date>.csv and census_<date>.csv: a per-day census keeps every day's files complete
-on their own, which is what the batch ingestor picks up and what a resumed run rewrites.
+`run(params)` creates or continues the run these params describe (hospsim.run): the setup frames and each
+day's files are written once into runs/<run-id>/files/ (read-only) and landed in <data_dir>/batch/ as hard
+links, the original project's folder. Files keep the original project's names (people_data.csv,
+population_with_illnesses.csv, staff_data.csv, reserve_pool.csv, staff_active_<y>_Q<n>.csv,
+schedules_<y>_<mm>.csv, daily_visitors_<date>.csv, admissions_<date>.csv) plus, one per day as well,
+discharges_<date>.csv, transfers_<date>.csv, emergency_transports_<date>.csv and census_<date>.csv: a per-day
+census keeps every day's files complete on their own, which is what the batch ingestor picks up.
 
-After each day the carried state is saved (write-then-rename) under <state_dir>/simulation/state.npz, so
-`run(..., resume=True)` continues from the last completed day and writes the same bytes as an
-uninterrupted run. A resumed run may also be longer than the first one (simulation.days is not part of
-the state's fingerprint).
+After each day the carried state is saved (write-then-rename) in the run, so a run stopped anywhere continues
+from its last completed day with the same bytes as an uninterrupted one, and a longer simulation.days grows
+it. A step after this one reads the run (`load`) and never simulates again.
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from hospsim import config, daily, population, sinks, workforce
+from hospsim import config, daily, population, workforce
+from hospsim import run as runs
 from hospsim.config import ConfigError, Params
 from hospsim.daily import CensusState
 
@@ -32,6 +34,13 @@ BACKGROUND_MIN_ROWS = 50_000           # frames at least this long are written b
 KINDS = tuple(daily.FILE_NAMES)          # visitors, admissions, discharges, transfers, transports, census
 TIME_COLUMNS = ("arrival_time", "departure_time", "admit_time", "planned_discharge_time", "discharge_time",
                 "request_time", "dispatch_time", "pickup_time")
+TEXT_COLUMNS = {"national_id": str, "phone": str}
+"""Read back as text: a CPF or phone number with a leading zero is not a number."""
+EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+"""read_csv gives back the very floats to_csv wrote (pandas 3 does so by default), so a day simulated from the
+run's population file has the bytes of one simulated in the process that made it."""
+SETUP_STEP, DAYS_STEP = "setup", "days"
+POPULATION_FILES = ("people_data.csv", "population_with_illnesses.csv")
 
 
 @dataclass
@@ -49,6 +58,7 @@ class SimulationResult:
     census: pd.DataFrame
     state: CensusState
     files: list[Path] = field(default_factory=list)
+    run: runs.Run | None = None
 
     @property
     def schedules(self) -> pd.DataFrame:
@@ -60,12 +70,24 @@ class SimulationResult:
         return [dt.date.fromisoformat(d) for d in pd.unique(self.census["date"])]
 
 
+@dataclass
+class Setup:
+    """The period's fixed cast: people, people with illness profiles, the workforce's frames."""
+    people: pd.DataFrame
+    population_with_illnesses: pd.DataFrame
+    staff: dict[str, pd.DataFrame]
+
+    def files(self) -> dict[str, pd.DataFrame]:
+        """The setup frames under their original file names."""
+        return {POPULATION_FILES[0]: self.people, POPULATION_FILES[1]: self.population_with_illnesses, **self.staff}
+
+
 def batch_dir(params: Params) -> Path:
     return params.dirs.data_dir / "batch"
 
 
-def state_path(params: Params) -> Path:
-    return params.dirs.state_dir / "simulation" / "state.npz"
+def state_path(the_run: runs.Run) -> Path:
+    return the_run.state_dir / "state.npz"
 
 
 def dates(params: Params) -> list[dt.date]:
@@ -83,111 +105,179 @@ def validate(params: Params) -> None:
 
 def warm_up(params: Params, cohort: daily.Cohort) -> CensusState:
     """Beds as they stand the night before start_date, after simulation.warmup_days of unwritten days."""
-    state = CensusState.empty(params, daily.fingerprint(params))
+    state = CensusState.empty(params, config.world_fingerprint(params))
     start = params.simulation.start_date
     for i in range(params.simulation.warmup_days, 0, -1):
         _, state = daily.simulate_day(params, start - dt.timedelta(days=i), cohort, state)
     return state
 
 
-def setup(params: Params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
-    """The period's fixed cast: people, people with illness profiles, and the workforce's frames."""
+def setup(params: Params) -> Setup:
+    """The people and the workforce, computed (pure): what 00_setup makes."""
     people = population.generate(params)
-    return people, population.with_illnesses(params, people), workforce.simulate(params)
+    return Setup(people, population.with_illnesses(params, people), workforce.simulate(params))
 
 
-def setup_files(people: pd.DataFrame, people_ill: pd.DataFrame, staff: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The setup frames under their original file names."""
-    return {"people_data.csv": people, "population_with_illnesses.csv": people_ill, **staff}
-
-
-def run(params: Params, *, write: bool = True, progress: bool = True, resume: bool = False) -> SimulationResult:
-    """Simulate params.simulation.days days; with write, files go to <data_dir>/batch as each day completes."""
+def setup_step(params: Params, *, params_file: str | Path | None = None, background: bool = False
+               ) -> tuple[runs.Run, Setup, _BackgroundWriter]:
+    """The run's setup: read back when an earlier step made it for at least these days, else made and written
+    once (big frames by a second process when `background`; wait() on the writer before relying on them)."""
     validate(params)
-    if resume and not write:
-        raise ValueError("resume=True continues the files of an earlier run: it needs write=True")
-    batch, saved_at = batch_dir(params), state_path(params)
-    all_days = dates(params)
-    state, done = None, 0
-    if resume and saved_at.exists():
-        state = CensusState.load(saved_at)
-        if state.fingerprint != daily.fingerprint(params):
-            raise ValueError(f"{saved_at} was saved by a run with other parameters; run without --resume "
-                             f"(or delete {saved_at.parent}) to start over")
-        done = (state.day - params.simulation.start_date).days + 1
-        log.info("resuming after %s (%d day(s) done)", state.day, done)
+    the_run = runs.open_run(params, create=True, params_file=params_file)
+    writer = _BackgroundWriter(the_run, params, enabled=background)
+    if the_run.done(SETUP_STEP) and the_run.step(SETUP_STEP).get("days", 0) >= params.simulation.days:
+        return the_run, read_setup(the_run), writer
+    made = setup(params)
+    the_run.record(SETUP_STEP, status="running", days=params.simulation.days)
+    for name, df in made.files().items():
+        writer.submit(df, name)
+    writer.start()
+    return the_run, made, writer
 
-    people, people_ill, staff = setup(params)
-    files: list[Path] = []
-    background = _BackgroundWriter()
-    if write:
-        for name, df in setup_files(people, people_ill, staff).items():
-            target = batch / name
-            if not (resume and done and target.exists()):   # deterministic: a resumed run keeps what is there
-                background.submit(df, target)
-            files.append(target)
-        background.start()
 
-    cohort = daily.prepare(params, people_ill)
-    if state is None:
-        state = warm_up(params, cohort)
-    frames: dict[str, list[pd.DataFrame]] = {k: [] for k in KINDS}
-    if done:
-        earlier = read_days(batch, all_days[:done])
-        for k in KINDS:
-            frames[k].append(earlier[k])
-        files += [batch / daily.FILE_NAMES[k].format(d.isoformat()) for d in all_days[:done] for k in KINDS]
+def read_setup(the_run: runs.Run) -> Setup:
+    """The setup frames from the run's files, with the types the simulation gave them (floats exactly)."""
+    names = [o["name"] for o in the_run.step(SETUP_STEP).get("outputs", [])]
+    staff = {n: _read_setup_file(the_run, n) for n in names if n not in POPULATION_FILES}
+    return Setup(_read_setup_file(the_run, POPULATION_FILES[0]), read_population(the_run), staff)
 
+
+def read_population(the_run: runs.Run) -> pd.DataFrame:
+    """population_with_illnesses.csv of the run: what the daily loop (and a what-if) draws its patients from."""
+    return _read_setup_file(the_run, POPULATION_FILES[1])
+
+
+def _read_setup_file(the_run: runs.Run, name: str) -> pd.DataFrame:
+    return pd.read_csv(the_run.file(name), dtype=TEXT_COLUMNS, keep_default_na=False, na_values=[""], **EXACT_FLOATS)
+
+
+def run(params: Params, *, write: bool = True, progress: bool = True, params_file: str | Path | None = None,
+        people_ill: pd.DataFrame | None = None) -> SimulationResult:
+    """Simulate params.simulation.days days.
+
+    With write, into the run these params describe: its setup and days are made once, a day already in the
+    run is read back, not simulated again, and each new day is written (and landed in batch/) as it completes.
+    Without, everything stays in memory (a what-if); `people_ill` then reuses a run's population.
+    """
+    validate(params)
+    if not write:
+        return _in_memory(params, progress, people_ill)
+    the_run, made, writer = setup_step(params, params_file=params_file, background=True)
     try:
-        for day in _progress(all_days[done:], progress):
-            result, state = daily.simulate_day(params, day, cohort, state)
-            for k in KINDS:
-                frames[k].append(getattr(result, k))
-            if write:
-                for name, df in result.files().items():
-                    files.append(sinks.write_csv(df, batch / name))
-                state.save(saved_at)
+        result = _days(the_run, params, made, progress)
     finally:
-        background.wait()
+        finish_setup(the_run, writer)
+    result.files = [the_run.file(n) for n in made.files()] + result.files
+    return result
 
-    return SimulationResult(params, people, people_ill, staff, **{k: _concat(frames[k], k) for k in KINDS},
-                            state=state, files=files)
+
+def finish_setup(the_run: runs.Run, writer: _BackgroundWriter) -> None:
+    """Wait for the setup files, then record the step done with their checksums (once, when it wrote any).
+    Files the run already had are landed in batch/ again when they are gone from it (after a reset)."""
+    written = writer.wait()
+    earlier = the_run.step(SETUP_STEP).get("outputs", [])
+    if written:
+        the_run.record(SETUP_STEP, status="done", finished_at=runs.now(),
+                       outputs=runs.merge_outputs(earlier, written))
+    else:
+        the_run.land(writer.params, [the_run.file(o["name"]) for o in earlier])
+
+
+def _in_memory(params: Params, progress: bool, people_ill: pd.DataFrame | None) -> SimulationResult:
+    made = setup(params) if people_ill is None else Setup(pd.DataFrame(), people_ill, {})
+    cohort = daily.prepare(params, made.population_with_illnesses)
+    state = warm_up(params, cohort)
+    frames: dict[str, list[pd.DataFrame]] = {k: [] for k in KINDS}
+    for day in _progress(dates(params), progress):
+        result, state = daily.simulate_day(params, day, cohort, state)
+        for k in KINDS:
+            frames[k].append(getattr(result, k))
+    return SimulationResult(params, made.people, made.population_with_illnesses, made.staff,
+                            **{k: _concat(frames[k], k) for k in KINDS}, state=state)
+
+
+def _days(the_run: runs.Run, params: Params, made: Setup, progress: bool) -> SimulationResult:
+    """The days step: days already in the run are read back; the rest are simulated, written and landed."""
+    all_days, saved_at = dates(params), state_path(the_run)
+    state = CensusState.load(saved_at) if saved_at.exists() else None
+    done = (state.day - params.simulation.start_date).days + 1 if state is not None and state.day else 0
+    todo = all_days[done:]
+    frames: dict[str, list[pd.DataFrame]] = {k: [] for k in KINDS}
+    earlier = read_days(the_run.files_dir, all_days[:min(done, len(all_days))])
+    for k in KINDS:
+        frames[k].append(earlier[k])
+    written: list[Path] = []
+    if todo:
+        log.info("run %s: %d day(s) in the run, simulating %d more", the_run.id, done, len(todo))
+        cohort = daily.prepare(params, made.population_with_illnesses)
+        state = state if state is not None else warm_up(params, cohort)
+        with the_run.running(DAYS_STEP):
+            try:
+                for day in _progress(todo, progress):
+                    result, state = daily.simulate_day(params, day, cohort, state)
+                    day_files = [the_run.write(df, name) for name, df in result.files().items()]
+                    the_run.land(params, day_files)
+                    written += day_files
+                    for k in KINDS:
+                        frames[k].append(getattr(result, k))
+                    state.save(saved_at)
+            finally:
+                the_run.record(DAYS_STEP, days_done=(state.day - params.simulation.start_date).days + 1
+                               if state is not None and state.day else 0,
+                               last_day=state.day.isoformat() if state is not None and state.day else None,
+                               outputs=runs.merge_outputs(the_run.step(DAYS_STEP).get("outputs", []), written))
+    elif state is None:
+        state = CensusState.empty(params)
+    day_names = [daily.FILE_NAMES[k].format(d.isoformat()) for d in all_days for k in KINDS]
+    the_run.land(params, [the_run.file(n) for n in day_names])     # again after a reset: from the run, not recomputed
+    return SimulationResult(params, made.people, made.population_with_illnesses, made.staff,
+                            **{k: _concat(frames[k], k) for k in KINDS}, state=state,
+                            files=[the_run.file(n) for n in day_names], run=the_run)
 
 
 class _BackgroundWriter:
     """Big frames (the population, schedules) are written by a forked process while the days run: CSV
     formatting is CPU-bound and takes half of a large run, and the machine has a second core. Small frames,
-    and platforms without fork, are written in place. The files are the same either way."""
+    and platforms without fork, are written in place. The files are the same either way; each is sealed
+    read-only in the run and landed in batch/ once written."""
 
-    def __init__(self):
-        self.later: list[tuple[pd.DataFrame, Path]] = []
+    def __init__(self, the_run: runs.Run, params: Params, *, enabled: bool = True):
+        self.run, self.params, self.enabled = the_run, params, enabled
+        self.later: list[tuple[pd.DataFrame, str]] = []
+        self.written: list[Path] = []
         self.process = None
 
-    def submit(self, df: pd.DataFrame, target: Path) -> None:
-        if len(df) >= BACKGROUND_MIN_ROWS and "fork" in multiprocessing.get_all_start_methods():
-            self.later.append((df, target))
+    def submit(self, df: pd.DataFrame, name: str) -> None:
+        if self.enabled and len(df) >= BACKGROUND_MIN_ROWS and "fork" in multiprocessing.get_all_start_methods():
+            self.later.append((df, name))
         else:
-            sinks.write_csv(df, target)
+            self.written.append(self.run.write(df, name))
 
     def start(self) -> None:
         if self.later:
             self.process = multiprocessing.get_context("fork").Process(
-                target=_write_all, args=(self.later,), name="hospsim-writer", daemon=True)
+                target=_write_all, args=(self.run, self.later), name="hospsim-writer", daemon=True)
             self.process.start()
 
-    def wait(self) -> None:
+    def wait(self) -> list[Path]:
+        """Everything this writer wrote, landed; an empty list when it had nothing to write."""
         if self.process is not None:
             self.process.join()
             if self.process.exitcode != 0:
-                names = ", ".join(t.name for _, t in self.later)
+                names = ", ".join(name for _, name in self.later)
                 raise RuntimeError(f"writing {names} failed in the background writer "
                                    f"(exit code {self.process.exitcode}); see the error printed above")
             self.process = None
+            self.written += [self.run.file(name) for _, name in self.later]
+            self.later = []
+        landed, self.written = self.written, []
+        self.run.land(self.params, landed)
+        return landed
 
 
-def _write_all(jobs: list[tuple[pd.DataFrame, Path]]) -> None:
-    for df, target in jobs:
-        sinks.write_csv(df, target)
+def _write_all(the_run: runs.Run, jobs: list[tuple[pd.DataFrame, str]]) -> None:
+    for df, name in jobs:
+        the_run.write(df, name)
 
 
 def _progress(days: list[dt.date], enabled: bool):
@@ -204,12 +294,12 @@ def _concat(frames: list[pd.DataFrame], kind: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def read_days(batch: Path, days: list[dt.date]) -> dict[str, pd.DataFrame]:
+def read_days(folder: Path, days: list[dt.date]) -> dict[str, pd.DataFrame]:
     """The daily files of the given days, read back with the types the daily loop gives them."""
     out = {}
     for kind in KINDS:
-        parts = [pd.read_csv(batch / daily.FILE_NAMES[kind].format(d.isoformat()), keep_default_na=False,
-                             na_values={c: [""] for c in TIME_COLUMNS})
+        parts = [pd.read_csv(folder / daily.FILE_NAMES[kind].format(d.isoformat()), keep_default_na=False,
+                             na_values={c: [""] for c in TIME_COLUMNS}, **EXACT_FLOATS)
                  for d in days]
         df = _concat(parts, kind)
         for col in TIME_COLUMNS:
@@ -220,19 +310,22 @@ def read_days(batch: Path, days: list[dt.date]) -> dict[str, pd.DataFrame]:
 
 
 def load(params: Params) -> SimulationResult:
-    """A finished run's files (data/batch) as a SimulationResult, without simulating anything."""
-    batch = batch_dir(params)
-    missing = [d for d in dates(params) if not (batch / daily.FILE_NAMES["census"].format(d.isoformat())).exists()]
-    if missing:
-        raise FileNotFoundError(f"{batch} has no files for {missing[0]} ({len(missing)} day(s) missing); "
-                                "run `hospsim simulate` with the same params first")
-    frames = read_days(batch, dates(params))
-    staff = {p.name: pd.read_csv(p) for p in sorted(batch.glob("schedules_*.csv"))}
-    people = pd.read_csv(batch / "people_data.csv") if (batch / "people_data.csv").exists() else pd.DataFrame()
-    ill = (pd.read_csv(batch / "population_with_illnesses.csv")
-           if (batch / "population_with_illnesses.csv").exists() else pd.DataFrame())
-    state = CensusState.load(state_path(params)) if state_path(params).exists() else CensusState.empty(params)
-    return SimulationResult(params, people, ill, staff, **frames, state=state)
+    """The run's setup and days as a SimulationResult, read from the run's files, without simulating."""
+    try:
+        the_run = runs.open_run(params)
+    except runs.RunNotFound as exc:
+        raise runs.StepNotRun(f"run notebooks/00_setup.ipynb and 01_daily_loop.ipynb (or `hospsim simulate`) first: "
+                         f"{exc}") from None
+    done = the_run.step(DAYS_STEP).get("days_done", 0)
+    if done < params.simulation.days:
+        raise runs.StepNotRun(f"run {the_run.id} has {done} of {params.simulation.days} day(s): run "
+                         "notebooks/01_daily_loop.ipynb (or `hospsim simulate`) with the same params first")
+    made = read_setup(the_run)
+    frames = read_days(the_run.files_dir, dates(params))
+    saved_at = state_path(the_run)
+    state = CensusState.load(saved_at) if saved_at.exists() else CensusState.empty(params)
+    return SimulationResult(params, made.people, made.population_with_illnesses, made.staff, **frames,
+                            state=state, run=the_run)
 
 
 def with_days(params: Params, days: int) -> Params:

@@ -5,13 +5,15 @@ import argparse
 
 
 def register(sub, parent) -> None:
-    sim = sub.add_parser("simulate", parents=[parent], help="simulate the region day by day into data/batch/",
-                         description="Generate the population and workforce, then simulate each day (ED visits, "
-                                     "admissions against beds, transfers, transports, census) into "
-                                     "<data_dir>/batch/. The state after each day is saved, so --resume "
-                                     "continues an interrupted (or shorter) run with the same bytes.")
+    sim = sub.add_parser("simulate", parents=[parent], help="create or continue the run: setup, then the days",
+                         description="Create the run these params describe (runs/<run-id>/) or continue it: the "
+                                     "population and workforce, then each day (ED visits, admissions against beds, "
+                                     "transfers, transports, census), written once into the run and landed in "
+                                     "<data_dir>/batch/. Days already in the run are kept; a longer "
+                                     "simulation.days (or --days) grows the run with the same bytes as one long run.")
     sim.add_argument("--days", type=int, metavar="N", help="simulate N days (overrides simulation.days)")
-    sim.add_argument("--resume", action="store_true", help="continue after the last completed day")
+    sim.add_argument("--resume", action="store_true",
+                     help="accepted for old scripts: a run always continues after its last completed day")
     sim.add_argument("--no-progress", action="store_true", help="no progress bar")
     sim.set_defaults(func=_simulate)
 
@@ -19,9 +21,10 @@ def register(sub, parent) -> None:
                           description="Print the realism report (bed occupancy, length of stay, ED rates, "
                                       "weekday and hour patterns, respiratory season, nurse staffing) and exit "
                                       "1 if a figure is outside its range. Simulates in memory unless "
-                                      "--from-batch reads a finished run's files.")
+                                      "--from-run reads the run's files.")
     real.add_argument("--days", type=int, metavar="N", help="simulate N days (overrides simulation.days)")
-    real.add_argument("--from-batch", action="store_true", help="read <data_dir>/batch instead of simulating")
+    real.add_argument("--from-run", "--from-batch", dest="from_run", action="store_true",
+                      help="read the run's files (hospsim simulate) instead of simulating")
     real.add_argument("--no-progress", action="store_true", help="no progress bar")
     real.set_defaults(func=_realism)
 
@@ -36,17 +39,18 @@ def _params(args: argparse.Namespace):
 def _simulate(args: argparse.Namespace) -> int:
     from hospsim import simulate
     params = _params(args)
-    result = simulate.run(params, progress=not args.no_progress, resume=args.resume)
-    print(f"{params.simulation.days} day(s) from {params.simulation.start_date}: {len(result.visitors)} ED visits, "
-          f"{len(result.admissions)} admissions, {len(result.transfers)} transfers, "
-          f"{len(result.transports)} transports; {len(result.files)} files in {simulate.batch_dir(params)}")
+    result = simulate.run(params, progress=not args.no_progress, params_file=args.params)
+    print(f"run {result.run.id}: {params.simulation.days} day(s) from {params.simulation.start_date}: "
+          f"{len(result.visitors)} ED visits, {len(result.admissions)} admissions, {len(result.transfers)} transfers, "
+          f"{len(result.transports)} transports; {len(result.files)} files in {result.run.files_dir}, landed in "
+          f"{simulate.batch_dir(params)}")
     return 0
 
 
 def _realism(args: argparse.Namespace) -> int:
     from hospsim import realism, simulate
     params = _params(args)
-    result = (simulate.load(params) if args.from_batch
+    result = (simulate.load(params) if args.from_run
               else simulate.run(params, write=False, progress=not args.no_progress))
     table = realism.report(params, result)
     print(realism.format_table(table))

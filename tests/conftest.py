@@ -79,31 +79,63 @@ def params_factory(tmp_path):
 
 # --------------------------------------------------------------------------- the course, executed
 
-COURSE_SIZE = {"seed": 11, "simulation": {"population": 8000, "days": 21, "warmup_days": 7}}
+COURSE_SIZE = {"seed": 11, "simulation": {"population": 8000, "days": 21, "warmup_days": 7},
+               "oltp": {"stream": {"max_events": 800}}}
+
+
+def course_overlay(tmp: Path, pg_info: PgInfo, bootstrap: str | None, **sections) -> Path:
+    """A params overlay that extends workshop.yaml: the course's size, folders under tmp and the test services."""
+    tree = {"extends": "workshop.yaml", **COURSE_SIZE,
+            "paths": {"data_dir": str(tmp / "data"), "runs_dir": str(tmp / "runs"), "state_dir": str(tmp / "state"),
+                      "logs_dir": str(tmp / "logs")},
+            "postgres": {"embedded": False, "host": pg_info.host, "port": pg_info.port, "user": pg_info.user,
+                         "password": pg_info.password, "database": pg_info.database},
+            "kafka": {"bootstrap_servers": bootstrap, "topic_prefix": "course"} if bootstrap else {"enabled": False}}
+    tree["oltp"] = {**tree["oltp"], "schema": "oltp_course", "publication": "course_pub", "slot": "course_slot",
+                    "seed": {"pacientes": 300, "medicos": 20, "convenios": 5, "pacientes_convenios": 300,
+                             "consultas": 400, "exames": 300, "internacoes": 100}}
+    for section, values in sections.items():
+        tree[section] = {**tree.get(section, {}), **values} if isinstance(values, dict) else values
+    path = tmp / "course.yaml"
+    path.write_text(yaml.safe_dump(tree, allow_unicode=True))
+    return path
+
+
+def run_files_digest(params: config.Params) -> dict[str, str]:
+    """sha256 of every file of the run and of the landing folders, by folder/name."""
+    import hashlib
+    folders = [p for p in params.dirs.runs_dir.glob("*/files")] + [params.dirs.data_dir / f for f in ("batch", "processed")]
+    return {f"{f.parent.name}/{f.name}": hashlib.sha256(f.read_bytes()).hexdigest()
+            for folder in folders if folder.is_dir() for f in sorted(folder.glob("*.csv"))}
 
 
 @pytest.fixture(scope="session")
 def course(tmp_path_factory, pg, kafka_broker):
-    """The whole course, once per session, on small params and the real services: (Params, RunResult)."""
-    from hospsim import pipeline
-    tmp = tmp_path_factory.mktemp("course")
-    params_file = tmp / "small.yaml"
-    tree = yaml.safe_load((config.PARAMS_DIR / "workshop.yaml").read_text())
-    for section, values in COURSE_SIZE.items():
-        tree[section] = {**tree.get(section, {}), **values} if isinstance(values, dict) else values
-    tree["paths"] = {"data_dir": str(tmp / "data"), "runs_dir": str(tmp / "runs"), "state_dir": str(tmp / "state"),
-                     "logs_dir": str(tmp / "logs")}
-    tree["postgres"] = {"embedded": False, "host": pg.host, "port": pg.port, "user": pg.user,
-                        "password": pg.password, "database": pg.database}
-    tree["kafka"] = {"bootstrap_servers": kafka_broker.bootstrap_servers, "topic_prefix": "course"}
-    tree["oltp"] = {"schema": "oltp_course", "publication": "course_pub", "slot": "course_slot",
-                    "seed": {"pacientes": 300, "medicos": 20, "convenios": 5, "pacientes_convenios": 300,
-                             "consultas": 400, "exames": 300, "internacoes": 100}}
-    params_file.write_text(yaml.safe_dump(tree, allow_unicode=True))
-    overrides = ["oltp.stream.max_events=800"]
-    result = pipeline.run(params_file, overrides, progress=False)
-    return config.load(params_file, overrides), result
+    """The six notebooks run with papermill itself, in order, each given only a params overlay that extends
+    workshop.yaml, on the real services: (Params, pipeline.RunResult, what the run looked like after 01)."""
+    import time
+    from types import SimpleNamespace
 
+    import papermill as pm
+
+    from hospsim import pipeline
+    from hospsim import run as runs
+    tmp = tmp_path_factory.mktemp("course")
+    overlay = course_overlay(tmp, pg, kafka_broker.bootstrap_servers)
+    params = config.load(overlay, environ={}, dotenv=tmp / "no.env")
+    result = pipeline.RunResult(pipeline.new_run_dir(params, overlay))
+    after_01 = None
+    for book in pipeline.course_notebooks():
+        output = result.run_dir / book.name
+        started = time.monotonic()
+        pm.execute_notebook(str(book), str(output), parameters={"params_file": str(overlay), "interactive": False},
+                            cwd=str(PROJECT_ROOT), kernel_name="python3", progress_bar=False)
+        result.seconds[book.stem] = time.monotonic() - started
+        result.notebooks.append(output)
+        if book.stem == "01_daily_loop":
+            after_01 = SimpleNamespace(files=run_files_digest(params), manifest=runs.open_run(params).manifest)
+    result.report = pipeline.write_report(result)
+    return params, result, after_01
 
 
 # --------------------------------------------------------------------------- Kafka and Kafka Connect

@@ -38,11 +38,11 @@ def jupyterlab(tmp_path, course):
     """JupyterLab serving a copy of 05_dashboard with the course's parameters injected (not executed)."""
     import papermill as pm
 
-    params, result = course
+    params, _, _ = course
     lab_dir = tmp_path / "lab"
     lab_dir.mkdir()
     pm.execute_notebook(str(PROJECT_ROOT / "notebooks" / "05_dashboard.ipynb"), str(lab_dir / "05_dashboard.ipynb"),
-                        parameters={"params_file": str(result.run_dir.parent.parent / "small.yaml"),
+                        parameters={"params_file": str(params.dirs.runs_dir.parent / "course.yaml"),
                                     "overrides": [], "interactive": True},
                         prepare_only=True, progress_bar=False)
     port, token = free_port(), secrets.token_hex(16)
@@ -70,7 +70,8 @@ def jupyterlab(tmp_path, course):
 
 FIGURES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => ({
     title: (gd.layout && gd.layout.title && (gd.layout.title.text || gd.layout.title)) || '',
-    y: (gd._fullData || gd.data || []).map(t => Array.from(t.y || []))
+    y: (gd._fullData || gd.data || []).map(t => Array.from(t.y || [])),
+    names: (gd._fullData || gd.data || []).map(t => String(t.name || ''))
 }))"""
 
 
@@ -125,6 +126,10 @@ def test_dashboard_renders_and_a_slider_run_redraws_the_chart(jupyterlab):
         finally:
             browser.close()
     assert after, "the Run button redrew the what-if census"
-    assert after[0]["y"] != before[0]["y"], "a higher ED rate changes the census the chart shows"
-    assert sum(map(sum, after[0]["y"])) > sum(map(sum, before[0]["y"]))
+    assert all("baseline" in n for n in before[0]["names"]), "before Run: the run's census alone"
+
+    def total(figure, series: str) -> float:
+        return sum(sum(y) for y, n in zip(figure["y"], figure["names"]) if series in n)
+    assert total(after[0], "baseline") == total(before[0], "baseline"), "the baseline is the run, unchanged"
+    assert total(after[0], "what-if") > total(after[0], "baseline"), "800 ED visits fill more beds than the run's 440"
     assert Path(ARTIFACTS / "05_dashboard_after_run.png").stat().st_size > 10_000

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import base64
-import json
 from contextlib import closing
+from types import SimpleNamespace
 
 import nbformat
 import numpy as np
 import pytest
 
-from hospsim import pipeline
+from hospsim import config, pipeline
+from hospsim import run as runs
+from tests.conftest import course_overlay, run_files_digest
 
 
 def values(array) -> np.ndarray:
@@ -26,14 +28,33 @@ def plotly_outputs(path) -> list[dict]:
 
 
 def test_every_notebook_ran_in_order_into_one_run_folder(course):
-    _, result = course
+    p, result, _ = course
     assert [p.stem for p in result.notebooks] == ["00_setup", "01_daily_loop", "02_streaming", "03_ingestion",
                                                  "04_oltp_cdc", "05_dashboard"]
     assert result.report.exists() and "05_dashboard" in result.report.read_text()
+    assert result.run_dir.parent.parent == runs.folder_for(p)
+
+
+def test_the_course_is_one_run_that_later_steps_read_and_never_rewrite(course):
+    """02-05 read what 00 and 01 wrote: one run folder, one simulation, the same bytes before and after."""
+    p, _, after_01 = course
+    assert [f.name for f in p.dirs.runs_dir.iterdir()] == [runs.run_id(p)], "one world, one run"
+    manifest = runs.open_run(p).manifest
+    for step in ("setup", "days"):
+        assert manifest["steps"][step] == after_01.manifest["steps"][step], f"the {step} step was not done again"
+    assert set(manifest["steps"]) == {"setup", "days", "stream", "ingest", "oltp", "dashboard"}
+    assert all(entry["status"] == "done" for entry in manifest["steps"].values())
+    assert [s["events"] for s in manifest["steps"]["stream"]["sessions"]] == [manifest["steps"]["stream"]["rows"]]
+    now = run_files_digest(p)
+    run_files = {name.split("/", 1)[1]: digest for name, digest in now.items() if name.startswith("files/")}
+    assert run_files == {n.split("/", 1)[1]: d for n, d in after_01.files.items() if n.startswith("files/")}
+    processed = {name.split("/", 1)[1]: digest for name, digest in now.items() if name.startswith("processed/")}
+    assert processed == run_files, "the warehouse loaded exactly the run's bytes"
+    assert manifest["steps"]["ingest"]["ingested"] == len(run_files)
 
 
 def test_setup_and_daily_loop_wrote_their_files_and_figures(course):
-    p, result = course
+    p, result, _ = course
     processed = p.dirs.data_dir / "processed"
     assert (processed / "people_data.csv").exists() and list(processed.glob("schedules_*.csv"))
     assert len(list(processed.glob("census_*.csv"))) == 21 and not list((p.dirs.data_dir / "batch").glob("*.csv"))
@@ -43,7 +64,7 @@ def test_setup_and_daily_loop_wrote_their_files_and_figures(course):
 
 
 def test_streaming_landed_every_event_in_tables_and_files(course, pg):
-    p, _ = course
+    p, _, _ = course
     with closing(pg.connect()) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM stream.admissions")
         admissions = cur.fetchone()[0]
@@ -58,7 +79,7 @@ def test_streaming_landed_every_event_in_tables_and_files(course, pg):
 
 
 def test_ingestion_loaded_the_warehouse_and_the_dashboard_read_it(course, pg):
-    p, result = course
+    p, result, _ = course
     with closing(pg.connect()) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM warehouse.fact_census")
         assert cur.fetchone()[0] == sum(len(f.read_text().splitlines()) - 1
@@ -70,15 +91,14 @@ def test_ingestion_loaded_the_warehouse_and_the_dashboard_read_it(course, pg):
 
 
 def test_oltp_stream_committed_its_events_and_cdc_counted_them(course, pg):
-    _, result = course
+    p, result, _ = course
     with closing(pg.connect()) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM oltp_course.pacientes")
         assert cur.fetchone()[0] >= 300
     cdc = [f for f in plotly_outputs(result.run_dir / "04_oltp_cdc.ipynb")
            if f["layout"]["title"]["text"].startswith("CDC changes/s")]
     assert cdc and sum(values(t["y"]).sum() for t in cdc[0]["data"]) > 0
-    params = json.loads((result.run_dir / "params.json").read_text())
-    assert params["oltp"]["stream"]["max_events"] == 800
+    assert runs.open_run(p).step("oltp")["events"] == 800
 
 
 def test_a_notebook_before_its_prerequisite_names_the_step(tmp_path, pg):
@@ -88,15 +108,55 @@ def test_a_notebook_before_its_prerequisite_names_the_step(tmp_path, pg):
         pipeline.run("params/workshop.yaml", overrides, only=["01"], progress=False, report=False)
 
 
+def _warehouse_state(pg_info, schema: str) -> tuple:
+    from hospsim import warehouse
+    with closing(pg_info.connect()) as conn:
+        counts = warehouse.table_counts(conn, SimpleNamespace(warehouse=SimpleNamespace(schema=schema)))
+        with conn.cursor() as cur:
+            cur.execute(f"SELECT file_name, sha256, run_id FROM {schema}.ingest_ledger ORDER BY file_name")
+            return counts, cur.fetchall()
+
+
+def test_ingesting_another_worlds_params_is_refused_and_changes_nothing(tmp_path, pg):
+    """01 with one params file, 03 with another: 03 fails naming both runs and the fix; the warehouse stays."""
+    import papermill as pm
+    first = course_overlay(tmp_path, pg, None, seed=21, simulation={"population": 3000, "days": 5},
+                           warehouse={"schema": "wh_mixed"})
+    for book in ("00_setup", "01_daily_loop", "03_ingestion"):
+        pm.execute_notebook(str(pipeline.NOTEBOOKS_DIR / f"{book}.ipynb"), str(tmp_path / f"{book}.ipynb"),
+                            parameters={"params_file": str(first), "interactive": False}, cwd=str(config.PROJECT_ROOT),
+                            kernel_name="python3", progress_bar=False)
+    before = _warehouse_state(pg, "wh_mixed")
+    second = tmp_path / "second.yaml"
+    second.write_text(f"extends: {first}\nseed: 22\n")
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        pm.execute_notebook(str(pipeline.NOTEBOOKS_DIR / "03_ingestion.ipynb"), str(tmp_path / "03_again.ipynb"),
+                            parameters={"params_file": str(second), "interactive": False},
+                            cwd=str(config.PROJECT_ROOT), kernel_name="python3", progress_bar=False)
+    ids = [runs.run_id(config.load(f, environ={}, dotenv=tmp_path / "no.env")) for f in (first, second)]
+    assert err.value.ename == "RunMismatch"
+    assert all(i in err.value.evalue for i in ids) and "hospsim reset --yes" in err.value.evalue
+    assert "differ in seed" in err.value.evalue
+    assert _warehouse_state(pg, "wh_mixed") == before
+    assert {row[2] for row in before[1]} == {ids[0]}, "the ledger records the run of every file"
+
+
 def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, kafka_broker):
-    """On its own small course (00, 01, 03, 04), so the shared one stays intact for other tests."""
-    from hospsim import config
+    """On its own small course (00-04) and database, so the shared one stays intact for other tests."""
     from hospsim.cli import main
+    from hospsim.services.postgres import PgInfo
     from hospsim.stream import topics
 
+    with closing(pg.connect()) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("DROP DATABASE IF EXISTS reset_course WITH (FORCE)")
+            cur.execute("CREATE DATABASE reset_course")
+    pg = PgInfo(pg.host, pg.port, pg.user, pg.password, "reset_course")
     overrides = [f"paths.data_dir={tmp_path / 'data'}", f"paths.runs_dir={tmp_path / 'runs'}",
                  f"paths.state_dir={tmp_path / 'state'}", "postgres.embedded=false", f"postgres.host={pg.host}",
-                 f"postgres.port={pg.port}", "simulation.population=3000", "simulation.days=7",
+                 f"postgres.port={pg.port}", "postgres.database=reset_course", "simulation.population=3000",
+                 "simulation.days=7",
                  "simulation.warmup_days=3", "warehouse.schema=wh_reset", "oltp.schema=oltp_reset",
                  "oltp.slot=reset_slot", "oltp.publication=reset_pub", "oltp.stream.max_events=200",
                  f"kafka.bootstrap_servers={kafka_broker.bootstrap_servers}", "kafka.topic_prefix=resetcourse"]

@@ -38,7 +38,7 @@ def test_runs_in_order_with_parameters_and_writes_one_report(books, tmp_path):
     assert [p.name for p in result.notebooks] == ["00_first.ipynb", "01_second.ipynb"]
     assert json.loads(out.read_text()) == {"overrides": [f"paths.runs_dir={tmp_path / 'runs'}", "simulation.days=3"],
                                            "interactive": False}
-    assert result.run_dir.parent == tmp_path / "runs"
+    assert result.run_dir.parent.parent.parent == tmp_path / "runs" and result.run_dir.parent.name == "course"
     html = result.report.read_text()
     assert "made it" in html and "01_second" in html
     assert json.loads((result.run_dir / "params.json").read_text())["simulation"]["days"] == 3

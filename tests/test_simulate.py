@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from hospsim import cli, config, daily, documents, simulate, sinks
+from hospsim import run as runs
 from hospsim.config import ConfigError
 from tests.conftest import small_params
 
@@ -19,6 +20,10 @@ DAYS = 12
 
 def _params(tmp, **overrides):
     return small_params(tmp, params_file=WORKSHOP, overrides={"simulation.days": DAYS, **overrides})
+
+
+def _state(params) -> daily.CensusState:
+    return daily.CensusState.load(simulate.state_path(runs.open_run(params)))
 
 
 def _hashes(params) -> dict[str, str]:
@@ -84,10 +89,11 @@ def test_resume_after_a_crash_gives_the_bytes_of_an_uninterrupted_run(reference,
     with pytest.raises(KeyboardInterrupt):
         simulate.run(crashing, progress=False)
     monkeypatch.setattr(daily, "simulate_day", real)
-    assert daily.CensusState.load(simulate.state_path(crashing)).day == dt.date(2025, 2, 7)
+    assert _state(crashing).day == dt.date(2025, 2, 7)
     assert not (simulate.batch_dir(crashing) / "census_2025-02-08.csv").exists()
+    assert runs.open_run(crashing).step("days")["status"] == "interrupted"
 
-    resumed = simulate.run(crashing, progress=False, resume=True)
+    resumed = simulate.run(crashing, progress=False)
     assert _hashes(crashing) == hashes
     pd.testing.assert_frame_equal(resumed.census, result.census)
     assert len(resumed.visitors) == len(result.visitors)
@@ -97,23 +103,27 @@ def test_a_short_run_resumed_to_a_longer_one_matches_the_long_run(reference, tmp
     hashes = reference.hashes
     short = _params(tmp_path, **{"simulation.days": 5})
     simulate.run(short, progress=False)
-    simulate.run(simulate.with_days(short, DAYS), progress=False, resume=True)
+    simulate.run(simulate.with_days(short, DAYS), progress=False)
     assert _hashes(short) == hashes
 
 
-def test_resume_refuses_a_state_saved_with_other_params(reference, tmp_path):
+def test_other_params_refuse_a_data_folder_that_holds_another_run(reference, tmp_path):
     first = _params(tmp_path, **{"simulation.days": 2})
     simulate.run(first, progress=False)
+    before = _hashes(first)
     changed = _params(tmp_path, **{"simulation.days": 4, "simulation.ed_admit_share": 0.2})
-    with pytest.raises(ValueError, match="other parameters"):
-        simulate.run(changed, progress=False, resume=True)
+    with pytest.raises(runs.RunMismatch, match="differ in simulation.ed_admit_share") as err:
+        simulate.run(changed, progress=False)
+    assert runs.run_id(first) in str(err.value) and runs.run_id(changed) in str(err.value)
+    assert "hospsim reset --yes" in str(err.value)
+    assert _hashes(first) == before and not runs.folder_for(changed).exists()
 
 
 def test_one_day_recomputed_from_its_seed_stream_and_saved_state_has_the_same_bytes(reference, tmp_path):
     params, hashes = reference.params, reference.hashes
     before = _params(tmp_path, **{"simulation.days": 8})           # the state after day 8 is saved
     simulate.run(before, progress=False)
-    state = daily.CensusState.load(simulate.state_path(before))
+    state = _state(before)
     people = pd.read_csv(simulate.batch_dir(before) / "population_with_illnesses.csv")
     day = dt.date(2025, 2, 9)
     alone, _ = daily.simulate_day(params, day, daily.prepare(params, people), state)
@@ -126,7 +136,7 @@ def test_run_without_writing_leaves_no_files(tmp_path):
     params = _params(tmp_path, **{"simulation.days": 2})
     result = simulate.run(params, write=False, progress=False)
     assert len(result.census) > 0 and result.files == []
-    assert not simulate.batch_dir(params).exists() and not simulate.state_path(params).exists()
+    assert not simulate.batch_dir(params).exists() and not params.dirs.runs_dir.exists()
 
 
 BAD = {
@@ -144,11 +154,11 @@ def test_bad_params_fail_before_any_file_is_written(case, tmp_path):
         _params(tmp_path, **BAD[case])
     assert len(err.value.problems) == 1
     argv = ["simulate", "--no-progress", "-f", WORKSHOP, "-p", f"paths.data_dir={tmp_path / 'data'}",
-            "-p", f"paths.state_dir={tmp_path / 'state'}"]
+            "-p", f"paths.state_dir={tmp_path / 'state'}", "-p", f"paths.runs_dir={tmp_path / 'runs'}"]
     for key, value in BAD[case].items():
         argv += ["-p", f"{key}={value!r}" if not isinstance(value, list) else f"{key}={value}"]
     assert cli.main(argv) == 2
-    assert not (tmp_path / "data").exists() and not (tmp_path / "state").exists()
+    assert not (tmp_path / "data").exists() and not (tmp_path / "state").exists() and not (tmp_path / "runs").exists()
 
 
 @pytest.mark.parametrize("change", [
@@ -169,7 +179,8 @@ def test_params_changed_in_code_are_checked_again_before_writing(change, tmp_pat
 
 def test_cli_simulate_writes_the_batch(tmp_path, capsys):
     argv = ["simulate", "--days", "2", "--no-progress", "-f", WORKSHOP,
-            "-p", f"paths.data_dir={tmp_path / 'data'}", "-p", f"paths.state_dir={tmp_path / 'state'}"]
+            "-p", f"paths.data_dir={tmp_path / 'data'}", "-p", f"paths.state_dir={tmp_path / 'state'}",
+            "-p", f"paths.runs_dir={tmp_path / 'runs'}"]
     assert cli.main(argv) == 0
     assert "2 day(s) from 2025-02-01" in capsys.readouterr().out
     assert (tmp_path / "data" / "batch" / "census_2025-02-02.csv").exists()

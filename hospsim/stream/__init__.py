@@ -1,6 +1,6 @@
 """Hospital events through Apache Kafka, and the stream processor that files and stores them.
 
-    replay = stream.replay(params)                       # simulate, then serialize every event once
+    replay = stream.replay(params)                       # the run's events, serialized once
     bootstrap, why = stream.kafka_bootstrap(params)      # None when Kafka is off or cannot start
     if bootstrap:
         producer.produce(params, replay, bootstrap)      # hospsim stream produce
@@ -23,11 +23,12 @@ from hospsim import events
 _log = logging.getLogger(__name__)
 
 
-def replay(params, result=None, *, progress: bool = False):
-    """Every event of a simulated period, serialized, in simulated-time order (hospsim.events.build)."""
+def replay(params, result=None):
+    """Every event of the run (its files, read back: nothing is simulated again), serialized, in simulated-time
+    order (hospsim.events.build); or of a SimulationResult already in hand."""
     if result is None:
         from hospsim import simulate
-        result = simulate.run(params, write=False, progress=progress)
+        result = simulate.load(params)
     return events.from_result(params, result)
 
 
@@ -96,17 +97,33 @@ def reset(params, pg_info=None, bootstrap: str | None = None) -> None:
         topics.delete(params, bootstrap)
 
 
-def deliver(params, pg_info, replay_frame=None, *, idle_timeout_s: float = 15.0) -> dict:
-    """Produce a replay and process it to its end, through Kafka when usable, else in-process with the
-    notice: the notebooks' one call for "stream this period"."""
-    from hospsim.stream import inprocess, processor, producer
+def deliver(params, pg_info, replay_frame=None, *, idle_timeout_s: float = 15.0):
+    """One stream session: produce the run's events and process them to their end, through Kafka when usable,
+    else in-process with the notice. The notebooks' one call for "stream this run" (a sessions.Session)."""
+    import datetime as dt
+
+    from hospsim import run as runs
+    from hospsim.stream import inprocess, processor, producer, sessions
     replay_frame = replay(params) if replay_frame is None else replay_frame
+    the_run = runs.open_run(params)
+    sessions.check(params, pg_info)
     bootstrap, why = kafka_bootstrap(params)
+    mode = params.stream.mode
+    session = sessions.Session(the_run.id, "kafka" if bootstrap else "in-process", mode,
+                               params.stream.events_per_second if mode == "rate" else None, len(replay_frame),
+                               dt.datetime.now(dt.UTC), bootstrap=bootstrap, reason=why)
     if bootstrap is None:
         _log.warning(inprocess.NOTICE.format(reason=why))
         print(inprocess.NOTICE.format(reason=why))
-        stats = inprocess.run(params, replay_frame, pg_info)
-        return {"path": "in-process", "reason": why, "stats": stats, "produced": None, "bootstrap": None}
-    report = producer.produce(params, replay_frame, bootstrap)
-    stats = processor.run(params, pg_info, bootstrap, max_events=len(replay_frame), idle_timeout_s=idle_timeout_s)
-    return {"path": "kafka", "reason": "", "stats": stats, "produced": report, "bootstrap": bootstrap}
+        session.stats = inprocess.run(params, replay_frame, pg_info)
+    else:
+        session.produced = producer.produce(params, replay_frame, bootstrap)
+        session.stats = processor.run(params, pg_info, bootstrap, max_events=len(replay_frame),
+                                      idle_timeout_s=idle_timeout_s)
+    session.finished_at = dt.datetime.now(dt.UTC)
+    sessions.record(pg_info, sessions.measure(session))
+    earlier = the_run.step("stream").get("sessions", [])
+    the_run.record("stream", status="done", finished_at=runs.now(), tables="stream.*",
+                   rows=int(session.stats.inserted) + the_run.step("stream").get("rows", 0),
+                   sessions=[*earlier, session.summary()])
+    return session

@@ -17,14 +17,15 @@ def register(sub, parent) -> None:
                                        "metrics. Without Kafka, produce runs the processor in-process.")
     actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    p = actions.add_parser("produce", parents=[parent], help="simulate, then send the events to Kafka",
-                           description="Simulate params.simulation.days and send every event. Without Kafka "
+    p = actions.add_parser("produce", parents=[parent], help="send the run's events to Kafka",
+                           description="Send every event of the run these params describe (its files; run "
+                                       "`hospsim simulate` first). Without Kafka "
                                        "(kafka.enabled false, or no broker) the events go through the processor "
                                        "in-process instead.")
     p.add_argument("--mode", choices=STREAM_MODES, help="asap | rate | realtime (default: stream.mode)")
     p.add_argument("--rate", type=float, metavar="N", help="events per second in rate mode")
     p.add_argument("--speed", type=float, metavar="X", help="simulated seconds per wall second in realtime mode")
-    p.add_argument("--days", type=int, metavar="N", help="simulate N days (default: simulation.days)")
+    p.add_argument("--days", type=int, metavar="N", help="the run's first N days (default: simulation.days)")
     p.add_argument("--limit", type=int, metavar="N", help="send only the first N events")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_produce)
@@ -92,7 +93,7 @@ def _produce(args) -> int:
     params = _params(args)
     producer.check_compression(params)
     bootstrap, why = stream.kafka_bootstrap(params)
-    replay = stream.replay(params, progress=not args.json)
+    replay = stream.replay(params)
     with _stop_on_signals() as stop:
         if bootstrap:
             report = producer.produce(params, replay, bootstrap, limit=args.limit, stop=stop)

@@ -94,8 +94,10 @@ class Ingestor:
         self.workers = workers or params.warehouse.workers
         data = params.dirs.data_dir
         self.batch, self.processed, self.rejected = data / "batch", data / "processed", data / "rejected"
+        self.run_id = _run_of_landing(params)       # before anything is written: no two worlds in one schema
         self.conn = conn if conn is not None else connect(params)
         self._own_conn = conn is None
+        _refuse_other_runs(self.conn, params)
         self._extra: list = []                     # worker connections beyond self.conn
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
         self._kinds: set[str] | None = None         # kinds in the ledger, kept up to date during a pass
@@ -143,7 +145,23 @@ class Ingestor:
                 outcomes += [o for o in self._run_rank(list(group)) if o is not None]
         finally:
             self._kinds = None
+        self._record(outcomes)
         return outcomes
+
+    def _record(self, outcomes: list[FileOutcome]) -> None:
+        """Add what this pass did to the run's ingest step (passes that did nothing are not recorded)."""
+        from hospsim import run as runs
+        done = [o for o in outcomes if o.status in ("ingested", "rejected")]
+        the_run = runs.current(self.params) if self.run_id else None
+        if not done or the_run is None:
+            return
+        entry = the_run.step("ingest")
+        totals = {status: entry.get(status, 0) + sum(o.status == status for o in done)
+                  for status in ("ingested", "rejected")}
+        rows = entry.get("rows", 0) + sum(o.rows for o in done if o.status == "ingested")
+        loaded = [{"name": o.name, "rows": o.rows, "sha256": o.sha256} for o in done if o.status == "ingested"]
+        the_run.record("ingest", status="done", finished_at=runs.now(), tables=f"{self.schema}.*", rows=rows,
+                       outputs=[*entry.get("outputs", []), *loaded], **totals)
 
     def _run_rank(self, matches: list[Match]) -> list[FileOutcome | None]:
         if self.workers == 1 or len(matches) == 1:
@@ -310,7 +328,7 @@ class Ingestor:
             steps.mark("check")
             ledger = schema.render("ledger/insert.sql", self.schema)
             values = {**params, "file_id": file_id, "name": match.name, "sha256": digest, "kind": kind.kind,
-                      "rows": rows, "bytes": size}
+                      "rows": rows, "bytes": size, "run_id": self.run_id}
             if direct:
                 cur.execute(_together([schema.render("direct/drop_stage_view.sql", self.schema), ledger]), values)
             else:
@@ -494,6 +512,29 @@ def _pg_reason(exc: psycopg2.Error) -> str:
 def _example_name(kind: str) -> str:
     return {"people": "people_data.csv", "population": "population_with_illnesses.csv",
             "staff": "staff_data.csv"}.get(kind, kind)
+
+
+def _run_of_landing(params: Params) -> str | None:
+    """The run whose files batch/ holds (None for files dropped there by hand); RunMismatch for another world."""
+    from hospsim import run as runs
+    try:
+        return runs.open_run(params).id
+    except runs.RunNotFound:
+        return None
+
+
+def _refuse_other_runs(conn, params: Params) -> None:
+    """RunMismatch when the warehouse schema holds files of a run other than these params' one."""
+    from hospsim import run as runs
+    if not schema.exists(conn, params):
+        return
+    with conn.cursor() as cur:
+        cur.execute(schema.render("ledger/runs.sql", params.warehouse.schema))
+        held = {row[0] for row in cur.fetchall()}
+    conn.rollback()
+    runs.check_holder(params, f"the warehouse schema {params.warehouse.schema}", held,
+                      "Start the course over with `hospsim reset --yes` (make course-reset), or load this run into "
+                      "a schema of its own (-p warehouse.schema=warehouse_other).")
 
 
 def ingest(params: Params, conn=None) -> list[FileOutcome]:

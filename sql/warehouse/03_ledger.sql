@@ -11,8 +11,10 @@ CREATE TABLE IF NOT EXISTS {schema}.ingest_ledger (
     bytes       BIGINT           NOT NULL CHECK (bytes >= 0),
     seconds     DOUBLE PRECISION NOT NULL,
     ingested_at TIMESTAMPTZ      NOT NULL DEFAULT now(),
+    run_id      TEXT,                                                   -- the run it came from (hospsim.run)
     UNIQUE (file_name, sha256)
 );
+ALTER TABLE {schema}.ingest_ledger ADD COLUMN IF NOT EXISTS run_id TEXT;   -- a warehouse from before runs
 
 -- Rejected files, with the reason also written next to the file in data/rejected/.
 CREATE TABLE IF NOT EXISTS {schema}.ingest_rejection (

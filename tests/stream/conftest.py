@@ -6,6 +6,8 @@ and its own data folder, so tests on the shared broker never see each other's ev
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -64,18 +66,31 @@ def stream_overrides(tmp: Path, pg_info: PgInfo, bootstrap: str | None, **extra)
 
 
 @pytest.fixture
-def make_params(tmp_path, stream_db):
+def make_params(tmp_path, stream_db, sim_run):
+    """Params of a test's own folders and database, holding a copy of the session's run (hard links)."""
     def make(bootstrap: str | None, sub: str = "run", db: PgInfo | None = None, **extra) -> config.Params:
         db = db or stream_db
-        return small_params(tmp_path / sub, db, stream_overrides(tmp_path, db, bootstrap, **extra))
+        params = small_params(tmp_path / sub, db, stream_overrides(tmp_path, db, bootstrap, **extra))
+        target = params.dirs.runs_dir / sim_run.name
+        if not target.exists():
+            shutil.copytree(sim_run, target, copy_function=os.link)
+        return params
     return make
 
 
 @pytest.fixture(scope="session")
-def replay(tmp_path_factory):
-    """The replay every stream test sends (a function of SIM only, so one per session)."""
-    from hospsim import stream
+def sim_run(tmp_path_factory) -> Path:
+    """The run every stream test streams (a function of SIM only, so one per session): its folder."""
+    from hospsim import simulate
     params = small_params(tmp_path_factory.mktemp("replay"), None, dict(SIM))
+    return simulate.run(params, progress=False).run.folder
+
+
+@pytest.fixture(scope="session")
+def replay(sim_run):
+    """The run's events, as every stream test sends them."""
+    from hospsim import stream
+    params = small_params(sim_run.parent.parent, None, dict(SIM))
     return stream.replay(params)
 
 

@@ -48,10 +48,14 @@ def test_event_ids_are_uuid8_unique_and_deterministic(tmp_path, replay):
 
 
 def test_same_params_same_bytes_other_seed_other_events(tmp_path, replay):
-    from hospsim import stream
-    again = stream.replay(small_params(tmp_path / "a", None, dict(SIM)))
-    assert list(again["head"]) == list(replay["head"])
-    other = stream.replay(small_params(tmp_path / "b", None, {**SIM, "seed": 8}))
+    from hospsim import simulate, stream
+
+    def in_memory(params):
+        return stream.replay(params, simulate.run(params, write=False, progress=False))
+
+    again = in_memory(small_params(tmp_path / "a", None, dict(SIM)))
+    assert list(again["head"]) == list(replay["head"]), "the events of the run's files are those simulated in memory"
+    other = in_memory(small_params(tmp_path / "b", None, {**SIM, "seed": 8}))
     assert not set(other["event_id"]) & set(replay["event_id"])
 
 

@@ -1,0 +1,2 @@
+-- The runs whose events the stream tables hold.
+SELECT DISTINCT run_id FROM stream.sessions
