@@ -39,6 +39,9 @@ HBA = ("# written by hospsim at every start: every connection, socket or loopbac
        "host    all          all   127.0.0.1/32   scram-sha-256\n"
        "host    replication  all   127.0.0.1/32   scram-sha-256\n")
 
+START_LOCK_SLACK_S = 180.0
+"""How long, beyond the start timeout, a start waits for another one on the same folder (initdb takes up to 120 s)."""
+
 SERVER_SETTINGS = {
     "listen_addresses": "'127.0.0.1'",
     "unix_socket_permissions": "0700",
@@ -286,8 +289,31 @@ class EmbeddedPostgres:
             return False
         return self._run("pg_ctl", "status", "-D", str(self.pgdata), check=False, timeout=10).returncode == 0
 
+    @contextlib.contextmanager
+    def _start_lock(self):
+        """One start at a time per data folder: two first starts would both run initdb, and two upgrades of an
+        older folder would set two admin passwords and keep one. Waits as long as a start can take, then says so."""
+        import fcntl
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".start.lock", "a") as lock:
+            deadline = time.monotonic() + self.timeout + START_LOCK_SLACK_S
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise ServiceError(f"another process has been starting the embedded PostgreSQL in {self.root} "
+                                           "for too long; wait for it to finish or stop it, then try again") from None
+                    time.sleep(0.1)
+            yield
+
     def start(self) -> PgInfo:
         """Start (or reuse) the server, its doors closed, and make sure the app role and database exist."""
+        with self._start_lock():
+            return self._start()
+
+    def _start(self) -> PgInfo:
         self._prepare_dirs()
         if not (self.pgdata / "PG_VERSION").exists():
             if self.pgdata.exists():

@@ -277,3 +277,16 @@ def test_a_socket_folder_that_is_not_ours_is_refused(server_state):
 def test_the_admin_role_cannot_be_the_app_role(tmp_path):
     with pytest.raises(ServiceError, match="admin role.*pick another name"):
         pgsvc.EmbeddedPostgres(tmp_path, user="postgres")
+
+
+def test_one_start_at_a_time_per_data_folder(server_state, monkeypatch):
+    """A start waits for another one on the same folder (bounded), so two never both initdb or set passwords."""
+    import fcntl
+    monkeypatch.setattr(pgsvc, "START_LOCK_SLACK_S", 0.0)
+    server = pgsvc.EmbeddedPostgres(server_state, port=free_port(), start_timeout_s=0.3)
+    server.root.mkdir(parents=True)
+    with open(server.root / ".start.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(ServiceError, match="another process has been starting"):
+            server.start()
+    assert not (server.pgdata / "PG_VERSION").exists(), "nothing was done while the other start held the lock"
