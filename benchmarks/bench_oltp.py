@@ -92,21 +92,23 @@ def _pgbench(info, *args: str, text: bool = False):
                           text=text)
 
 
-def pgbench_init(info) -> None:
-    """pgbench's tables in a database of their own, made before anything is measured."""
-    conn = info.connect()
+def pgbench_init(info, admin) -> None:
+    """pgbench's tables in a database of their own (made by the admin role, owned by the app role), made before
+    anything is measured."""
+    conn = admin.connect()
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute("CREATE DATABASE bench_pgbench")
+        cur.execute(f'CREATE DATABASE bench_pgbench OWNER "{info.user}"')
     conn.close()
     _pgbench(info, "-i", "-s", "1", "-q")
 
 
-def settle(info) -> None:
+def settle(info, admin) -> None:
     """VACUUM ANALYZE both databases and CHECKPOINT, so autovacuum and a checkpoint from the previous step do
-    not land inside the next measurement (each one starts from the same clean state)."""
+    not land inside the next measurement (each one starts from the same clean state). As the admin role:
+    CHECKPOINT is not for the app role."""
     for database in (info.database, "bench_pgbench"):
-        conn = dataclasses.replace(info, database=database).connect()
+        conn = dataclasses.replace(admin, database=database).connect()
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("VACUUM ANALYZE")
@@ -158,17 +160,17 @@ def main() -> None:
         print(f"embedded PostgreSQL on {info.host}:{info.port}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
         bench_seed(info, root)
 
-        pgbench_init(info)
+        pgbench_init(info, server.admin_info)
         seed.reset(params_for(info, root), info)
         run_stream(info, root, **{"oltp.stream.max_events": 2_000})  # warm-up: caches, plans, WAL segments
         batched = run_stream(info, root, **{"oltp.stream.max_events": args.stream_events})
         # pgbench between two runs of ours: the disk is shared and its fsync time drifts, so bracket it.
         single = {"oltp.stream.batch_size": 1, "oltp.stream.duration_seconds": args.single_seconds}
-        settle(info)
+        settle(info, server.admin_info)
         singles = [run_stream(info, root, **single)]
-        settle(info)
+        settle(info, server.admin_info)
         tps = pgbench(info, args.pgbench_seconds)
-        settle(info)
+        settle(info, server.admin_info)
         singles.append(run_stream(info, root, **single))
         b = batched.events_per_second
         s = sum(r.events for r in singles) / sum(r.elapsed_s for r in singles)

@@ -4,4 +4,6 @@ WORKDIR /work/hospsim
 COPY --chown=$MAMBA_USER:$MAMBA_USER . /work/hospsim
 RUN micromamba install -y -n base -f environment.yml && micromamba clean --all --yes
 EXPOSE 8888
-CMD ["jupyter", "lab", "--ip=0.0.0.0", "--port=8888", "--no-browser", "--ServerApp.token=", "notebooks/"]
+# The token comes from JUPYTER_TOKEN, or JupyterLab makes one and prints it; --ip=0.0.0.0 is the container's
+# side only (compose publishes the port on the host's 127.0.0.1).
+CMD ["jupyter", "lab", "--ip=0.0.0.0", "--port=8888", "--no-browser", "notebooks/"]

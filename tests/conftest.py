@@ -58,6 +58,12 @@ def pg(pg_server) -> PgInfo:
     return pg_server.info
 
 
+@pytest.fixture(scope="session")
+def pg_admin(pg_server) -> PgInfo:
+    """The server's admin role, for what the app role (not a superuser) may not do, such as CREATE DATABASE."""
+    return pg_server.admin_info
+
+
 def small_params(tmp: Path, pg_info: PgInfo | None = None, overrides: dict | None = None,
                  params_file: str | None = None) -> config.Params:
     """Params for a test: outputs under tmp, no environment, an optional running PostgreSQL."""

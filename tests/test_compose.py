@@ -1,8 +1,11 @@
-"""No Docker engine runs here, so docker-compose.yml is checked against the config instead of started."""
+"""No Docker engine runs here, so docker-compose.yml is checked against the config instead of started;
+and for closed doors: ports on 127.0.0.1 only, JupyterLab behind a token."""
 from __future__ import annotations
 
+import json
 import re
 
+import pytest
 import yaml
 
 from hospsim import config
@@ -45,8 +48,12 @@ def test_kafka_is_kraft_and_ports_match_the_config():
     assert published("connect") == {DEFAULTS.kafka.connect_port: 8083}
 
 
+JUPYTER_VARIABLES = {"JUPYTER_TOKEN"}
+"""Read by JupyterLab itself, not by hospsim."""
+
+
 def test_jupyterlab_uses_only_variables_hospsim_reads():
-    env = COMPOSE["services"]["jupyterlab"]["environment"]
+    env = {k: v for k, v in COMPOSE["services"]["jupyterlab"]["environment"].items() if k not in JUPYTER_VARIABLES}
     known = config.env_names()
     assert set(env) <= set(known), f"unknown variables: {set(env) - set(known)}"
     params = config.load(None, environ={k: re.sub(r"\$\{\w+:-(.*)\}", r"\1", str(v)) for k, v in env.items()},
@@ -63,3 +70,47 @@ def test_jupyterlab_is_built_from_environment_yml_with_the_repo_mounted():
     env_yml = yaml.safe_load((config.PROJECT_ROOT / "environment.yml").read_text())
     deps = [d for d in env_yml["dependencies"] if isinstance(d, str)]
     assert "conda-forge" in env_yml["channels"] and "openjdk=17" in deps and "maven" in deps
+
+
+# --------------------------------------------------------------------------- closed doors
+
+def host_ip(spec) -> str | None:
+    """The host address a port entry binds: short syntax [ip:]host:container[/proto], or the long syntax."""
+    if isinstance(spec, dict):
+        return spec.get("host_ip")
+    parts = str(spec).split("/")[0].rsplit(":", 2)
+    return parts[0] if len(parts) == 3 else None
+
+
+def test_host_ip_reads_both_syntaxes():
+    assert [host_ip(p) for p in ("8888:8888", "127.0.0.1:8888:8888", "0.0.0.0:1:2/tcp", {"target": 1})] == [
+        None, "127.0.0.1", "0.0.0.0", None]
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSE["services"]))
+def test_every_published_port_is_on_loopback(name):
+    service = COMPOSE["services"][name]
+    assert service.get("ports"), f"{name} publishes no port: the other checks here would pass for nothing"
+    for spec in service["ports"]:
+        assert host_ip(spec) == "127.0.0.1", f"{name}: {spec!r} is published on every interface"
+    assert service.get("network_mode") != "host", f"{name} shares the host's network"
+
+
+def jupyter_command() -> list[str]:
+    lab = COMPOSE["services"]["jupyterlab"]
+    if "command" in lab:
+        return lab["command"] if isinstance(lab["command"], list) else lab["command"].split()
+    dockerfile = (config.PROJECT_ROOT / lab["build"]["dockerfile"]).read_text()
+    return json.loads(re.findall(r"^CMD (\[.*\])$", dockerfile, re.M)[-1])
+
+
+def test_jupyterlab_asks_for_a_token():
+    command = jupyter_command()
+    assert command[:2] == ["jupyter", "lab"]
+    for arg in command:
+        key, _, value = arg.partition("=")
+        if key.lower().endswith(".token"):
+            assert value.strip("'\"") not in ("", "None"), f"{arg}: a JupyterLab with no token runs anyone's code"
+    token = COMPOSE["services"]["jupyterlab"]["environment"]["JUPYTER_TOKEN"]
+    assert re.fullmatch(r"\$\{JUPYTER_TOKEN:?-?\}", token), (
+        "the token comes from JUPYTER_TOKEN; unset, JupyterLab generates one and logs the URL with it")

@@ -5,8 +5,8 @@ from hospsim.cli import main
 from tests.conftest import free_port
 
 
-def test_services_up_status_down_cycle(tmp_path, capsys):
-    opts = ["-p", f"paths.state_dir={tmp_path / 'state'}", "-p", f"postgres.port={free_port()}",
+def test_services_up_status_down_cycle(server_state, capsys):
+    opts = ["-p", f"paths.state_dir={server_state}", "-p", f"postgres.port={free_port()}",
             "-p", f"kafka.broker_port={free_port()}", "-p", f"kafka.controller_port={free_port()}",
             "-p", f"kafka.connect_port={free_port()}"]
     assert main(["services", "up", "postgres", *opts]) == 0

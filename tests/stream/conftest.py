@@ -29,20 +29,21 @@ SIM = {"seed": 7, "simulation.population": 100_000, "simulation.days": 10, "simu
 
 
 @pytest.fixture
-def new_db(pg):
-    """Make databases of their own on the session server; all dropped afterwards."""
+def new_db(pg, pg_admin):
+    """Make databases of their own on the session server (by the admin role, owned by the app role); all dropped
+    afterwards."""
     made = []
 
     def make() -> PgInfo:
         name = f"stream_{uuid.uuid4().hex[:10]}"
-        with closing(pg.connect()) as conn:
+        with closing(pg_admin.connect()) as conn:
             conn.autocommit = True
             with conn.cursor() as cur:
-                cur.execute(f'CREATE DATABASE "{name}"')
+                cur.execute(f'CREATE DATABASE "{name}" OWNER "{pg.user}"')
         made.append(name)
         return PgInfo(pg.host, pg.port, pg.user, pg.password, name)
     yield make
-    with closing(pg.connect()) as conn:
+    with closing(pg_admin.connect()) as conn:
         conn.autocommit = True
         with conn.cursor() as cur:
             for name in made:
