@@ -141,17 +141,17 @@ def test_ingesting_another_worlds_params_is_refused_and_changes_nothing(tmp_path
     assert {row[2] for row in before[1]} == {ids[0]}, "the ledger records the run of every file"
 
 
-def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, kafka_broker):
+def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, pg_admin, kafka_broker):
     """On its own small course (00-04) and database, so the shared one stays intact for other tests."""
     from hospsim.cli import main
     from hospsim.services.postgres import PgInfo
     from hospsim.stream import topics
 
-    with closing(pg.connect()) as conn:
+    with closing(pg_admin.connect()) as conn:
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("DROP DATABASE IF EXISTS reset_course WITH (FORCE)")
-            cur.execute("CREATE DATABASE reset_course")
+            cur.execute(f'CREATE DATABASE reset_course OWNER "{pg.user}"')
     pg = PgInfo(pg.host, pg.port, pg.user, pg.password, "reset_course")
     overrides = [f"paths.data_dir={tmp_path / 'data'}", f"paths.runs_dir={tmp_path / 'runs'}",
                  f"paths.state_dir={tmp_path / 'state'}", "postgres.embedded=false", f"postgres.host={pg.host}",
