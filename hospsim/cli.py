@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "hospsim.warehouse.commands",
     "hospsim.stream.commands",
     "hospsim.oltp.commands",
+    "hospsim.dictionary_commands",
 )
 
 
