@@ -24,7 +24,6 @@ def test_a_second_session_at_another_rate_measures_its_own_rate_and_adds_no_rows
     assert (first.session_id, second.session_id) == (1, 2)
     assert second.events == first.events == len(replay)
     assert abs(second.produced_per_s - 500) <= 50, second.summary()
-    assert second.produced_per_s < first.produced_per_s / 3, (first.summary(), second.summary())
     ids = [i for values in table_ids(stream_db).values() for i in values]
     assert len(ids) == len(set(ids)) == len(replay), "each event once, after two sessions"
     assert second.stats.inserted == 0 and second.stats.consumed == len(replay)
