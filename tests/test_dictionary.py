@@ -81,7 +81,7 @@ def test_every_override_and_table_names_a_real_place(tmp_path):
 
 @pytest.mark.services
 def test_the_committed_docs_are_what_hospsim_docs_writes(described_db, tmp_path, capsys):
-    params, info = described_db
+    _, info = described_db
     out = tmp_path / "dictionary.md"
     argv = ["docs", "--out", str(out), "-p", "postgres.embedded=false", "-p", f"postgres.host={info.host}",
             "-p", f"postgres.port={info.port}", "-p", f"postgres.user={info.user}",

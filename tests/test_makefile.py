@@ -19,12 +19,12 @@ def _make(*args: str, **env: str) -> subprocess.CompletedProcess:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     return subprocess.run(["make", "-s", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **env})
+                          check=False, env={**os.environ, **env})
 
 
 def test_every_hospsim_target_passes_params():
     text = (PROJECT_ROOT / "Makefile").read_text()
-    for target, recipe in re.findall(r"^([a-z-]+):[^\n]*\n((?:\t[^\n]*\n)+)", text, flags=re.M):
+    for target, recipe in re.findall(r"^([a-z-]+):[^\n]*\n((?:\t[^\n]*\n)+)", text, flags=re.MULTILINE):
         commands = [line for line in recipe.splitlines() if "$(HOSPSIM)" in line]
         if target in TARGETS_WITHOUT_PARAMS:
             continue
@@ -43,7 +43,7 @@ def test_make_status_shows_the_ports_of_the_params_it_is_given(tmp_path):
     done = _make("status", f"PARAMS={mine}")
     assert done.returncode == 0, done.stderr
     for service, port in ports.items():
-        assert re.search(rf"^{service}\s.*address=127\.0\.0\.1:{port}\b", done.stdout, flags=re.M), done.stdout
+        assert re.search(rf"^{service}\s.*address=127\.0\.0\.1:{port}\b", done.stdout, flags=re.MULTILINE), done.stdout
 
 
 def test_make_passes_params_to_what_it_starts_as_hospsim_params():
