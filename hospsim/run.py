@@ -24,7 +24,7 @@ import os
 import re
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -101,6 +101,7 @@ def differences(held: dict, params: Params, limit: int = 6) -> list[str]:
 class Run:
     folder: Path
     manifest: dict
+    digests: dict = field(default_factory=dict)     # name -> digest of the files this process wrote
 
     @property
     def id(self) -> str:
@@ -150,8 +151,19 @@ class Run:
         self.record(name, status="done", finished_at=_stamp(time.time()), seconds=round(time.time() - started, 3))
 
     def write(self, df, name: str) -> Path:
-        """A frame into the run's files (write-then-rename), read-only from then on."""
-        return seal(sinks.write_csv(df, self.file(name)))
+        """A frame into the run's files (write-then-rename), read-only from then on; its digest is kept."""
+        path = seal(sinks.write_csv(df, self.file(name)))
+        self.digests[name] = digest(path)          # read back while in the page cache: ~0.5 s a GB
+        return path
+
+    def outputs(self, earlier: list[dict], paths) -> list[dict]:
+        """A step's outputs: earlier entries, with the given files described (from their digests when this
+        process wrote them, else read)."""
+        by_name = {o["name"]: o for o in earlier}
+        for path in paths:
+            name = Path(path).name
+            by_name[name] = self.digests.get(name) or digest(path)
+        return [by_name[name] for name in sorted(by_name)]
 
     def land(self, params: Params, paths) -> list[Path]:
         """Hard links of the run's files in <data_dir>/batch/, the original project's landing folder; a file
@@ -281,13 +293,6 @@ def digest(path: Path) -> dict:
             size += len(chunk)
             lines += chunk.count(b"\n")
     return {"name": Path(path).name, "bytes": size, "rows": max(lines - 1, 0), "sha256": sha.hexdigest()}
-
-
-def merge_outputs(earlier: list[dict], paths) -> list[dict]:
-    """The step's outputs: earlier entries, with the given files (re)described."""
-    by_name = {o["name"]: o for o in earlier}
-    by_name.update({(d := digest(p))["name"]: d for p in paths})
-    return [by_name[name] for name in sorted(by_name)]
 
 
 # --------------------------------------------------------------------------- manifest I/O

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import json
 import logging
 import multiprocessing
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hospsim import config, daily, population, workforce
+from hospsim import config, daily, population, sinks, workforce
 from hospsim import run as runs
 from hospsim.config import ConfigError, Params
 from hospsim.daily import CensusState
@@ -32,6 +33,7 @@ from hospsim.daily import CensusState
 log = logging.getLogger(__name__)
 
 BACKGROUND_MIN_ROWS = 50_000           # frames at least this long are written by a second process
+BACKGROUND_DIGESTS = "background-digests.json"
 KINDS = tuple(daily.FILE_NAMES)          # visitors, admissions, discharges, transfers, transports, census
 TIME_COLUMNS = ("arrival_time", "departure_time", "admit_time", "planned_discharge_time", "discharge_time",
                 "request_time", "dispatch_time", "pickup_time")
@@ -178,8 +180,7 @@ def finish_setup(the_run: runs.Run, writer: _BackgroundWriter) -> None:
     written = writer.wait()
     earlier = the_run.step(SETUP_STEP).get("outputs", [])
     if written:
-        the_run.record(SETUP_STEP, status="done", finished_at=runs.now(),
-                       outputs=runs.merge_outputs(earlier, written))
+        the_run.record(SETUP_STEP, status="done", finished_at=runs.now(), outputs=the_run.outputs(earlier, written))
     else:
         the_run.land(writer.params, [the_run.file(o["name"]) for o in earlier])
 
@@ -226,7 +227,7 @@ def _days(the_run: runs.Run, params: Params, made: Setup, progress: bool) -> Sim
                 the_run.record(DAYS_STEP, days_done=(state.day - params.simulation.start_date).days + 1
                                if state is not None and state.day else 0,
                                last_day=state.day.isoformat() if state is not None and state.day else None,
-                               outputs=runs.merge_outputs(the_run.step(DAYS_STEP).get("outputs", []), written))
+                               outputs=the_run.outputs(the_run.step(DAYS_STEP).get("outputs", []), written))
     elif state is None:
         state = CensusState.empty(params)
     day_names = [daily.FILE_NAMES[k].format(d.isoformat()) for d in all_days for k in KINDS]
@@ -270,6 +271,7 @@ class _BackgroundWriter:
                                    f"(exit code {self.process.exitcode}); see the error printed above")
             self.process = None
             self.written += [self.run.file(name) for _, name in self.later]
+            self.run.digests.update(_read_digests(self.run))
             self.later = []
         landed, self.written = self.written, []
         self.run.land(self.params, landed)
@@ -277,8 +279,17 @@ class _BackgroundWriter:
 
 
 def _write_all(the_run: runs.Run, jobs: list[tuple[pd.DataFrame, str]]) -> None:
+    """The forked writer: the files, then their digests where the parent reads them (_read_digests)."""
     for df, name in jobs:
         the_run.write(df, name)
+    sinks.write_text(json.dumps([the_run.digests[name] for _, name in jobs]), the_run.state_dir / BACKGROUND_DIGESTS)
+
+
+def _read_digests(the_run: runs.Run) -> dict:
+    path = the_run.state_dir / BACKGROUND_DIGESTS
+    found = {d["name"]: d for d in json.loads(path.read_text())} if path.exists() else {}
+    path.unlink(missing_ok=True)
+    return found
 
 
 def _progress(days: list[dt.date], enabled: bool):

@@ -172,3 +172,15 @@ def test_a_what_if_at_the_runs_own_values_draws_the_run_itself(made):
     more = redo(config.with_overrides(params, {"simulation.ed_visits_per_1000_year": 900}))[0]
     total = {name: sum(sum(t.y) for t in more.data if name in t.name) for name in ("what-if", "baseline")}
     assert total["what-if"] > total["baseline"]
+
+
+def test_files_written_by_the_forked_writer_are_described_by_their_real_checksums(tmp_path, monkeypatch):
+    monkeypatch.setattr(simulate, "BACKGROUND_MIN_ROWS", 1_000)     # the population and schedules go to the fork
+    params = _params(tmp_path)
+    result = simulate.run(params, progress=False)
+    outputs = result.run.reload().step("setup")["outputs"]
+    assert {"people_data.csv", "population_with_illnesses.csv"} <= {o["name"] for o in outputs}
+    for entry in outputs:
+        path = result.run.file(entry["name"])
+        assert entry["sha256"] == _sha(path) and entry["rows"] == len(path.read_text().splitlines()) - 1
+    assert not (result.run.state_dir / simulate.BACKGROUND_DIGESTS).exists()
