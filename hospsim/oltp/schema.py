@@ -80,12 +80,14 @@ def connect(params, pg_info: PgInfo | None = None, **kwargs):
 
 def init(params, pg_info: PgInfo | None = None) -> None:
     """Create the schema, tables, indexes, functions and publication (idempotent), in one transaction."""
+    from hospsim import dictionary
     values = tokens(params)
     conn = connect(params, pg_info)
     try:
         with conn, conn.cursor() as cur:
             for name in DDL_FILES:
                 cur.execute(render(sqlfiles.read(name), values))
+        dictionary.apply(conn, params, only=("oltp",))
     finally:
         conn.close()
 
