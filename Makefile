@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PARAMS ?= params/workshop.yaml
 HOSPSIM := $(BIN)/hospsim
 
-.PHONY: run test install dev jars lab up down status simulate realism init seed stream reset counts bench lint clean help
+.PHONY: run test test-faults install dev jars lab up down status simulate realism init seed stream reset counts bench lint clean help
 
 help:
 	@echo "make run    - set up .venv, start the embedded services and run the whole course headlessly ($(PARAMS))"
@@ -41,6 +41,9 @@ run: install
 
 test: dev jars
 	$(BIN)/pytest
+
+test-faults: dev jars
+	$(BIN)/pytest -m faults
 
 lab: install
 	$(BIN)/jupyter lab notebooks/

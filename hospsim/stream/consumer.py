@@ -188,8 +188,8 @@ def run(params, pg_info, bootstrap: str, *, stop: threading.Event | None = None,
         on_batch: Callable[[Stats], None] | None = None) -> Stats:
     """Consume the event topics as one member of the group until `stop` is set, `max_events` are read or
     nothing arrives for `idle_timeout_s`. Offsets are committed only once rows and files are stored."""
-    if max_events is not None and max_events < 1:
-        raise ValueError(f"max_events = {max_events}: give a number of messages >= 1, or None for no limit")
+    if max_events is not None and max_events < 0:
+        raise ValueError(f"max_events = {max_events}: give a number of messages >= 0, or None for no limit")
     if idle_timeout_s is not None and idle_timeout_s <= 0:
         raise ValueError(f"idle_timeout_s = {idle_timeout_s}: give seconds > 0, or None to wait for a stop")
     stop = stop or threading.Event()

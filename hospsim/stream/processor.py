@@ -1,14 +1,17 @@
 """The stream processor: events from the topics into JSON-lines files and PostgreSQL, exactly once in each.
 
 `Processor` is the sink side and knows nothing of Kafka: it takes records (topic, partition, offset, key,
-value) and says which offsets are safe to commit. `run` feeds it from a consumer group; the in-process path
-(hospsim.stream.inprocess) feeds it the same records without a broker.
+value) and says which offsets are safe to commit. `run` feeds it from a consumer group (the loop lives in
+hospsim.stream.consumer); the in-process path (hospsim.stream.inprocess) feeds it the same records without
+a broker.
 
-Per batch: decode and validate every message (an invalid one goes to the dead-letter sink with its reason);
-store the valid ones in one transaction, idempotent on the event id (COPY straight into the table; if some
-are there already, COPY into a staging table + INSERT ... ON CONFLICT (event_id) DO NOTHING); add them to
-the file of their offset range; send the rejects; only then are offsets committable. The transaction runs
-on a database thread while the next batch is decoded.
+Per batch: decode and validate every message, its key and its meaning (events.decode_batch; an invalid one
+goes to the dead-letter sink with its reason); store the valid ones in one transaction, idempotent on the
+event id (COPY straight into the table; if some are there already, COPY into a staging table + INSERT ...
+ON CONFLICT (event_id) DO NOTHING, and an id stored before with other content is a conflict, bound for the
+dead letters); record the rejects in the dead-letter ledger in that same transaction; add the valid ones
+to the file of their offset range; send the rejects the ledger has not seen sent; only then are offsets
+committable. The transaction runs on a database thread while the next batch is decoded.
 
 Files: data/stream/<topic>/<date>/p<partition>-<first offset of the range>.jsonl. A file holds one range of
 `stream.file_events` offsets of one partition (split by simulated date), so its name does not depend on how

@@ -130,6 +130,15 @@ def close_within(producer, timeout_s: float = 5.0) -> None:
         producer.close(timeout=0)
 
 
+def first_events(replay: pd.DataFrame, limit: int | None) -> pd.DataFrame:
+    """The first `limit` events (all for None); a negative limit is refused, not read as 'all but the last'."""
+    if limit is None:
+        return replay
+    if limit < 0:
+        raise ValueError(f"limit = {limit}: give a number of events >= 0, or None for all")
+    return replay.iloc[:limit]
+
+
 def schedule(params, event_times, mode: str | None = None) -> np.ndarray | None:
     """Wall seconds after the start at which each event is due, or None for as fast as possible."""
     mode = mode or params.stream.mode
@@ -167,10 +176,8 @@ class Pacer:
 def produce(params, replay: pd.DataFrame, bootstrap: str, *, mode: str | None = None, limit: int | None = None,
             stop: threading.Event | None = None, producer=None, raise_on_failure: bool = True) -> ProduceReport:
     """Send the replay (hospsim.events.build) to the topics; DeliveryError lists what was not delivered."""
-    if limit is not None and limit < 0:
-        raise ValueError(f"limit = {limit}: give a number of events >= 0, or None for all")
+    replay = first_events(replay, limit)
     topic_admin.ensure(params, bootstrap)
-    replay = replay.iloc[:limit] if limit is not None else replay
     n = len(replay)
     topic_of = topic_admin.names(params)
     topic = replay["event_type"].map(topic_of).to_numpy(dtype=object)
@@ -201,10 +208,11 @@ def produce(params, replay: pd.DataFrame, bootstrap: str, *, mode: str | None = 
             now_ms = time.time_ns() // 1_000_000
             if now_ms != last_ms:
                 last_ms, stamp = now_ms, events.utc_stamp(now_ms).encode() + b'"}'
-            args = (topic_l[i], heads_l[i] + stamp, keys_l[i], partition_l[i], now_ms)
             try:
-                future = producer.send(args[0], value=args[1], key=args[2], partition=args[3], timestamp_ms=args[4])
+                future = producer.send(topic_l[i], value=heads_l[i] + stamp, key=keys_l[i], partition=partition_l[i],
+                                       timestamp_ms=now_ms)
             except KafkaTimeoutError:    # no room in the buffer or no metadata: the broker is away
+                args = (topic_l[i], heads_l[i] + stamp, keys_l[i], partition_l[i], now_ms)
                 future = _send_patiently(producer, args, give_up_s, stop)
                 if future is None:       # stopped while waiting
                     break

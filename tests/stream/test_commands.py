@@ -61,3 +61,17 @@ def test_the_bound_is_kafka_pythons_own(tmp_path):
         RecordAccumulator(delivery_timeout_ms=lowest - 1, linger_ms=20, request_timeout_ms=request)
     with pytest.raises(config.ConfigError, match="stream.delivery_timeout_ms"):
         small_params(tmp_path, None, {"stream.delivery_timeout_ms": lowest - 1, "stream.linger_ms": 20})
+
+
+def test_a_negative_limit_is_refused_by_the_functions_too(make_params, replay, stream_db):
+    from hospsim.stream import consumer, inprocess, producer
+    params = make_params(None)
+    assert len(producer.first_events(replay, 5)) == 5 and len(producer.first_events(replay, None)) == len(replay)
+    with pytest.raises(ValueError, match="limit = -1"):
+        producer.first_events(replay, -1)
+    with pytest.raises(ValueError, match="limit = -1"):
+        inprocess.run(params, replay, stream_db, limit=-1)
+    with pytest.raises(ValueError, match="max_events = -5"):
+        consumer.run(params, stream_db, "127.0.0.1:1", max_events=-5)
+    with pytest.raises(ValueError, match="idle_timeout_s = -1"):
+        consumer.run(params, stream_db, "127.0.0.1:1", idle_timeout_s=-1)
