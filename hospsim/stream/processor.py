@@ -9,9 +9,9 @@ Per batch: decode and validate every message, its key and its meaning (events.de
 goes to the dead-letter sink with its reason); store the valid ones in one transaction, idempotent on the
 event id (COPY straight into the table; if some are there already, COPY into a staging table + INSERT ...
 ON CONFLICT (event_id) DO NOTHING, and an id stored before with other content is a conflict, bound for the
-dead letters); record the rejects in the dead-letter ledger in that same transaction; add the valid ones
-to the file of their offset range; send the rejects the ledger has not seen sent; only then are offsets
-committable. The transaction runs on a database thread while the next batch is decoded.
+dead letters); add the valid ones to the file of their offset range; send the rejects the dead-letter
+ledger (stream.dead_letters) has not seen sent; only then are offsets committable. The transaction runs
+on a database thread while the next batch is decoded.
 
 Files: data/stream/<topic>/<date>/p<partition>-<first offset of the range>.jsonl. A file holds one range of
 `stream.file_events` offsets of one partition (split by simulated date), so its name does not depend on how
@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -266,8 +267,7 @@ class Processor:
         batch = self._decode(records)
         with self._lock:
             self._drain()
-            ledger = [(i.record.topic, i.record.partition, i.record.offset, i.reason) for i in batch.rejected]
-            batch.stored = self._db.submit(self._upsert, batch.valid, batch.coords, ledger)
+            batch.stored = self._db.submit(self._upsert, batch.valid, batch.coords)
             self._inflight = batch
 
     def _decode(self, records: list[Record]) -> _Batch:
@@ -333,21 +333,19 @@ class Processor:
         s.duplicates += outcome.duplicates + batch.twins
         self._count(batch.records, batch.rejected)
 
-    def _upsert(self, valid: dict[str, list[dict]], coords: dict[str, list[tuple]], ledger: list[tuple]) -> _Stored:
+    def _upsert(self, valid: dict[str, list[dict]], coords: dict[str, list[tuple]]) -> _Stored:
         """Store a batch (on the database thread). An event the schema allows but PostgreSQL refuses (a date
         like 2025-02-30, a number past bigint, a NUL character) fails its whole batch; the batch is then
-        stored one event at a time and the refused ones come back in `refused`, bound for the dead letters.
-        The batch's rejects go into the dead-letter ledger in the same transaction."""
+        stored one event at a time and the refused ones come back in `refused`, bound for the dead letters."""
         import psycopg2
         try:
-            return self._upsert_batch(valid, coords, ledger)
+            return self._upsert_batch(valid, coords)
         except (psycopg2.DataError, psycopg2.IntegrityError) as exc:
             _log.warning("PostgreSQL refused a batch (%s); storing it event by event to find the culprit",
                          str(exc).splitlines()[0])
-            return self._upsert_each(valid, coords, ledger)
+            return self._upsert_each(valid, coords)
 
-    def _upsert_each(self, valid: dict[str, list[dict]], coords: dict[str, list[tuple]],
-                     ledger: list[tuple]) -> _Stored:
+    def _upsert_each(self, valid: dict[str, list[dict]], coords: dict[str, list[tuple]]) -> _Stored:
         import psycopg2
         import psycopg2.errors
         out = _Stored()
@@ -375,15 +373,13 @@ class Processor:
                             cur.execute(read("stream/queries/rollback_savepoint.sql"))
                             message = exc.diag.message_primary or str(exc).splitlines()[0]
                             out.refused[event["event_id"]] = (f"PostgreSQL refused it: {message}", where)
-                _record_rejects(cur, ledger, out)
                 self._conn.commit()
             except BaseException:
                 self._conn.rollback()
                 raise
         return out
 
-    def _upsert_batch(self, valid: dict[str, list[dict]], coords: dict[str, list[tuple]],
-                      ledger: list[tuple]) -> _Stored:
+    def _upsert_batch(self, valid: dict[str, list[dict]], coords: dict[str, list[tuple]]) -> _Stored:
         """One transaction for the batch.
 
         The CSV (written by the csv module straight from the decoded events) is first COPied straight into
@@ -413,7 +409,6 @@ class Processor:
                         continue
                     _classify(cur, table, {event["event_id"]: where for event, where in zip(rows, coords[event_type])
                                            if event["event_id"] not in new}, out)
-                _record_rejects(cur, ledger, out)
                 self._conn.commit()
             except BaseException:
                 self._conn.rollback()
@@ -472,16 +467,23 @@ class Processor:
                     lines[json.loads(line)["event_id"]] = line
 
     def _reject(self, rejected: list[Rejected]) -> None:
-        """Each reject once: claim the ones the ledger has not seen sent (locked, so a member replaying the same
-        offsets skips them), write their files, hand them to the dead-letter sink (it raises when it cannot
-        deliver: nothing is marked, they are sent on the replay), then mark them sent."""
-        coords = {"topics": [i.record.topic for i in rejected], "partitions": [i.record.partition for i in rejected],
-                  "offsets": [i.record.offset for i in rejected]}
+        """Each reject once. In one transaction: record them in the ledger (by origin and a digest of the
+        message, so another message at a reused offset is another reject), claim the ones not sent yet
+        (locked: a member replaying the same offsets waits, then finds them sent), write their files, hand
+        them to the dead-letter sink (it raises when it cannot deliver: nothing is kept, the replay sends
+        them), mark them sent."""
+        from psycopg2.extras import execute_values
+        rows = [(i.record.topic, i.record.partition, i.record.offset, _digest(i.record), i.reason) for i in rejected]
+        coords = {"topics": [r[0] for r in rows], "partitions": [r[1] for r in rows], "offsets": [r[2] for r in rows],
+                  "digests": [r[3] for r in rows]}
+        todo: list[Rejected] = []
         with self._conn.cursor() as cur:
             try:
+                execute_values(cur, sqlfiles.read("stream/queries/dead_letter_record.sql"), sorted(rows),
+                               page_size=1000)      # one order for every member: no deadlock between two
                 cur.execute(sqlfiles.read("stream/queries/dead_letter_claim.sql"), coords)
                 claimed = set(cur.fetchall())
-                todo = [i for i in rejected if (i.record.topic, i.record.partition, i.record.offset) in claimed]
+                todo = [item for item, row in zip(rejected, rows) if row[:4] in claimed]
                 if todo:
                     for item in todo:
                         self._reject_file(item)
@@ -592,12 +594,12 @@ def _classify(cur, table: str, mine: dict[str, tuple], out: _Stored) -> None:
             out.duplicate_ids.add(event_id)
 
 
-def _record_rejects(cur, ledger: list[tuple], out: _Stored) -> None:
-    """The batch's rejects (decoding, PostgreSQL refusals, conflicts) into the dead-letter ledger."""
-    from psycopg2.extras import execute_values
-    rows = ledger + [(*where, why) for why, where in out.refused.values()]
-    if rows:
-        execute_values(cur, sqlfiles.read("stream/queries/dead_letter_record.sql"), rows, page_size=1000)
+def _digest(r: Record) -> str:
+    """Tells two messages at one offset apart (a topic deleted and made again, an in-process rerun)."""
+    h = hashlib.md5(usedforsecurity=False)
+    for part in (r.key, r.value):
+        h.update(b"-" if part is None else b"+" + len(part).to_bytes(8, "big") + part)
+    return h.hexdigest()
 
 
 def _plain(r) -> Record:

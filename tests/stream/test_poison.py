@@ -151,3 +151,18 @@ def test_the_corpus_through_the_broker_fills_the_dead_letter_topic_once(kafka_br
     origins = {tuple(dict(m.headers)[h] for h in ("hospsim.topic", "hospsim.partition", "hospsim.offset"))
                for m in letters}
     assert len(origins) == len(cases), "no message twice"
+
+
+def test_another_message_at_a_reused_offset_is_another_dead_letter(make_params, stream_db):
+    """Topics deleted and made again (or an in-process rerun of other params) reuse offsets: the ledger tells
+    the messages apart, and still sends each one once."""
+    params = make_params(None)
+    topic = topics.names(params)["admission"]
+    sent: list = []
+    for value in (b"{first", b"{first", b"{second", b"{second"):
+        p = Processor(params, stream_db, dead_letter=sent.extend)
+        p.process([Record(topic, 0, 5, b"H01", value)])
+        p.flush()
+        p.close()
+    assert [r.record.value for r in sent] == [b"{first", b"{second"]
+    assert len(_ledger(stream_db)) == 2
