@@ -9,7 +9,7 @@ HOSPSIM := $(BIN)/hospsim
 # (or any hospsim command started from here) read the same file through HOSPSIM_PARAMS.
 export HOSPSIM_PARAMS := $(PARAMS)
 
-.PHONY: run test install dev jars lab up down status simulate realism init seed stream reset counts course-reset bench lint clean help
+.PHONY: run test test-faults install dev jars lab up down status simulate realism init seed stream reset counts course-reset bench lint clean help
 
 help:
 	@echo "make run    - set up .venv, start the embedded services and run the whole course headlessly ($(PARAMS))"
@@ -46,6 +46,9 @@ run: install
 
 test: dev jars
 	env -u HOSPSIM_PARAMS $(BIN)/pytest    # tests name their params; PARAMS is for the lab and the commands
+
+test-faults: dev jars
+	env -u HOSPSIM_PARAMS $(BIN)/pytest -m faults
 
 lab: install
 	$(BIN)/jupyter lab notebooks/

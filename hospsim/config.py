@@ -707,6 +707,7 @@ def _cross_checks(p: Params) -> list[str]:
         problems.append(f"postgres.port = {p.postgres.port}: already used by a Kafka port; pick another")
     problems += _population_checks(p)
     problems += _oltp_checks(p)
+    problems += _kafka_checks(p)
     if not _PG_NAME.fullmatch(p.warehouse.schema):
         problems.append(f"warehouse.schema = {p.warehouse.schema!r}: use lowercase letters, digits and _ "
                         "(a PostgreSQL name, at most 63 characters, not starting with a digit)")
@@ -745,6 +746,23 @@ def _oltp_checks(p: Params) -> list[str]:
         mix = getattr(st, key)
         if used and sum(dataclasses.astuple(mix)) <= 0:
             problems.append(f"oltp.stream.{key}: all weights are 0; give at least one table a weight > 0")
+    return problems
+
+
+def _kafka_checks(p: Params, request_timeout_ms: int = 30_000) -> list[str]:
+    """What Kafka itself would refuse, said before any topic is made: the producer's delivery timeout must
+    cover linger + one request (kafka-python's request_timeout_ms, 30 s, which hospsim does not change),
+    and topic names (<prefix>.<event>, at most 249 characters) allow only letters, digits, '.', '_', '-'."""
+    s, problems = p.stream, []
+    if s.delivery_timeout_ms < s.linger_ms + request_timeout_ms:
+        problems.append(f"stream.delivery_timeout_ms = {s.delivery_timeout_ms}: Kafka needs it >= linger_ms + the "
+                        f"request timeout = {s.linger_ms} + {request_timeout_ms} = {s.linger_ms + request_timeout_ms}; "
+                        "raise it")
+    prefix = p.kafka.topic_prefix
+    longest = len(prefix) + len(".emergency-transports")
+    if not _TOPIC_PREFIX.fullmatch(prefix) or longest > 249:
+        problems.append(f"kafka.topic_prefix = {prefix!r}: Kafka topic names allow letters, digits, . _ - (no spaces) "
+                        f"and at most 249 characters with the event suffix; e.g. hospsim")
     return problems
 
 

@@ -126,34 +126,32 @@ def create_schemas(conn, params: Params, pg_info) -> None:
     from hospsim.stream import processor
     warehouse.init(conn, params)
     processor.ensure_schema(conn)
-    with conn.cursor() as cur:
-        cur.execute(sqlfiles.read("stream/sessions.sql"))
-    conn.commit()
     oltp_schema.init(params, pg_info)
 
 
 def apply(conn, params: Params, only: tuple[str, ...] = ("warehouse", "stream", "oltp")) -> int:
-    """COMMENT ON every table and column of the schemas that exist (of those named in `only`, by dictionary
-    key); returns how many comments were written. Called where each schema is created."""
-    schemas = Schemas.of(params)
-    columns = table_columns(conn, schemas)
-    columns = columns[columns["schema"].isin(only)]
+    """COMMENT ON every table and column of the schemas that exist (those named in `only`, by dictionary key),
+    committed; returns how many comments were written."""
+    written = sum(comment(conn, key, name) for key, name in Schemas.of(params).items() if key in only)
+    conn.commit()
+    return written
+
+
+def comment(conn, key: str, name: str) -> int:
+    """COMMENT ON the tables and columns of schema `name` (dictionary key `key`), in the caller's transaction:
+    where a schema is created, its descriptions come with it."""
+    columns = table_columns(conn, Schemas(**{k: name if k == key else "" for k in ("warehouse", "stream", "oltp")}))
+    columns = columns[columns["schema"] == key]
     tables = glossary()["tables"]
-    statements = []
-    names = dict(schemas.items())
-    for r in columns.drop_duplicates(["schema", "table"]).itertuples():
-        if f"{r.schema}.{r.table}" in tables:
-            statements.append(sql.SQL("COMMENT ON TABLE {}.{} IS {}").format(
-                sql.Identifier(names[r.schema]), sql.Identifier(r.table), sql.Literal(tables[f"{r.schema}.{r.table}"])))
-    for r in columns.itertuples():
-        if r.description:
-            statements.append(sql.SQL("COMMENT ON COLUMN {}.{}.{} IS {}").format(
-                sql.Identifier(names[r.schema]), sql.Identifier(r.table), sql.Identifier(r.column),
-                sql.Literal(r.description)))
+    statements = [sql.SQL("COMMENT ON TABLE {}.{} IS {}").format(sql.Identifier(name), sql.Identifier(table),
+                                                                   sql.Literal(tables[f"{key}.{table}"]))
+                  for table in columns["table"].unique() if f"{key}.{table}" in tables]
+    statements += [sql.SQL("COMMENT ON COLUMN {}.{}.{} IS {}").format(
+        sql.Identifier(name), sql.Identifier(r.table), sql.Identifier(r.column), sql.Literal(r.description))
+        for r in columns.itertuples() if r.description]
     if statements:
         with conn.cursor() as cur:
             cur.execute(sql.SQL(";\n").join(statements))
-        conn.commit()
     return len(statements)
 
 

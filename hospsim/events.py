@@ -12,9 +12,11 @@ glues on the wall-clock time, so building JSON never sits between the producer a
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
+import math
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -65,24 +67,56 @@ def _validator(event_type: str):
     return fastjsonschema.compile(schema(event_type))
 
 
-def decode(value: bytes | str, event_type: str) -> dict:
-    """Parse and validate one message; InvalidEvent says what is wrong."""
+def decode(value: bytes | str, event_type: str, key: bytes | str | None = None,
+           rules: Rules | None = None) -> dict:
+    """Parse and validate one message (and, given the region's rules, its key and meaning); InvalidEvent
+    says what is wrong."""
     event = _parse(value, event_type)
     _check(event, event_type)
+    if rules is not None:
+        why = check_semantics(event, event_type, key, rules)
+        if why is not None:
+            raise InvalidEvent(why)
     return event
 
 
+def _not_finite(name: str):
+    raise InvalidEvent(f"non-finite number {name} (JSON has no NaN or Infinity)")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise InvalidEvent(f"number {text[:40]} is out of range (it would be stored as infinity)")
+    return number
+
+
+_DECODER = json.JSONDecoder(parse_constant=_not_finite, parse_float=_finite)
+"""Strict JSON: NaN, Infinity and numbers past the float range are refused, not stored."""
+
+
 def _parse(value: bytes | str | None, event_type: str) -> dict:
+    """One message to a dict of the topic's type; any failure at all is an InvalidEvent (a poison message
+    must never stop the processor, whatever it holds)."""
     if value is None:
         raise InvalidEvent("empty message (a tombstone)")
     try:
-        event = json.loads(value)
-    except (ValueError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
+        text = value.decode("utf-8") if isinstance(value, (bytes, bytearray, memoryview)) else value
+        event = _DECODER.decode(text)
+    except InvalidEvent:
+        raise
+    except UnicodeDecodeError as exc:
+        raise InvalidEvent(f"not JSON: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except RecursionError:
+        raise InvalidEvent("not JSON that can be read: nested too deeply (an event is a flat object)") from None
+    except (ValueError, TypeError) as exc:
         raise InvalidEvent(f"not JSON: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - MemoryError and the like: still a reject, never a crash
+        raise InvalidEvent(f"not decodable: {type(exc).__name__}: {exc}") from None
     if not isinstance(event, dict):
         raise InvalidEvent(f"not a JSON object but {type(event).__name__}")
     if event.get("event_type") != event_type:
-        raise InvalidEvent(f"event_type {event.get('event_type')!r} on the {event_type} topic")
+        raise InvalidEvent(f"event_type {str(event.get('event_type'))[:80]!r} on the {event_type} topic")
     return event
 
 
@@ -93,11 +127,13 @@ def _check(event: dict, event_type: str) -> None:
         raise InvalidEvent(f"{event_type}.v{SCHEMA_VERSION} schema: {exc.message}") from None
 
 
-def decode_batch(values: list, event_type: str) -> tuple[list[dict | None], list[str | None]]:
+def decode_batch(values: list, event_type: str, keys: list | None = None,
+                 rules: Rules | None = None) -> tuple[list[dict | None], list[str | None]]:
     """decode() for many messages of one type: (events, reasons), one of the two None per message.
 
     Parsing is per message; the schema is checked over the whole batch at once (_BatchCheck), and only the
-    messages that check cannot clear go through the exact validator, which then names the problem.
+    messages that check cannot clear go through the exact validator, which then names the problem. Given
+    the message keys and the region's rules, what the schema cannot see is checked too (check_semantics).
     """
     parsed: list[dict | None] = []
     reasons: list[str | None] = []
@@ -116,7 +152,69 @@ def decode_batch(values: list, event_type: str) -> tuple[list[dict | None], list
                 _check(parsed[i], event_type)
             except InvalidEvent as exc:
                 parsed[i], reasons[i] = None, str(exc)
+    if rules is not None:
+        for i, event in enumerate(parsed):
+            if event is not None:
+                why = check_semantics(event, event_type, None if keys is None else keys[i], rules)
+                if why is not None:
+                    parsed[i], reasons[i] = None, why
     return parsed, reasons
+
+
+# --------------------------------------------------------------------------- what the schema cannot see
+
+@dataclasses.dataclass(frozen=True)
+class Rules:
+    """The region an event must fit: its hospitals and the bed labels of each (hospital, ward)."""
+    hospitals: frozenset
+    beds: Mapping   # (hospital id, ward type) -> frozenset of bed labels
+
+
+def rules(params) -> Rules:
+    """The region's hospitals and beds, labelled as the simulation labels them (hospsim.daily.layout)."""
+    from hospsim import daily
+    from hospsim.config import WARD_TYPES
+    lay = daily.layout(params)
+    beds: dict = {}
+    for h, w, label in zip(lay.slot_hospital, lay.slot_ward, lay.slot_label):
+        beds.setdefault((str(lay.hospital_ids[h]), WARD_TYPES[w]), set()).add(str(label))
+    return Rules(frozenset(map(str, lay.hospital_ids)), {k: frozenset(v) for k, v in beds.items()})
+
+
+_TIME_ORDER = {   # (earlier, later) pairs of simulated local times, compared as their fixed-layout strings
+    "emergency_transport": (("event_time", "pickup_time"), ("pickup_time", "arrival_time")),
+    "patient_transfer": (("request_time", "event_time"), ("event_time", "arrival_time")),
+    "admission": (("event_time", "planned_discharge_time"),),
+    "discharge": (("admit_time", "event_time"),),
+    "bed_status": (),
+}
+
+
+def check_semantics(event: dict, event_type: str, key: bytes | str | None, rules: Rules) -> str | None:
+    """Why a schema-valid event cannot be true, or None: its Kafka key is not its hospital, a hospital
+    outside the region, times out of order, or a bed that is not in its ward."""
+    hospital = event["hospital_id"]
+    if key is None:
+        return f"no message key; the key must be the event's hospital_id {hospital!r}"
+    key_text = key.decode("utf-8", errors="replace") if isinstance(key, (bytes, bytearray)) else str(key)
+    if key_text != hospital:
+        return f"message key {key_text[:64]!r} is not the event's hospital_id {hospital!r}"
+    named = [hospital]
+    if event_type == "patient_transfer":
+        named += [event["origin_hospital_id"], event["destination_hospital_id"]]
+        if event["origin_hospital_id"] != hospital:
+            return f"origin_hospital_id {event['origin_hospital_id']!r} differs from hospital_id {hospital!r}"
+        if event["destination_hospital_id"] == hospital:
+            return f"a transfer from {hospital!r} to itself"
+    unknown = [h for h in named if h not in rules.hospitals]
+    if unknown:
+        return f"hospital {unknown[0]!r} is not in this region ({', '.join(sorted(rules.hospitals))})"
+    for early, late in _TIME_ORDER[event_type]:
+        if event[late] < event[early]:
+            return f"{late} {event[late]} is before {early} {event[early]}"
+    if "bed" in event and event["bed"] not in rules.beds.get((hospital, event["ward"]), ()):
+        return f"bed {event['bed'][:64]!r} is not a bed of the {event['ward']} ward of {hospital}"
+    return None
 
 
 _UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"

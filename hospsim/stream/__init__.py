@@ -8,7 +8,8 @@
     else:
         inprocess.run(params, replay, pg)                # the same processor, no broker
 
-Layout: topics (admin, partition of a hospital), producer, processor (the sink and the consumer loop),
+Layout: topics (admin, partition of a hospital), producer, processor (the sink), consumer (the loop), deadletter,
+errors, sessions (each delivery of a run's events and its measured rate),
 inprocess, metrics, commands (the CLI).
 """
 from __future__ import annotations
@@ -100,18 +101,10 @@ def reset(params, pg_info=None, bootstrap: str | None = None) -> None:
 def deliver(params, pg_info, replay_frame=None, *, idle_timeout_s: float = 15.0):
     """One stream session: produce the run's events and process them to their end, through Kafka when usable,
     else in-process with the notice. The notebooks' one call for "stream this run" (a sessions.Session)."""
-    import datetime as dt
-
-    from hospsim import run as runs
     from hospsim.stream import inprocess, processor, producer, sessions
     replay_frame = replay(params) if replay_frame is None else replay_frame
-    the_run = runs.open_run(params)
-    sessions.check(params, pg_info)
     bootstrap, why = kafka_bootstrap(params)
-    mode = params.stream.mode
-    session = sessions.Session(the_run.id, "kafka" if bootstrap else "in-process", mode,
-                               params.stream.events_per_second if mode == "rate" else None, len(replay_frame),
-                               dt.datetime.now(dt.UTC), bootstrap=bootstrap, reason=why)
+    session = sessions.start(params, pg_info, len(replay_frame), bootstrap, why)
     if bootstrap is None:
         _log.warning(inprocess.NOTICE.format(reason=why))
         print(inprocess.NOTICE.format(reason=why))
@@ -120,10 +113,4 @@ def deliver(params, pg_info, replay_frame=None, *, idle_timeout_s: float = 15.0)
         session.produced = producer.produce(params, replay_frame, bootstrap)
         session.stats = processor.run(params, pg_info, bootstrap, max_events=len(replay_frame),
                                       idle_timeout_s=idle_timeout_s)
-    session.finished_at = dt.datetime.now(dt.UTC)
-    sessions.record(pg_info, sessions.measure(session))
-    earlier = the_run.step("stream").get("sessions", [])
-    the_run.record("stream", status="done", finished_at=runs.now(), tables="stream.*",
-                   rows=int(session.stats.inserted) + the_run.step("stream").get("rows", 0),
-                   sessions=[*earlier, session.summary()])
-    return session
+    return sessions.finish(params, pg_info, session)

@@ -1,6 +1,7 @@
 """`hospsim stream produce|process|metrics|reset`."""
 from __future__ import annotations
 
+import argparse
 import json
 import signal
 import sys
@@ -8,6 +9,30 @@ import threading
 from contextlib import contextmanager
 
 from hospsim.config import STREAM_MODES
+
+
+def _at_least(minimum: int):
+    """An argparse type: an integer >= minimum (argparse names the flag in its error)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is too small: give a number >= {minimum}")
+        return value
+    return parse
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a time: give seconds > 0, e.g. 5")
+    return value
 
 
 def register(sub, parent) -> None:
@@ -26,7 +51,7 @@ def register(sub, parent) -> None:
     p.add_argument("--rate", type=float, metavar="N", help="events per second in rate mode")
     p.add_argument("--speed", type=float, metavar="X", help="simulated seconds per wall second in realtime mode")
     p.add_argument("--days", type=int, metavar="N", help="the run's first N days (default: simulation.days)")
-    p.add_argument("--limit", type=int, metavar="N", help="send only the first N events")
+    p.add_argument("--limit", type=_at_least(1), metavar="N", help="send only the first N events (N >= 1)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_produce)
 
@@ -34,8 +59,8 @@ def register(sub, parent) -> None:
                            description="Consume the event topics into data/stream/ and the stream schema until "
                                        "SIGINT/SIGTERM (finishes the current batch), --max-events or --idle. "
                                        "Start several to share the partitions.")
-    p.add_argument("--max-events", type=int, metavar="N", help="stop after N messages")
-    p.add_argument("--idle", type=float, metavar="S", help="stop after S seconds without a message")
+    p.add_argument("--max-events", type=_at_least(1), metavar="N", help="stop after N messages (N >= 1)")
+    p.add_argument("--idle", type=_seconds, metavar="S", help="stop after S seconds without a message (S > 0)")
     p.add_argument("--instance", metavar="NAME", help="a name for this processor (its Kafka client id)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_process)
@@ -90,20 +115,45 @@ def _produce(args) -> int:
     from hospsim.services import ensure_postgres
     from hospsim.stream import inprocess, producer
 
+    from hospsim.stream import sessions
+
     params = _params(args)
     producer.check_compression(params)
     bootstrap, why = stream.kafka_bootstrap(params)
     replay = stream.replay(params)
+    pg = ensure_postgres(params)
+    session = sessions.start(params, pg, min(len(replay), args.limit or len(replay)), bootstrap, why)
     with _stop_on_signals() as stop:
         if bootstrap:
-            report = producer.produce(params, replay, bootstrap, limit=args.limit, stop=stop)
-            _print({"bootstrap": bootstrap, "mode": params.stream.mode, **report.summary()}, args.json,
+            session.produced = producer.produce(params, replay, bootstrap, limit=args.limit, stop=stop,
+                                                raise_on_failure=False)
+            sessions.finish(params, pg, session)
+            _print({"bootstrap": bootstrap, "mode": params.stream.mode, **session.produced.summary()}, args.json,
                    f"produced to {params.kafka.topic_prefix}.* on {bootstrap}")
-            return 0
+            return _produce_outcome(params, session.produced)
         print(inprocess.NOTICE.format(reason=why), file=sys.stderr)
-        stats = inprocess.run(params, replay, ensure_postgres(params), limit=args.limit, stop=stop)
-    _print({"mode": params.stream.mode, "in_process": True, **stats.summary()}, args.json,
+        session.stats = inprocess.run(params, replay, pg, limit=args.limit, stop=stop)
+        sessions.finish(params, pg, session)
+    _print({"mode": params.stream.mode, "in_process": True, **session.stats.summary()}, args.json,
            "processed in-process")
+    return 0
+
+
+def _produce_outcome(params, report) -> int:
+    """0 when every event was delivered; 1 (with the count and where the ids are) when some were not; 130
+    when a signal stopped the run before the end."""
+    if report.failed:
+        first = report.errors[0] if report.errors else ("?", "?")
+        print(f"hospsim stream produce: {report.failed} event(s) not delivered within stream.delivery_timeout_ms = "
+              f"{params.stream.delivery_timeout_ms} ms (first: {first[0]}: {first[1]}); their ids are in "
+              f"{report.undelivered_file}. Check the broker and produce again: the processor ignores repeats.",
+              file=sys.stderr)
+        return 1
+    if report.stopped and report.undelivered:
+        print(f"hospsim stream produce: stopped by a signal; {report.sent} event(s) delivered, "
+              f"{len(report.undelivered)} not sent. Produce again to send the rest (the processor ignores repeats).",
+              file=sys.stderr)
+        return 130
     return 0
 
 

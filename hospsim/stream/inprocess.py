@@ -16,7 +16,7 @@ import pandas as pd
 from hospsim import events
 from hospsim.stream import topics as topic_admin
 from hospsim.stream.processor import Processor, Record, Stats
-from hospsim.stream.producer import Pacer, schedule
+from hospsim.stream.producer import Pacer, first_events, schedule
 
 NOTICE = "hospsim stream: no Kafka ({reason}); events go through the stream processor in-process instead"
 
@@ -33,7 +33,7 @@ def coordinates(params, replay: pd.DataFrame) -> pd.DataFrame:
 def run(params, replay: pd.DataFrame, pg_info, *, mode: str | None = None, limit: int | None = None,
         stop: threading.Event | None = None) -> Stats:
     """Process the replay as the Kafka path would, paced like the producer (stream.mode)."""
-    replay = replay.iloc[:limit] if limit is not None else replay
+    replay = first_events(replay, limit)
     coords = coordinates(params, replay)
     topic, partition, offset = (coords[c].to_numpy() for c in ("topic", "partition", "offset"))
     keys = pd.Series(replay["hospital_id"].to_numpy(dtype=object)).str.encode("utf-8").to_numpy(dtype=object)

@@ -1,13 +1,16 @@
 """The stream processor: events from the topics into JSON-lines files and PostgreSQL, exactly once in each.
 
 `Processor` is the sink side and knows nothing of Kafka: it takes records (topic, partition, offset, key,
-value) and says which offsets are safe to commit. `run` feeds it from a consumer group; the in-process path
-(hospsim.stream.inprocess) feeds it the same records without a broker.
+value) and says which offsets are safe to commit. `run` feeds it from a consumer group (the loop lives in
+hospsim.stream.consumer); the in-process path (hospsim.stream.inprocess) feeds it the same records without
+a broker.
 
-Per batch: decode and validate every message (an invalid one goes to the dead-letter sink with its reason);
-store the valid ones in one transaction, idempotent on the event id (COPY straight into the table; if some
-are there already, COPY into a staging table + INSERT ... ON CONFLICT (event_id) DO NOTHING); add them to
-the file of their offset range; send the rejects; only then are offsets committable. The transaction runs
+Per batch: decode and validate every message, its key and its meaning (events.decode_batch; an invalid one
+goes to the dead-letter sink with its reason); store the valid ones in one transaction, idempotent on the
+event id (COPY straight into the table; if some are there already, COPY into a staging table + INSERT ...
+ON CONFLICT (event_id) DO NOTHING, and an id stored before with other content is a conflict, bound for the
+dead letters); add the valid ones to the file of their offset range; send the rejects the dead-letter
+ledger (stream.dead_letters) has not seen sent; only then are offsets committable. The transaction runs
 on a database thread while the next batch is decoded.
 
 Files: data/stream/<topic>/<date>/p<partition>-<first offset of the range>.jsonl. A file holds one range of
@@ -22,7 +25,9 @@ range reads the range's files back before it appends (deduplicated by event id).
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -36,8 +41,11 @@ from itertools import groupby
 from operator import attrgetter, itemgetter
 from pathlib import Path
 
-from hospsim import events, sinks, sqlfiles
+from hospsim import dictionary, events, sinks, sqlfiles
 from hospsim.stream import topics as topic_admin
+from hospsim.stream.errors import DeliveryError
+
+__all__ = ["DeliveryError", "Processor", "Record", "Rejected", "Stats", "ensure_schema", "run"]
 
 _log = logging.getLogger(__name__)
 
@@ -91,7 +99,7 @@ class _Stored:
     replayed: int = 0
     duplicates: int = 0
     duplicate_ids: set = field(default_factory=set)
-    refused: dict = field(default_factory=dict)          # event id -> why PostgreSQL refused it
+    refused: dict = field(default_factory=dict)          # event id -> why PostgreSQL refused it (or a conflict)
 
 
 class _Batch:
@@ -138,12 +146,34 @@ class _Range:
         return bool(self.changed)
 
 
-def ensure_schema(conn) -> None:
-    """The stream schema and tables (idempotent; an advisory lock serializes concurrent processors)."""
-    with conn.cursor() as cur:
-        for path in sqlfiles.numbered("stream"):
-            cur.execute(sqlfiles.read(f"stream/{path.name}"))
-    conn.commit()
+def ensure_schema(conn, attempts: int = 20) -> None:
+    """The stream schema, tables, indexes and dead-letter ledger, without disturbing running processors.
+
+    The catalog is read first: when everything is there (a member joining a running group), no DDL runs at
+    all; CREATE INDEX IF NOT EXISTS would take a ShareLock on its table even so, and deadlock with the
+    running members' inserts. Otherwise the files run in one transaction under an advisory lock, with a
+    lock timeout; a timeout or a deadlock is rolled back and tried again after a pause.
+    """
+    import psycopg2.errors
+    for attempt in range(attempts):
+        with conn.cursor() as cur:
+            cur.execute(sqlfiles.read("stream/queries/schema_ready.sql"))
+            if cur.fetchone()[0] == 0:
+                conn.commit()
+                return
+            try:
+                cur.execute(sqlfiles.read("stream/queries/lock_timeout.sql"))
+                for path in sqlfiles.numbered("stream"):
+                    cur.execute(sqlfiles.read(f"stream/{path.name}"))
+                dictionary.comment(conn, "stream", "stream")     # descriptions come with the tables
+                conn.commit()
+                return
+            except (psycopg2.errors.LockNotAvailable, psycopg2.errors.DeadlockDetected) as exc:
+                conn.rollback()
+                _log.warning("creating the stream schema: %s; trying again", str(exc).splitlines()[0])
+                time.sleep(min(0.2 * 2 ** attempt, 2.0))
+    raise RuntimeError(f"the stream schema could not be created in {attempts} attempts (tables kept locked); "
+                       "check for long transactions on the stream tables (pg_stat_activity)")
 
 
 def drop_schema(conn) -> None:
@@ -174,18 +204,55 @@ class Processor:
         self.root = stream_dir(params)
         self.range_size = params.stream.file_events
         self.types = {t: et for et, t in topic_admin.names(params).items()}
+        self.rules = events.rules(params)
         self.dead_letter = dead_letter
         self.stats = Stats()
+        self.pg_info = pg_info
         self._open: dict[TopicPartition, _Range] = {}
         self._position: dict[TopicPartition, int] = {}
         self._lock = threading.RLock()   # a rebalance callback may flush while nothing else runs; be safe
         self._inflight: _Batch | None = None
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hospsim-stream-db")
-        self._conn = pg_info.connect()
-        ensure_schema(self._conn)
-        with self._conn.cursor() as cur:
-            cur.execute(sqlfiles.read("stream/stage.sql"))
-        self._conn.commit()
+        self._conn = None
+        self.reconnect()
+
+    def reconnect(self) -> None:
+        """A fresh database connection with the schema and its staging tables (at start, and after the
+        database went away); raises while the database cannot be reached."""
+        old, self._conn = self._conn, None
+        if old is not None:
+            with contextlib.suppress(Exception):
+                old.close()
+        conn = self.pg_info.connect(connect_timeout=10)
+        try:
+            ensure_schema(conn)
+            with conn.cursor() as cur:
+                cur.execute(sqlfiles.read("stream/stage.sql"))
+            conn.commit()
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+
+    def recover(self) -> dict[TopicPartition, int]:
+        """After a failure mid-batch (the database or the broker went away): drop what is not stored yet and
+        return, per partition, the offset to read again from (everything before it is stored and filed).
+        Call reconnect() before the next batch."""
+        with self._lock:
+            batch, self._inflight = self._inflight, None
+            if batch is not None and batch.stored is not None:
+                wait([batch.stored])
+            back = self.committable()
+            self._open.clear()
+            self._position.clear()
+            return back
+
+    def forget(self, partitions: Iterable[TopicPartition]) -> None:
+        """Drop partitions without writing them (their next owner reads them again from the last commit)."""
+        with self._lock:
+            for tp in partitions:
+                self._open.pop(tp, None)
+                self._position.pop(tp, None)
 
     # ---------------------------------------------------------------- one batch
 
@@ -208,7 +275,7 @@ class Processor:
         """Parse and validate per topic (events.decode_batch checks the schema over the whole group at once),
         then sort the valid events into rows per type and lines per (partition, offset range, date)."""
         batch = _Batch(records)
-        seen: set[str] = set()
+        seen: dict[str, dict] = {}
         size = self.range_size
         for topic, group in groupby(records, key=attrgetter("topic")):
             group = list(group)
@@ -217,7 +284,8 @@ class Processor:
                 parsed = [None] * len(group)
                 reasons = [f"topic {topic} carries no hospsim event type"] * len(group)
             else:
-                parsed, reasons = events.decode_batch([r.value for r in group], event_type)
+                parsed, reasons = events.decode_batch([r.value for r in group], event_type,
+                                                      [r.key for r in group], self.rules)
             for r, event, reason in zip(group, parsed, reasons):
                 tp = (r.topic, r.partition)
                 batch.last[tp] = r.offset
@@ -226,9 +294,14 @@ class Processor:
                     continue
                 event_id = event["event_id"]
                 if event_id in seen:       # the same event twice in one batch: its first offset wins
-                    batch.twins += 1
+                    first = batch.record_of[event_id]
+                    if _content(seen[event_id]) != _content(event):
+                        batch.rejected.append(Rejected(_plain(r), _conflict(event_id, first.topic, first.partition,
+                                                                            first.offset)))
+                    else:
+                        batch.twins += 1
                     continue
-                seen.add(event_id)
+                seen[event_id] = event
                 batch.valid[event_type].append(event)
                 batch.coords[event_type].append((r.topic, r.partition, r.offset))
                 batch.record_of[event_id] = r
@@ -249,7 +322,7 @@ class Processor:
                 for lines in dates.values():
                     for event_id in unfiled.intersection(lines):
                         del lines[event_id]
-        batch.rejected += [Rejected(_plain(batch.record_of[i]), why) for i, why in outcome.refused.items()]
+        batch.rejected += [Rejected(_plain(batch.record_of[i]), why) for i, (why, _) in outcome.refused.items()]
         self._file(batch.buckets, batch.first_in_range)
         if batch.rejected:
             self._reject(batch.rejected)
@@ -294,17 +367,13 @@ class Processor:
                             out.inserted += 1
                         except psycopg2.errors.UniqueViolation:
                             cur.execute(read("stream/queries/rollback_savepoint.sql"))
-                            cur.execute(read(f"stream/conflicts/{table}.sql"), {"ids": [event["event_id"]]})
-                            _, *stored = cur.fetchone()
-                            if tuple(stored) == where:
-                                out.replayed += 1
-                            else:
-                                out.duplicates += 1
-                                out.duplicate_ids.add(event["event_id"])
+                            buf.seek(0)
+                            cur.copy_expert(read(f"stream/copy/{table}.sql"), buf)    # staged, to compare
+                            _classify(cur, table, {event["event_id"]: where}, out)
                         except (psycopg2.DataError, psycopg2.IntegrityError) as exc:
                             cur.execute(read("stream/queries/rollback_savepoint.sql"))
                             message = exc.diag.message_primary or str(exc).splitlines()[0]
-                            out.refused[event["event_id"]] = f"PostgreSQL refused it: {message}"
+                            out.refused[event["event_id"]] = (f"PostgreSQL refused it: {message}", where)
                 self._conn.commit()
             except BaseException:
                 self._conn.rollback()
@@ -318,8 +387,7 @@ class Processor:
         the table, in a savepoint: new events, the usual case, cost one statement. If some were stored
         already (a redelivery, a re-produced run), the savepoint is rolled back and the batch goes COPY into
         a staging table + INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING event_id, plus a lookup of
-        where the skipped ones came from. Events stored earlier from another offset come back as
-        duplicate_ids: they are not filed again.
+        where the skipped ones came from and whether their content is the same (_classify).
         """
         out = _Stored()
         with self._conn.cursor() as cur:
@@ -340,15 +408,8 @@ class Processor:
                     out.inserted += len(new)
                     if len(new) == len(rows):
                         continue
-                    mine = {event["event_id"]: where for event, where in zip(rows, coords[event_type])
-                            if event["event_id"] not in new}
-                    cur.execute(sqlfiles.read(f"stream/conflicts/{table}.sql"), {"ids": list(mine)})
-                    for event_id, *stored in cur.fetchall():
-                        if tuple(stored) == mine[event_id]:
-                            out.replayed += 1
-                        else:
-                            out.duplicates += 1
-                            out.duplicate_ids.add(event_id)
+                    _classify(cur, table, {event["event_id"]: where for event, where in zip(rows, coords[event_type])
+                                           if event["event_id"] not in new}, out)
                 self._conn.commit()
             except BaseException:
                 self._conn.rollback()
@@ -407,21 +468,47 @@ class Processor:
                     lines[json.loads(line)["event_id"]] = line
 
     def _reject(self, rejected: list[Rejected]) -> None:
-        """Dead-letter sink first (it raises when it cannot deliver), then one file per reject."""
-        if self.dead_letter is not None:
-            self.dead_letter(rejected)
-        for item in rejected:
-            r = item.record
-            body = {"reason": item.reason, "topic": r.topic, "partition": r.partition, "offset": r.offset,
-                    "timestamp": r.timestamp, "key": _text(r.key)}
+        """Each reject once. In one transaction: record them in the ledger (by origin and a digest of the
+        message, so another message at a reused offset is another reject), claim the ones not sent yet
+        (locked: a member replaying the same offsets waits, then finds them sent), write their files, hand
+        them to the dead-letter sink (it raises when it cannot deliver: nothing is kept, the replay sends
+        them), mark them sent."""
+        from psycopg2.extras import execute_values
+        rows = [(i.record.topic, i.record.partition, i.record.offset, _digest(i.record), i.reason) for i in rejected]
+        coords = {"topics": [r[0] for r in rows], "partitions": [r[1] for r in rows], "offsets": [r[2] for r in rows],
+                  "digests": [r[3] for r in rows]}
+        todo: list[Rejected] = []
+        with self._conn.cursor() as cur:
             try:
-                body["value"] = r.value.decode("utf-8") if r.value is not None else None
-            except UnicodeDecodeError:
-                body["value_base64"] = base64.b64encode(r.value).decode()
-            target = self.root / REJECTED_DIR / r.topic / f"p{r.partition:03d}-{r.offset:012d}.json"
-            sinks.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", target)
-        _log.warning("%d invalid message(s) sent to the dead-letter sink; first: %s", len(rejected),
-                     rejected[0].reason)
+                execute_values(cur, sqlfiles.read("stream/queries/dead_letter_record.sql"), sorted(rows),
+                               page_size=1000)      # one order for every member: no deadlock between two
+                cur.execute(sqlfiles.read("stream/queries/dead_letter_claim.sql"), coords)
+                claimed = set(cur.fetchall())
+                todo = [item for item, row in zip(rejected, rows) if row[:4] in claimed]
+                if todo:
+                    for item in todo:
+                        self._reject_file(item)
+                    if self.dead_letter is not None:
+                        self.dead_letter(todo)
+                    cur.execute(sqlfiles.read("stream/queries/dead_letter_sent.sql"), coords)
+                self._conn.commit()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    self._conn.rollback()
+                raise
+        if todo:
+            _log.warning("%d invalid message(s) sent to the dead-letter sink; first: %s", len(todo), todo[0].reason)
+
+    def _reject_file(self, item: Rejected) -> None:
+        r = item.record
+        body = {"reason": item.reason, "topic": r.topic, "partition": r.partition, "offset": r.offset,
+                "timestamp": r.timestamp, "key": _text(r.key)}
+        try:
+            body["value"] = r.value.decode("utf-8") if r.value is not None else None
+        except UnicodeDecodeError:
+            body["value_base64"] = base64.b64encode(r.value).decode()
+        target = self.root / REJECTED_DIR / r.topic / f"p{r.partition:03d}-{r.offset:012d}.json"
+        sinks.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", target)
 
     def _count(self, records: list, rejected: list[Rejected]) -> None:
         s = self.stats
@@ -479,7 +566,41 @@ class Processor:
         if batch is not None and batch.stored is not None:
             wait([batch.stored])
         self._db.shutdown(wait=True)
-        self._conn.close()
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+
+
+def _content(event: dict) -> dict:
+    """What makes two messages with one event id the same event: all but the send-time stamp."""
+    return {k: v for k, v in event.items() if k != events.PRODUCED_AT}
+
+
+def _conflict(event_id: str, topic: str, partition: int, offset: int) -> str:
+    return (f"event id {event_id} was seen before ({topic}-{partition}@{offset}) with other content: a conflict, "
+            "not a duplicate; the first one stands")
+
+
+def _classify(cur, table: str, mine: dict[str, tuple], out: _Stored) -> None:
+    """Events whose id is stored already (their staged rows are compared with the stored ones): the same
+    offset is a replay, another offset with the same content a duplicate, other content a conflict."""
+    cur.execute(sqlfiles.read(f"stream/conflicts/{table}.sql"), {"ids": list(mine)})
+    for event_id, topic, partition, offset, differs in cur.fetchall():
+        if differs:
+            out.refused[event_id] = (_conflict(event_id, topic, partition, offset), mine[event_id])
+        elif (topic, partition, offset) == mine[event_id]:
+            out.replayed += 1
+        else:
+            out.duplicates += 1
+            out.duplicate_ids.add(event_id)
+
+
+def _digest(r: Record) -> str:
+    """Tells two messages at one offset apart (a topic deleted and made again, an in-process rerun)."""
+    h = hashlib.md5(usedforsecurity=False)
+    for part in (r.key, r.value):
+        h.update(b"-" if part is None else b"+" + len(part).to_bytes(8, "big") + part)
+    return h.hexdigest()
 
 
 def _plain(r) -> Record:
@@ -494,119 +615,8 @@ def _text(value: bytes | None) -> str | None:
 
 # --------------------------------------------------------------------------- the Kafka consumer loop
 
-class DeliveryError(RuntimeError):
-    """Messages that Kafka did not accept after the producer's retries; none is dropped silently."""
+def run(params, pg_info, bootstrap: str, **kwargs) -> Stats:
+    """One member of the consumer group (hospsim.stream.consumer.run, which says more)."""
+    from hospsim.stream import consumer
+    return consumer.run(params, pg_info, bootstrap, **kwargs)
 
-
-class DeadLetterProducer:
-    """Sends rejected messages, unchanged, to <prefix>.dead-letter with the reason and origin as headers."""
-
-    def __init__(self, params, bootstrap: str):
-        self.topic = topic_admin.dead_letter(params)
-        self.bootstrap = bootstrap
-        self.params = params
-        self._producer = None
-
-    def __call__(self, rejected: list[Rejected]) -> None:
-        from hospsim.stream.producer import make_producer
-        if self._producer is None:
-            self._producer = make_producer(self.params, self.bootstrap, client_id="hospsim-dead-letter")
-        sent = []
-        for item in rejected:
-            r = item.record
-            headers = [("hospsim.reason", item.reason.encode()), ("hospsim.topic", r.topic.encode()),
-                       ("hospsim.partition", str(r.partition).encode()), ("hospsim.offset", str(r.offset).encode())]
-            sent.append((r, self._producer.send(self.topic, key=r.key, value=r.value if r.value is not None
-                                                 else b"", headers=headers)))
-        self._producer.flush()
-        failed = [(r, f.exception) for r, f in sent if f.failed()]
-        if failed:
-            r, exc = failed[0]
-            raise DeliveryError(f"{len(failed)} dead letter(s) not delivered to {self.topic}, e.g. "
-                                f"{r.topic}-{r.partition}@{r.offset}: {exc}")
-
-    def close(self) -> None:
-        if self._producer is not None:
-            self._producer.close(timeout=10)
-
-
-def run(params, pg_info, bootstrap: str, *, stop: threading.Event | None = None, max_events: int | None = None,
-        idle_timeout_s: float | None = None, instance: str | None = None,
-        on_batch: Callable[[Stats], None] | None = None) -> Stats:
-    """Consume the event topics as one member of the group until `stop` is set, `max_events` are read or
-    nothing arrives for `idle_timeout_s`. Offsets are committed only once rows and files are stored."""
-    from kafka import ConsumerRebalanceListener, KafkaConsumer
-
-    s = params.stream
-    stop = stop or threading.Event()
-    topic_admin.ensure(params, bootstrap)
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=s.group_id, client_id=f"hospsim-processor-{instance or 'main'}",
-        enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=s.processor_batch_size,
-        fetch_max_bytes=64 * 1024 * 1024, max_partition_fetch_bytes=8 * 1024 * 1024,
-        session_timeout_ms=6000, heartbeat_interval_ms=1500)   # a killed member leaves the group in ~6 s
-    dead_letters = DeadLetterProducer(params, bootstrap)
-    processor = Processor(params, pg_info, dead_letter=dead_letters)
-    committed: dict[TopicPartition, int] = {}
-
-    def commit(offsets: dict[TopicPartition, int]) -> None:
-        from kafka.errors import KafkaError
-        from kafka.structs import OffsetAndMetadata
-        from kafka.structs import TopicPartition as TP
-        todo = {tp: off for tp, off in offsets.items() if committed.get(tp) != off}
-        if not todo:
-            return
-        try:
-            consumer.commit({TP(*tp): OffsetAndMetadata(off, "", -1) for tp, off in todo.items()})
-            committed.update(todo)
-        except KafkaError as exc:   # broker away or group rebalancing: stored data is safe, commit again later
-            _log.warning("offset commit failed (%s); will retry", exc)
-
-    class Rebalance(ConsumerRebalanceListener):
-        """A partition given away has its open range written first. Its offsets are not committed here (the
-        client runs this inside its event loop, where a blocking commit cannot run): the next owner replays
-        from the last commit, which rewrites the same file lines and skips the stored rows."""
-
-        def on_partitions_revoked(self, revoked):
-            processor.release((tp.topic, tp.partition) for tp in revoked)
-            for tp in revoked:
-                committed.pop((tp.topic, tp.partition), None)
-
-        def on_partitions_assigned(self, assigned):
-            pass
-
-    consumer.subscribe(list(topic_admin.names(params).values()), listener=Rebalance())
-    clean = False
-    try:
-        last_flush = idle_since = time.monotonic()
-        while not stop.is_set():
-            polled = consumer.poll(timeout_ms=s.poll_timeout_ms, max_records=s.processor_batch_size)
-            records = [r for batch in polled.values() for r in batch]
-            now = time.monotonic()
-            processor.stats.partitions = {f"{tp.topic}-{tp.partition}" for tp in consumer.assignment()}
-            if records or not consumer.assignment():   # idle means: holding partitions, nothing arrives
-                idle_since = now
-            if records:
-                processor.process(records)
-                if on_batch is not None:
-                    on_batch(processor.stats)
-            if not records or now - last_flush >= s.commit_interval_s:
-                processor.flush()
-                last_flush = now
-            commit(processor.committable())
-            if max_events is not None and processor.stats.consumed >= max_events:
-                break
-            if idle_timeout_s is not None and now - idle_since >= idle_timeout_s:
-                break
-        processor.flush()
-        commit(processor.committable())
-        clean = True
-    finally:
-        try:
-            consumer.close(autocommit=False)
-        finally:
-            dead_letters.close()
-            processor.close()
-        _log.info("processor %s stopped %s: %s", instance or "main", "cleanly" if clean else "on an error",
-                  processor.stats.summary())
-    return processor.stats

@@ -47,6 +47,28 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 1)
 
 
+def start(params, pg_info, events: int, bootstrap: str | None, reason: str = "") -> Session:
+    """A new session of the run these params describe, after checking the stream tables hold no other run."""
+    the_run = runs.open_run(params)
+    check(params, pg_info)
+    mode = params.stream.mode
+    return Session(the_run.id, "kafka" if bootstrap else "in-process", mode,
+                   params.stream.events_per_second if mode == "rate" else None, events,
+                   dt.datetime.now(dt.UTC), bootstrap=bootstrap, reason=reason)
+
+
+def finish(params, pg_info, session: Session) -> Session:
+    """Measure the session, store its row and add it to the run's stream step."""
+    session.finished_at = dt.datetime.now(dt.UTC)
+    record(pg_info, measure(session))
+    the_run = runs.open_run(params)
+    entry = the_run.step("stream")
+    inserted = int(session.stats.inserted) if session.stats is not None else 0
+    the_run.record("stream", status="done", finished_at=runs.now(), tables="stream.*",
+                   rows=entry.get("rows", 0) + inserted, sessions=[*entry.get("sessions", []), session.summary()])
+    return session
+
+
 def check(params, pg_info) -> None:
     """RunMismatch when the stream tables already hold events of another run (before anything is sent)."""
     with closing(pg_info.connect()) as conn, conn.cursor() as cur:
@@ -62,9 +84,10 @@ def check(params, pg_info) -> None:
 
 def record(pg_info, session: Session) -> Session:
     """Store the session row (its id numbers the sessions of these tables)."""
+    from hospsim.stream import processor
     with closing(pg_info.connect()) as conn:
+        processor.ensure_schema(conn)
         with conn.cursor() as cur:
-            cur.execute(sqlfiles.read("stream/sessions.sql"))
             cur.execute(sqlfiles.read("stream/queries/session_insert.sql"),
                         {k: getattr(session, k) for k in ("run_id", "path", "mode", "target_per_s", "events",
                                                           "produced_per_s", "consumed_per_s", "started_at",

@@ -95,8 +95,9 @@ def ensure(params, bootstrap: str) -> list[str]:
     wrong = {t: n for t, n in counts.items() if n != k.partitions}
     if wrong:
         listed = ", ".join(f"{t} has {n}" for t, n in sorted(wrong.items()))
-        raise ValueError(f"kafka.partitions = {k.partitions} but {listed}; delete those topics "
-                         f"(hospsim stream topics --delete) or set kafka.partitions to match")
+        raise ValueError(f"kafka.partitions = {k.partitions} but {listed}; set kafka.partitions to match, or "
+                         f"delete the {k.topic_prefix}.* topics with `hospsim stream reset` (it also drops the "
+                         "stream tables and data/stream/), or pick another kafka.topic_prefix")
     if created:
         _log.info("created topics %s (%d partitions, replication %d)", ", ".join(created), k.partitions, k.replication)
     return created

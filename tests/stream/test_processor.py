@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from hospsim import events, stream
+from hospsim import events, sqlfiles, stream
 from hospsim.stream import inprocess, processor, producer
 from hospsim.stream.processor import Processor, Record
 from tests.stream.conftest import (
@@ -381,7 +381,7 @@ def test_an_event_postgresql_refuses_is_rejected_alone(make_params, stream_db, r
     params = make_params(None)
     records = _records(params, replay)[:300]
     admissions = [r for r in records if r.topic.endswith(".admissions")]
-    bad_date = json.loads(admissions[0].value) | {"event_time": "2025-02-30T10:00:00"}
+    bad_date = json.loads(admissions[0].value) | {"planned_discharge_time": "2025-02-30T10:00:00"}
     huge_id = json.loads(admissions[1].value) | {"person_id": 2**70}
     for event in (bad_date, huge_id):
         events.decode(json.dumps(event), "admission")          # the schema has nothing against them
@@ -399,3 +399,23 @@ def test_an_event_postgresql_refuses_is_rejected_alone(make_params, stream_db, r
     stored = {i for v in table_ids(stream_db).values() for i in v}
     assert len(stored) == 298 and not stored & {bad_date["event_id"], huge_id["event_id"]}
     assert set(file_ids(params)) == stored
+
+
+def test_a_joining_member_takes_no_lock_the_running_ones_hold(make_params, stream_db):
+    """A running member's inserts hold ROW EXCLUSIVE on the tables; CREATE INDEX IF NOT EXISTS wanted a
+    SHARE lock on them even when the index was there (a deadlock with two tables). The catalog is read first."""
+    from contextlib import closing
+    Processor(make_params(None), stream_db).close()          # the schema is there, as for any joining member
+    with closing(stream_db.connect()) as writer, closing(stream_db.connect()) as joiner:
+        with writer.cursor() as cur:
+            for table in events.TABLES.values():
+                cur.execute(f"LOCK TABLE stream.{table} IN ROW EXCLUSIVE MODE")
+        processor.ensure_schema(joiner, attempts=1)         # one try: a lock wait would raise here
+        with writer.cursor() as cur:                         # and the upgrade path: a missing piece is made
+            cur.execute("ROLLBACK")
+            cur.execute("DROP TABLE stream.dead_letters")
+        writer.commit()
+        processor.ensure_schema(joiner, attempts=1)
+        with joiner.cursor() as cur:
+            cur.execute(sqlfiles.read("stream/queries/schema_ready.sql"))
+            assert cur.fetchone()[0] == 0

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hospsim.stream import producer, topics
-from hospsim.stream.processor import DeliveryError
+from hospsim.stream.errors import DeliveryError
 
 
 def test_schedules_for_each_mode(make_params, replay):
@@ -50,7 +50,7 @@ class _FlakyProducer:
             raise TimeoutError("buffer full")
         return _Future(RuntimeError("NotLeaderForPartition after 10 retries") if self.calls % 3 == 0 else None)
 
-    def flush(self):
+    def flush(self, timeout=None):
         self.flushed = True
 
 

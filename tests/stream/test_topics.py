@@ -35,8 +35,13 @@ def test_ensure_creates_every_topic_with_its_partitions_once(kafka_broker, make_
     finally:
         client.close()
     fewer = make_params(bootstrap, **{"kafka.partitions": 2, "kafka.topic_prefix": params.kafka.topic_prefix})
-    with pytest.raises(ValueError, match=r"kafka.partitions = 2 but .*admissions has 4.*delete those topics"):
+    with pytest.raises(ValueError, match=r"kafka.partitions = 2 but .*admissions has 4.*`hospsim stream reset`") as info:
         topics.ensure(fewer, bootstrap)
+    named = info.value.args[0].split("`")[1].split()       # the command it names exists
+    from hospsim import cli
+    with pytest.raises(SystemExit) as done:
+        cli.main([*named[1:], "--help"])
+    assert done.value.code == 0
     assert set(topics.delete(params, bootstrap)) == set(topics.all_names(params))
 
 
