@@ -106,6 +106,16 @@ BAD = [
     ({"oltp.stream.batch_size": 2.5}, "oltp.stream.batch_size = 2.5: expected a whole number"),
     ({"kafka.connect_port": 19092}, "must be three different ports"),
     ({"seed": True}, "seed = True: expected a whole number"),
+    ({"simulation.start_date": "2025-02-30"}, "simulation.start_date = '2025-02-30': expected a date as YYYY-MM-DD "
+                                              "(day is out of range for month)"),
+    ({"simulation.days": 100_000_000}, f"simulation.days = 100000000: must be <= {config.MAX_DAYS}"),
+    ({"simulation.days": 8000}, "simulation.days = 8000: nobody is born or dies during a run"),
+    ({"simulation.days": float("inf")}, "simulation.days = inf: expected a whole number"),
+    ({"simulation.mean_length_of_stay_days": float("nan")}, "simulation.mean_length_of_stay_days = nan: expected "
+                                                            "a finite number"),
+    ({"warehouse.watch_interval_seconds": float("inf")}, "warehouse.watch_interval_seconds = inf: expected a finite"),
+    ({"stream.delivery_timeout_ms": 10_000}, "stream.delivery_timeout_ms = 10000: Kafka requires at least linger_ms"),
+    ({"kafka.topic_prefix": "a b"}, "kafka.topic_prefix = 'a b': Kafka topic names allow only"),
 ]
 
 
@@ -148,3 +158,52 @@ def test_override_without_equals_is_explained(tmp_path):
 def test_every_params_file_loads(tmp_path):
     for path in sorted(Path(config.PARAMS_DIR).glob("*.yaml")):
         load(tmp_path, params_file=path)
+
+
+def test_a_key_given_twice_in_a_params_file_names_the_key_and_the_file(tmp_path):
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("seed: 1\nsimulation:\n  days: 3\n  population: 100\n  days: 5\n")
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, params_file=twice)
+    assert f"{twice}: simulation.days is given twice (lines 3 and 5)" in str(err.value)
+    top = tmp_path / "top.yaml"
+    top.write_text("seed: 1\nseed: 2\n")
+    with pytest.raises(ConfigError, match=r"seed is given twice \(lines 1 and 2\)"):
+        load(tmp_path, params_file=top)
+    listed = tmp_path / "listed.yaml"
+    listed.write_text("region:\n  hospitals:\n    - {id: A, id: B}\n")
+    with pytest.raises(ConfigError, match=r"region.hospitals\[0\].id is given twice"):
+        load(tmp_path, params_file=listed)
+
+
+def test_merge_keys_may_be_overridden_and_aliases_are_not_duplicates(tmp_path):
+    import yaml
+    tree = yaml.load("a: &x {k: 1}\nb:\n  <<: *x\n  k: 2\n", Loader=config.StrictLoader)
+    assert tree == {"a": {"k": 1}, "b": {"k": 2}}
+
+
+def test_an_impossible_date_in_a_params_file_names_its_key(tmp_path):
+    bad = tmp_path / "date.yaml"
+    bad.write_text("simulation:\n  start_date: 2025-02-30\n")
+    with pytest.raises(ConfigError, match=r"simulation.start_date = '2025-02-30': expected a date as YYYY-MM-DD"):
+        load(tmp_path, params_file=bad)
+
+
+def test_folders_that_cannot_be_folders_name_their_key(tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    with pytest.raises(ConfigError, match=rf"paths.data_dir = '{a_file}': {a_file} is a file, not a folder"):
+        load(tmp_path, {"paths.data_dir": str(a_file)})
+    with pytest.raises(ConfigError, match=rf"paths.logs_dir = '{a_file}/logs': cannot be created: {a_file} is a file"):
+        load(tmp_path, {"paths.logs_dir": str(a_file / "logs")})
+    fresh = tmp_path / "not" / "yet"
+    assert load(tmp_path, {"paths.data_dir": str(fresh)}).dirs.data_dir == fresh
+    assert not fresh.exists(), "checking a folder never creates it"
+
+
+def test_the_age_bound_is_the_one_the_bands_keep(tmp_path):
+    oldest = max(b.max_age for b in config.Params().population.age_bands)
+    most = (config.MAX_AGE - oldest) * 365
+    assert load(tmp_path, {"simulation.days": most}).simulation.days == most
+    with pytest.raises(ConfigError, match=f"at most {most} days"):
+        load(tmp_path, {"simulation.days": most + 1})
