@@ -207,3 +207,57 @@ def test_the_age_bound_is_the_one_the_bands_keep(tmp_path):
     assert load(tmp_path, {"simulation.days": most}).simulation.days == most
     with pytest.raises(ConfigError, match=f"at most {most} days"):
         load(tmp_path, {"simulation.days": most + 1})
+
+
+# --------------------------------------------------------------------------- properties (Hypothesis)
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+KEYS = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
+TREES = st.recursive(st.integers() | st.text(max_size=8) | st.booleans(),
+                     lambda inner: st.dictionaries(KEYS, inner, max_size=4), max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(KEYS, TREES, min_size=1, max_size=5))
+def test_yaml_without_repeated_keys_loads_as_the_safe_loader_does(tree):
+    import yaml
+    text = yaml.safe_dump(tree)
+    assert yaml.load(text, Loader=config.StrictLoader) == yaml.safe_load(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(KEYS, st.integers(), min_size=1, max_size=5), st.data())
+def test_a_repeated_key_anywhere_is_named(tree, data):
+    import yaml
+    key = data.draw(st.sampled_from(sorted(tree)))
+    section = data.draw(KEYS)
+    text = yaml.safe_dump({section: tree}) + f"  {key}: 1\n"
+    with pytest.raises(config.DuplicateKey, match=rf"^{section}\.{key} is given twice"):
+        yaml.load(text, Loader=config.StrictLoader)
+
+
+NUMBERS = st.floats(allow_nan=True, allow_infinity=True) | st.integers(-10**20, 10**20) | st.text(max_size=6) \
+    | st.booleans() | st.none() | st.dates().map(str)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["simulation.days", "simulation.mean_length_of_stay_days", "warehouse.watch_interval_seconds",
+                        "simulation.start_date", "postgres.port", "stream.delivery_timeout_ms",
+                        "simulation.ed_admit_share"]), NUMBERS)
+def test_any_value_is_taken_within_its_bounds_or_refused_naming_its_key(key, value):
+    import math
+    try:
+        params = config.with_overrides(config.Params(), {key: value})
+    except ConfigError as exc:
+        assert any(p.startswith(key) for p in exc.problems), exc.problems
+    else:
+        section, name = key.split(".")
+        got = getattr(getattr(params, section), name)
+        meta = {f.name: f.metadata for f in __import__("dataclasses").fields(getattr(params, section))}[name]
+        if isinstance(got, float):
+            assert math.isfinite(got)
+        for bound, ok in (("ge", lambda b: got >= b), ("gt", lambda b: got > b), ("le", lambda b: got <= b)):
+            if meta.get(bound) is not None:
+                assert ok(meta[bound])
