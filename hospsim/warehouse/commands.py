@@ -28,7 +28,8 @@ def register(sub, parent) -> None:
                                         "data/rejected with a .reason.txt). A file that refers to people or staff waits "
                                         "in data/batch until people_data.csv (or population_with_illnesses.csv) or "
                                         "staff_data.csv is loaded; after that an unknown id rejects it. A file already "
-                                        "in the ledger with the same sha256 is only moved. Exit status 1 when a file "
+                                        "in the ledger with the same sha256 is only moved; one whose name is in the "
+                                        "ledger with other content is rejected. Exit status 1 when a file "
                                         "was rejected.")
     ingest.add_argument("--watch", action="store_true", help="keep watching data/batch until Ctrl-C or SIGTERM")
     ingest.add_argument("--interval", type=positive_seconds, metavar="S",

@@ -2,9 +2,12 @@
 
 A pass takes the files in dependency order (people, staff and the reserve pool; the population; the facts;
 discharges last, as they close admissions). Each file: recognize its kind by name; skip it when its
-(name, sha256) is in the ledger; check its header; COPY it into a typed TEMP staging table (hashing the bytes
-on the way, so the file is read once); check its references with one anti-join per reference; merge it into
-the warehouse (plain INSERTs, or the upserts of sql/warehouse/merge/ when a key exists already); write its
+(name, sha256) is in the ledger, and reject it when its name is there with other bytes (a run's files never
+change; only the setup files a growing run rewrites may replace theirs); check that it is text and its header
+(a UTF-8 BOM is skipped); COPY it into a typed TEMP staging table (hashing the bytes on the way, so the file is
+read once); check its references with one anti-join per reference; merge it into the warehouse (plain INSERTs,
+or the upserts of sql/warehouse/merge/ when a key exists already), where the CHECK rules of
+sql/warehouse/06_rules.sql refuse rows that cannot be true (NaN, out of bounds, out of time order); write its
 ledger row; COMMIT; move it to data/processed/. A bad file goes to data/rejected/ with <name>.reason.txt beside
 it and none of its rows; the other files go on. people_data.csv into an empty warehouse skips the staging
 table: it is copied straight into dim_person under a lock and checked there (the biggest file of a run).
@@ -16,7 +19,8 @@ leaves either nothing of the file (it is still in batch/ and is loaded again) or
 
 Waiting: a file that needs another kind first (visits need people, schedules need staff) stays in batch/ until
 a file of that kind is in the ledger; from then on an unknown person or staff id in it rejects it. So `hospsim
-ingest --watch` may start before the simulation and files may arrive in any order.
+ingest --watch` may start before the simulation and files may arrive in any order. A discharges file also
+waits for the same day's admissions file, whose stays it may end.
 """
 from __future__ import annotations
 

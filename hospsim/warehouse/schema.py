@@ -41,7 +41,8 @@ def merge_statements(kind: str, schema: str) -> tuple[sql.Composed, sql.Composed
 
     Merge files are written as upserts. A file whose keys are all new (the usual case) merges faster as plain
     INSERTs (about 1.5x: no speculative insertion), so the ingestor tries that first and runs the upserts only
-    when a key exists already (a file re-simulated under the same name) or repeats within the file.
+    when a key exists already (a setup file a growing run rewrote: see Ingestor._changed_content) or repeats
+    within the file.
     """
     full = sqlfiles.read(f"{FOLDER}/merge/{kind}.sql")
     plain = _CONFLICT_CLAUSE.sub("", full)

@@ -326,3 +326,36 @@ def test_person_checks_skip_the_index_only_inside_a_gapless_span(wh, month):
         assert bad.status == "rejected" and f"(1 row, e.g. {len(result.people)})" in bad.reason
         visits.assign(person_id=["15", "16"]).to_csv(batch / "daily_visitors_2025-03-17.csv", index=False)
         assert [o.status for o in ingestor.run_once()] == ["ingested"]
+
+
+def test_a_grown_run_replaces_its_setup_files_but_a_changed_file_is_still_refused(pg, tmp_path):
+    """A longer simulation.days rewrites the run's cumulative setup files (staff_data.csv, reserve_pool.csv,
+    staff_events.csv): those new versions, the run's own, are loaded over the old ones; an edited file is not."""
+    from hospsim import simulate
+    params = warehouse_params(tmp_path, pg, "test_ingest.grown", {"simulation.population": 3000,
+                                                                  "simulation.days": 10})
+    simulate.run(params, progress=False)
+    conn = pg.connect()
+    try:
+        with Ingestor(params, conn, workers=1) as ingestor:
+            first = ingestor.run_once()
+            assert {o.status for o in first} == {"ingested"}
+            loaded = {o.name: o.sha256 for o in first}
+            longer = simulate.with_days(params, 40)
+            simulate.run(longer, progress=False)
+        with Ingestor(longer, conn, workers=1) as ingestor:
+            second = {o.name: o for o in ingestor.run_once()}
+            assert {o.status for o in second.values()} == {"ingested"}, \
+                [o.line() for o in second.values() if o.status != "ingested"]
+            regrown = sorted(n for n, o in second.items() if n in loaded and o.sha256 != loaded[n])
+            assert "staff_data.csv" in regrown and all(filekinds.classify(n).kind.grows_with_run for n in regrown)
+            staff = pd.read_csv(params.dirs.data_dir / "processed" / "staff_data.csv")
+            assert schema.table_counts(conn, longer)["dim_staff"] == len(staff)
+            edited = staff.assign(name=staff["name"] + " Jr")
+            edited.to_csv(ingestor.batch / "staff_data.csv", index=False)
+            (outcome,) = ingestor.run_once()
+            assert outcome.status == "rejected" and "loaded before with other content" in outcome.reason
+    finally:
+        conn.rollback()
+        schema.drop(conn, params)
+        conn.close()
