@@ -92,6 +92,9 @@ def value_rules(start: dt.date) -> dict[str, list[Rule]]:
             ("arrival_time", "2025-02-30T10:00:00", "out of range", None),
             ("arrival_time", "1900-01-01T10:00:00", "outside the warehouse calendar", None),
             ("disposition", "left", "disposition must be", None),
+            ("sex", lambda s, r: {"F": "M", "M": "F"}[s.col(r, "sex")], "sex or age differs from the person's", None),
+            ("age", lambda s, r: str(min(int(s.col(r, "age")) + 5, 120) if int(s.col(r, "age")) < 115 else 0),
+             "sex or age differs from the person's", None),
         ],
         "admissions": [
             ("length_of_stay_days", v, LOS, None) for v in ("NaN", "Infinity", "-Infinity", "1e308", "-1", "400")

@@ -301,6 +301,17 @@ def test_a_stopped_pass_leaves_the_files_in_batch(wh, month):
         assert [o.status for o in ingestor.run_once()] == ["ingested"] * 3
 
 
+def visits_of(visits: pd.DataFrame, people: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """The visits made by these people instead: their ids, and the sex and age each has (an unknown id keeps
+    the visit's own)."""
+    by_id = people.set_index("person_id")
+    known = [i in by_id.index for i in ids]
+    sex = [by_id.at[i, "sex"] if k else s for i, k, s in zip(ids, known, visits["sex"])]
+    age = [str(int((pd.Timestamp(a[:10]) - pd.Timestamp(by_id.at[i, "birth_date"][:10])).days / 365.2425)) if k
+           else g for i, k, a, g in zip(ids, known, visits["arrival_time"], visits["age"])]
+    return visits.assign(person_id=ids, sex=sex, age=age)
+
+
 def test_person_checks_skip_the_index_only_inside_a_gapless_span(wh, month):
     params, conn = wh
     _, result, source = month
@@ -313,18 +324,18 @@ def test_person_checks_skip_the_index_only_inside_a_gapless_span(wh, month):
     with Ingestor(params, conn, workers=1) as ingestor:
         assert [o.status for o in ingestor.run_once()] == ["ingested"]
         assert query(conn, params, "SELECT count(*) AS n FROM key_span")["n"].item() == 0, "ids 10-19 are missing"
-        visits.assign(person_id=["25", "15"]).to_csv(batch / "daily_visitors_2025-03-16.csv", index=False)
+        visits_of(visits, people, ["25", "15"]).to_csv(batch / "daily_visitors_2025-03-16.csv", index=False)
         (bad,) = ingestor.run_once()
         assert bad.status == "rejected" and "person_id is not in the warehouse (people_data.csv) (1 row, e.g. 15)" in bad.reason
         shutil.copy2(source / "population_with_illnesses.csv", batch)  # all of them now: one run 0..N-1
         assert [o.status for o in ingestor.run_once()] == ["ingested"]
         span = query(conn, params, "SELECT lo, hi FROM key_span WHERE dim = 'person'")
         assert (span["lo"].item(), span["hi"].item()) == (0, len(result.people) - 1)
-        visits.assign(person_id=["15", str(len(result.people))]).to_csv(
+        visits_of(visits, people, ["15", str(len(result.people))]).to_csv(
             batch / "daily_visitors_2025-03-17.csv", index=False)
         (bad,) = ingestor.run_once()
         assert bad.status == "rejected" and f"(1 row, e.g. {len(result.people)})" in bad.reason
-        visits.assign(person_id=["15", "16"]).to_csv(batch / "daily_visitors_2025-03-17.csv", index=False)
+        visits_of(visits, people, ["15", "16"]).to_csv(batch / "daily_visitors_2025-03-17.csv", index=False)
         assert [o.status for o in ingestor.run_once()] == ["ingested"]
 
 
