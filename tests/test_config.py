@@ -1,10 +1,15 @@
 """Params: precedence, the original simulator's variables, and a clear message for each bad value."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hospsim import config
 from hospsim.config import ConfigError
@@ -106,13 +111,13 @@ BAD = [
     ({"oltp.stream.batch_size": 2.5}, "oltp.stream.batch_size = 2.5: expected a whole number"),
     ({"kafka.connect_port": 19092}, "must be three different ports"),
     ({"seed": True}, "seed = True: expected a whole number"),
-    ({"simulation.start_date": "2025-02-30"}, "simulation.start_date = '2025-02-30': expected a date as YYYY-MM-DD "
-                                              "(day is out of range for month)"),
+    ({"simulation.start_date": "2025-02-30"}, ("simulation.start_date = '2025-02-30': expected a date as YYYY-MM-DD "
+                                               "(day is out of range for month)")),
     ({"simulation.days": 100_000_000}, f"simulation.days = 100000000: must be <= {config.MAX_DAYS}"),
     ({"simulation.days": 8000}, "simulation.days = 8000: nobody is born or dies during a run"),
     ({"simulation.days": float("inf")}, "simulation.days = inf: expected a whole number"),
-    ({"simulation.mean_length_of_stay_days": float("nan")}, "simulation.mean_length_of_stay_days = nan: expected "
-                                                            "a finite number"),
+    ({"simulation.mean_length_of_stay_days": float("nan")}, ("simulation.mean_length_of_stay_days = nan: expected "
+                                                             "a finite number")),
     ({"warehouse.watch_interval_seconds": float("inf")}, "warehouse.watch_interval_seconds = inf: expected a finite"),
     ({"stream.delivery_timeout_ms": 10_000}, "stream.delivery_timeout_ms = 10000: Kafka requires at least linger_ms"),
     ({"kafka.topic_prefix": "a b"}, "kafka.topic_prefix = 'a b': Kafka topic names allow only"),
@@ -177,7 +182,6 @@ def test_a_key_given_twice_in_a_params_file_names_the_key_and_the_file(tmp_path)
 
 
 def test_merge_keys_may_be_overridden_and_aliases_are_not_duplicates(tmp_path):
-    import yaml
     tree = yaml.load("a: &x {k: 1}\nb:\n  <<: *x\n  k: 2\n", Loader=config.StrictLoader)
     assert tree == {"a": {"k": 1}, "b": {"k": 2}}
 
@@ -211,8 +215,6 @@ def test_the_age_bound_is_the_one_the_bands_keep(tmp_path):
 
 # --------------------------------------------------------------------------- properties (Hypothesis)
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 KEYS = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
 TREES = st.recursive(st.integers() | st.text(max_size=8) | st.booleans(),
@@ -222,7 +224,6 @@ TREES = st.recursive(st.integers() | st.text(max_size=8) | st.booleans(),
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(KEYS, TREES, min_size=1, max_size=5))
 def test_yaml_without_repeated_keys_loads_as_the_safe_loader_does(tree):
-    import yaml
     text = yaml.safe_dump(tree)
     assert yaml.load(text, Loader=config.StrictLoader) == yaml.safe_load(text)
 
@@ -230,7 +231,6 @@ def test_yaml_without_repeated_keys_loads_as_the_safe_loader_does(tree):
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(KEYS, st.integers(), min_size=1, max_size=5), st.data())
 def test_a_repeated_key_anywhere_is_named(tree, data):
-    import yaml
     key = data.draw(st.sampled_from(sorted(tree)))
     section = data.draw(KEYS)
     text = yaml.safe_dump({section: tree}) + f"  {key}: 1\n"
@@ -247,7 +247,6 @@ NUMBERS = st.floats(allow_nan=True, allow_infinity=True) | st.integers(-10**20, 
                         "simulation.start_date", "postgres.port", "stream.delivery_timeout_ms",
                         "simulation.ed_admit_share"]), NUMBERS)
 def test_any_value_is_taken_within_its_bounds_or_refused_naming_its_key(key, value):
-    import math
     try:
         params = config.with_overrides(config.Params(), {key: value})
     except ConfigError as exc:
@@ -255,7 +254,7 @@ def test_any_value_is_taken_within_its_bounds_or_refused_naming_its_key(key, val
     else:
         section, name = key.split(".")
         got = getattr(getattr(params, section), name)
-        meta = {f.name: f.metadata for f in __import__("dataclasses").fields(getattr(params, section))}[name]
+        meta = {f.name: f.metadata for f in dataclasses.fields(getattr(params, section))}[name]
         if isinstance(got, float):
             assert math.isfinite(got)
         for bound, ok in (("ge", lambda b: got >= b), ("gt", lambda b: got > b), ("le", lambda b: got <= b)):

@@ -302,7 +302,7 @@ def run_corpus(ingestor: Ingestor, cases: list[Case]) -> tuple[dict[str, list[st
 
 
 def check_corpus(corpus_lab, cases: list[Case]) -> None:
-    ingestor, samples, _, _, source = corpus_lab
+    ingestor = corpus_lab[0]
     failures, quarantined = run_corpus(ingestor, cases)
     print(f"\ncorpus: {len(cases)} malformed files, {quarantined} quarantined in rejected/ "
           f"({len(failures['wrong reason'])} with another reason than expected), "
@@ -310,7 +310,7 @@ def check_corpus(corpus_lab, cases: list[Case]) -> None:
     assert failures == {"wrongly accepted": [], "crashed": [], "wrong reason": [], "left rows": []}
     stray = {}
     with ingestor.conn.cursor() as cur:
-        for table, _ in schema.table_counts(ingestor.conn, ingestor.params).items():
+        for table in schema.table_counts(ingestor.conn, ingestor.params):
             cur.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
                         "AND column_name = 'file_id'", (ingestor.schema, table))
             if table != "ingest_ledger" and cur.fetchone():

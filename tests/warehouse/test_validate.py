@@ -4,9 +4,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hospsim.warehouse import filekinds
-from hospsim.warehouse.validate import Rejected, header_columns
+from hospsim.warehouse.validate import BOM, Rejected, binary_content, header_columns
 
 CENSUS = filekinds.BY_KIND["census"]
 TRANSFERS = filekinds.BY_KIND["transfers"]
@@ -44,10 +46,6 @@ def test_bad_shapes_are_rejected_with_a_reason(body, message):
 
 # --------------------------------------------------------------------------- properties (Hypothesis)
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from hospsim.warehouse.validate import BOM, binary_content  # noqa: E402
 
 NAMES = [c.name for c in filekinds.CENSUS]
 CELL = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0\r\n,\""), max_size=12)
@@ -81,7 +79,7 @@ def test_a_header_of_the_kinds_columns_in_any_order_is_taken_with_or_without_a_b
 def test_binary_content_is_found_where_it_is(text, at, bad):
     good = text.encode("utf-8")
     assert binary_content(good) == ""
-    assert binary_content(good + "é€".encode("utf-8")[:4]) == "", "a character cut by the probe's end is fine"
+    assert binary_content(good + "é€".encode()[:4]) == "", "a character cut by the probe's end is fine"
     cut = len(good[:at].decode("utf-8", errors="ignore").encode("utf-8"))     # on a character boundary
     broken = good[:cut] + bad + good[cut:]
     problem = binary_content(broken, offset=3)
