@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 import os
 import re
 import types
@@ -38,6 +39,15 @@ ROTATIONS = ("12x36", "3x8")
 POPULATION_COLUMNS = ("person_id", "national_id", "name", "sex", "birth_date", "address", "city", "lat", "lon",
                       "phone", "insurance", "home_hospital", "conditions", "visit_risk", "admit_risk")
 ROTATION_REST_HOURS = {"12x36": 36, "3x8": 16}  # the shortest rest each rotation leaves
+MAX_AGE = 120
+"""The oldest age anyone reaches: the age bands' bound and the warehouse's (sql/warehouse/06_rules.sql)."""
+MAX_DAYS = 36_500
+"""The longest run, a century: the cast is fixed (nobody is born or dies), so long before that its youngest
+would be older than MAX_AGE; the age cross-check (_age_checks) usually binds first. It keeps a typo such as
+days=100000000 from starting a run of 600 million files."""
+KAFKA_REQUEST_TIMEOUT_MS = 30_000
+"""kafka-python's request_timeout_ms, which the producer leaves at its default: delivery_timeout_ms must be at
+least this plus linger_ms (kafka-python's own rule)."""
 
 
 class ConfigError(ValueError):
@@ -168,7 +178,7 @@ class Region:
 class Simulation:
     population: int = _f(100_000, ge=1, env="HOSPSIM_POPULATION")
     start_date: dt.date = _f(dt.date(2025, 1, 1))
-    days: int = _f(365, ge=1, env="HOSPSIM_DAYS", doc="a year shows the respiratory season")
+    days: int = _f(365, ge=1, le=MAX_DAYS, env="HOSPSIM_DAYS", doc="a year shows the respiratory season")
     ed_visits_per_1000_year: float = _f(440.0, gt=0)
     elective_admissions_per_1000_year: float = _f(60.0, ge=0)
     ed_admit_share: float = _f(0.16, ge=0, le=1)
@@ -270,8 +280,8 @@ class Oltp:
 
 @dataclass(frozen=True)
 class AgeBand:
-    min_age: int = _f(0, ge=0, le=120)
-    max_age: int = _f(4, ge=0, le=120, doc="inclusive")
+    min_age: int = _f(0, ge=0, le=MAX_AGE)
+    max_age: int = _f(4, ge=0, le=MAX_AGE, doc="inclusive")
     share: float = _f(0.06, ge=0, le=1, doc="share of the whole population in this band")
     female_share: float = _f(0.49, ge=0, le=1)
 
@@ -347,7 +357,8 @@ class Population:
 @dataclass(frozen=True)
 class Warehouse:
     schema: str = _f("warehouse", doc="PostgreSQL schema of the warehouse tables, views and ingest ledger")
-    watch_interval_seconds: float = _f(5.0, gt=0, doc="hospsim ingest --watch: seconds between passes over batch/")
+    watch_interval_seconds: float = _f(5.0, gt=0, le=86_400,
+                                       doc="hospsim ingest --watch: seconds between passes over batch/")
     workers: int = _f(2, ge=1, le=16, doc="files loaded at once (one connection each), dependency order kept")
     pause_in_transaction_seconds: float = _f(0.0, ge=0, doc="testing aid: sleep inside each file's transaction")
 
@@ -408,9 +419,13 @@ def read_params_file(params_file: str | Path, _chain: tuple[Path, ...] = ()) -> 
         cycle = " -> ".join(p.name for p in (*_chain, path))
         raise ConfigError([f"{_chain[0]}: `extends:` loops ({cycle}); remove one of the extends lines"])
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=StrictLoader)
+    except DuplicateKey as exc:
+        raise ConfigError([f"{path}: {exc}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: not valid YAML ({exc})"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
     if loaded is not None and not isinstance(loaded, dict):
         raise ConfigError([f"{path}: the top level must be a mapping of keys, found {type(loaded).__name__}"])
     loaded = loaded or {}
@@ -422,6 +437,57 @@ def read_params_file(params_file: str | Path, _chain: tuple[Path, ...] = ()) -> 
     tree = read_params_file(base, (*_chain, path))
     _deep_merge(tree, loaded)
     return tree
+
+
+class DuplicateKey(yaml.YAMLError):
+    """A mapping names one key twice: YAML would silently keep the last value."""
+
+
+class StrictLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping (naming it as a dotted key, with both lines)
+    and keeps a timestamp that is no calendar date (2025-02-30) as text, so the field's check names its key
+    instead of the YAML library failing with a bare ValueError."""
+
+    def get_single_data(self):
+        node = self.get_single_node()
+        if node is None:
+            return None
+        _refuse_duplicate_keys(node, "")
+        return self.construct_document(node)
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictLoader.construct_yaml_timestamp)
+
+
+def _refuse_duplicate_keys(node: yaml.Node, key: str, seen: set[int] | None = None) -> None:
+    seen = set() if seen is None else seen
+    if id(node) in seen:            # an alias met again (or a recursive one): already walked
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        lines: dict[tuple, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":       # `<<: *base` merges; later keys override it
+                _refuse_duplicate_keys(value_node, key, seen)
+                continue
+            name = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+            dotted = f"{key}.{name}" if key else str(name)
+            here = (key_node.tag, name)
+            line = key_node.start_mark.line + 1
+            if here in lines:
+                raise DuplicateKey(f"{dotted} is given twice (lines {lines[here]} and {line}); YAML would "
+                                   "silently keep the last one: keep one of them")
+            lines[here] = line
+            _refuse_duplicate_keys(value_node, dotted, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _refuse_duplicate_keys(item, f"{key}[{i}]", seen)
 
 
 def _find_params_file(name: str | Path, beside: Path | None) -> Path:
@@ -541,7 +607,7 @@ def _override_tree(overrides: Mapping[str, Any] | list[str] | None) -> dict:
 
 def _yaml_scalar(text: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=StrictLoader)
     except yaml.YAMLError:
         return text
 
@@ -634,12 +700,15 @@ def _convert(tp: Any, value: Any, key: str, meta: Mapping, problems: list[str]) 
         else:
             return bad("expected true or false")
     elif tp is int:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or int(value) != value:
             return bad("expected a whole number")
         out = int(value)
     elif tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return bad("expected a number")
+        if not math.isfinite(value):
+            return bad("expected a finite number (not .nan or .inf)")
         out = float(value)
     elif tp is str:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
@@ -657,8 +726,9 @@ def _convert(tp: Any, value: Any, key: str, meta: Mapping, problems: list[str]) 
         else:
             try:
                 out = dt.date.fromisoformat(str(value))
-            except ValueError:
-                return bad("expected a date as YYYY-MM-DD")
+            except ValueError as exc:
+                why = f" ({exc})" if "range" in str(exc) else ""
+                return bad(f"expected a date as YYYY-MM-DD{why}")
     else:
         out = value
     choices = meta.get("choices")
@@ -706,8 +776,10 @@ def _cross_checks(p: Params) -> list[str]:
     if p.postgres.embedded and p.postgres.port in (k.broker_port, k.controller_port, k.connect_port):
         problems.append(f"postgres.port = {p.postgres.port}: already used by a Kafka port; pick another")
     problems += _population_checks(p)
+    problems += _age_checks(p)
     problems += _oltp_checks(p)
     problems += _kafka_checks(p)
+    problems += _path_checks(p)
     if not _PG_NAME.fullmatch(p.warehouse.schema):
         problems.append(f"warehouse.schema = {p.warehouse.schema!r}: use lowercase letters, digits and _ "
                         "(a PostgreSQL name, at most 63 characters, not starting with a digit)")
@@ -719,6 +791,47 @@ def _cross_checks(p: Params) -> list[str]:
 
 _PG_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _TOPIC_PREFIX = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,200}")
+
+
+def _age_checks(p: Params) -> list[str]:
+    """The cast is fixed and ages: by the last day the oldest band must still be within MAX_AGE."""
+    if not p.population.age_bands:
+        return []
+    oldest = max(b.max_age for b in p.population.age_bands)
+    most = (MAX_AGE - oldest) * 365
+    if p.simulation.days > most:
+        return [f"simulation.days = {p.simulation.days}: nobody is born or dies during a run, so the oldest people "
+                f"(population.age_bands up to {oldest}) would pass {MAX_AGE} years; at most {most} days with "
+                "these bands (or lower the bands' max_age)"]
+    return []
+
+
+def _path_checks(p: Params) -> list[str]:
+    """Folders that must be folders, or creatable: checked before any work, never created here."""
+    problems = []
+    for f in dataclasses.fields(Paths):
+        path = getattr(p.dirs, f.name)
+        problem = _folder_problem(path)
+        if problem:
+            problems.append(f"paths.{f.name} = {str(getattr(p.paths, f.name))!r}: {problem}")
+    return problems
+
+
+def _folder_problem(path: Path) -> str:
+    if path.exists():
+        if not path.is_dir():
+            return f"{path} is a file, not a folder; point it at a folder (or move the file away)"
+        if not os.access(path, os.W_OK | os.X_OK):
+            return f"the folder {path} is not writable for this user"
+        return ""
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"cannot be created: {parent} is a file, not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot be created: {parent} is not writable for this user"
+    return ""
 
 
 def _oltp_checks(p: Params) -> list[str]:
@@ -749,7 +862,7 @@ def _oltp_checks(p: Params) -> list[str]:
     return problems
 
 
-def _kafka_checks(p: Params, request_timeout_ms: int = 30_000) -> list[str]:
+def _kafka_checks(p: Params, request_timeout_ms: int = KAFKA_REQUEST_TIMEOUT_MS) -> list[str]:
     """What Kafka itself would refuse, said before any topic is made: the producer's delivery timeout must
     cover linger + one request (kafka-python's request_timeout_ms, 30 s, which hospsim does not change),
     and topic names (<prefix>.<event>, at most 249 characters) allow only letters, digits, '.', '_', '-'."""
@@ -763,6 +876,8 @@ def _kafka_checks(p: Params, request_timeout_ms: int = 30_000) -> list[str]:
     if not _TOPIC_PREFIX.fullmatch(prefix) or longest > 249:
         problems.append(f"kafka.topic_prefix = {prefix!r}: Kafka topic names allow letters, digits, . _ - (no spaces) "
                         f"and at most 249 characters with the event suffix; e.g. hospsim")
+    if not s.group_id.strip():
+        problems.append("stream.group_id: empty; name the processors' consumer group")
     return problems
 
 

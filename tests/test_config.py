@@ -1,10 +1,15 @@
 """Params: precedence, the original simulator's variables, and a clear message for each bad value."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hospsim import config
 from hospsim.config import ConfigError
@@ -106,6 +111,16 @@ BAD = [
     ({"oltp.stream.batch_size": 2.5}, "oltp.stream.batch_size = 2.5: expected a whole number"),
     ({"kafka.connect_port": 19092}, "must be three different ports"),
     ({"seed": True}, "seed = True: expected a whole number"),
+    ({"simulation.start_date": "2025-02-30"}, ("simulation.start_date = '2025-02-30': expected a date as YYYY-MM-DD "
+                                               "(day is out of range for month)")),
+    ({"simulation.days": 100_000_000}, f"simulation.days = 100000000: must be <= {config.MAX_DAYS}"),
+    ({"simulation.days": 8000}, "simulation.days = 8000: nobody is born or dies during a run"),
+    ({"simulation.days": float("inf")}, "simulation.days = inf: expected a whole number"),
+    ({"simulation.mean_length_of_stay_days": float("nan")}, ("simulation.mean_length_of_stay_days = nan: expected "
+                                                             "a finite number")),
+    ({"warehouse.watch_interval_seconds": float("inf")}, "warehouse.watch_interval_seconds = inf: expected a finite"),
+    ({"stream.delivery_timeout_ms": 10_000}, "stream.delivery_timeout_ms = 10000: Kafka needs it >= linger_ms"),
+    ({"kafka.topic_prefix": "a b"}, "kafka.topic_prefix = 'a b': Kafka topic names allow letters"),
 ]
 
 
@@ -148,3 +163,100 @@ def test_override_without_equals_is_explained(tmp_path):
 def test_every_params_file_loads(tmp_path):
     for path in sorted(Path(config.PARAMS_DIR).glob("*.yaml")):
         load(tmp_path, params_file=path)
+
+
+def test_a_key_given_twice_in_a_params_file_names_the_key_and_the_file(tmp_path):
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("seed: 1\nsimulation:\n  days: 3\n  population: 100\n  days: 5\n")
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, params_file=twice)
+    assert f"{twice}: simulation.days is given twice (lines 3 and 5)" in str(err.value)
+    top = tmp_path / "top.yaml"
+    top.write_text("seed: 1\nseed: 2\n")
+    with pytest.raises(ConfigError, match=r"seed is given twice \(lines 1 and 2\)"):
+        load(tmp_path, params_file=top)
+    listed = tmp_path / "listed.yaml"
+    listed.write_text("region:\n  hospitals:\n    - {id: A, id: B}\n")
+    with pytest.raises(ConfigError, match=r"region.hospitals\[0\].id is given twice"):
+        load(tmp_path, params_file=listed)
+
+
+def test_merge_keys_may_be_overridden_and_aliases_are_not_duplicates(tmp_path):
+    tree = yaml.load("a: &x {k: 1}\nb:\n  <<: *x\n  k: 2\n", Loader=config.StrictLoader)
+    assert tree == {"a": {"k": 1}, "b": {"k": 2}}
+
+
+def test_an_impossible_date_in_a_params_file_names_its_key(tmp_path):
+    bad = tmp_path / "date.yaml"
+    bad.write_text("simulation:\n  start_date: 2025-02-30\n")
+    with pytest.raises(ConfigError, match=r"simulation.start_date = '2025-02-30': expected a date as YYYY-MM-DD"):
+        load(tmp_path, params_file=bad)
+
+
+def test_folders_that_cannot_be_folders_name_their_key(tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    with pytest.raises(ConfigError, match=rf"paths.data_dir = '{a_file}': {a_file} is a file, not a folder"):
+        load(tmp_path, {"paths.data_dir": str(a_file)})
+    with pytest.raises(ConfigError, match=rf"paths.logs_dir = '{a_file}/logs': cannot be created: {a_file} is a file"):
+        load(tmp_path, {"paths.logs_dir": str(a_file / "logs")})
+    fresh = tmp_path / "not" / "yet"
+    assert load(tmp_path, {"paths.data_dir": str(fresh)}).dirs.data_dir == fresh
+    assert not fresh.exists(), "checking a folder never creates it"
+
+
+def test_the_age_bound_is_the_one_the_bands_keep(tmp_path):
+    oldest = max(b.max_age for b in config.Params().population.age_bands)
+    most = (config.MAX_AGE - oldest) * 365
+    assert load(tmp_path, {"simulation.days": most}).simulation.days == most
+    with pytest.raises(ConfigError, match=f"at most {most} days"):
+        load(tmp_path, {"simulation.days": most + 1})
+
+
+# --------------------------------------------------------------------------- properties (Hypothesis)
+
+
+KEYS = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
+TREES = st.recursive(st.integers() | st.text(max_size=8) | st.booleans(),
+                     lambda inner: st.dictionaries(KEYS, inner, max_size=4), max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(KEYS, TREES, min_size=1, max_size=5))
+def test_yaml_without_repeated_keys_loads_as_the_safe_loader_does(tree):
+    text = yaml.safe_dump(tree)
+    assert yaml.load(text, Loader=config.StrictLoader) == yaml.safe_load(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(KEYS, st.integers(), min_size=1, max_size=5), st.data())
+def test_a_repeated_key_anywhere_is_named(tree, data):
+    key = data.draw(st.sampled_from(sorted(tree)))
+    section = data.draw(KEYS)
+    text = yaml.safe_dump({section: tree}) + f"  {key}: 1\n"
+    with pytest.raises(config.DuplicateKey, match=rf"^{section}\.{key} is given twice"):
+        yaml.load(text, Loader=config.StrictLoader)
+
+
+NUMBERS = st.floats(allow_nan=True, allow_infinity=True) | st.integers(-10**20, 10**20) | st.text(max_size=6) \
+    | st.booleans() | st.none() | st.dates().map(str)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["simulation.days", "simulation.mean_length_of_stay_days", "warehouse.watch_interval_seconds",
+                        "simulation.start_date", "postgres.port", "stream.delivery_timeout_ms",
+                        "simulation.ed_admit_share"]), NUMBERS)
+def test_any_value_is_taken_within_its_bounds_or_refused_naming_its_key(key, value):
+    try:
+        params = config.with_overrides(config.Params(), {key: value})
+    except ConfigError as exc:
+        assert any(p.startswith(key) for p in exc.problems), exc.problems
+    else:
+        section, name = key.split(".")
+        got = getattr(getattr(params, section), name)
+        meta = {f.name: f.metadata for f in dataclasses.fields(getattr(params, section))}[name]
+        if isinstance(got, float):
+            assert math.isfinite(got)
+        for bound, ok in (("ge", lambda b: got >= b), ("gt", lambda b: got > b), ("le", lambda b: got <= b)):
+            if meta.get(bound) is not None:
+                assert ok(meta[bound])

@@ -1,7 +1,9 @@
 """`hospsim warehouse init|drop|counts` and `hospsim ingest [--watch] [--interval S]`."""
 from __future__ import annotations
 
+import argparse
 import collections
+import math
 import signal
 import threading
 
@@ -26,12 +28,28 @@ def register(sub, parent) -> None:
                                         "data/rejected with a .reason.txt). A file that refers to people or staff waits "
                                         "in data/batch until people_data.csv (or population_with_illnesses.csv) or "
                                         "staff_data.csv is loaded; after that an unknown id rejects it. A file already "
-                                        "in the ledger with the same sha256 is only moved. Exit status 1 when a file "
+                                        "in the ledger with the same sha256 is only moved; one whose name is in the "
+                                        "ledger with other content is rejected. Exit status 1 when a file "
                                         "was rejected.")
     ingest.add_argument("--watch", action="store_true", help="keep watching data/batch until Ctrl-C or SIGTERM")
-    ingest.add_argument("--interval", type=float, metavar="S",
+    ingest.add_argument("--interval", type=positive_seconds, metavar="S",
                         help="seconds between passes when watching (default: params warehouse.watch_interval_seconds)")
     ingest.set_defaults(func=_ingest)
+
+
+MAX_INTERVAL_S = 86_400
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds > 0 (argparse names the flag in its error)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or not 0 < value <= MAX_INTERVAL_S:
+        raise argparse.ArgumentTypeError(f"{text}: must be a number of seconds > 0 and <= {MAX_INTERVAL_S} "
+                                         "(a day), e.g. 5")
+    return value
 
 
 def _connect(args):
@@ -78,8 +96,6 @@ def _ingest(args) -> int:
     from hospsim.services.errors import ServiceError
     from hospsim.warehouse.ingest import Ingestor
     params, conn = _connect(args)
-    if args.interval is not None and args.interval <= 0:
-        raise ValueError(f"--interval {args.interval}: must be > 0 seconds")
     totals: collections.Counter = collections.Counter()
     waiting: set[str] = set()
 

@@ -45,6 +45,8 @@ class FileKind:
     rank: int                               # load order within a pass: dimensions first; one rank loads side by
                                             # side (discharges come after admissions: they update them)
     requires: tuple[tuple[str, ...], ...] = ()   # groups of kinds; one kind of each group must be in the ledger
+    requires_day: tuple[str, ...] = ()      # kinds whose file of the same date must be in the ledger
+    grows_with_run: bool = False            # rewritten by the run's setup when the run grows (see ingest)
     allow_empty: bool = True                # header-only files are legal (a day without transfers)
     has_check: bool = True                  # sql/warehouse/checks/<kind>.sql exists
     analyze_after: tuple[tuple[str, str], ...] = ()   # (table, key) later files' checks probe: ANALYZE after
@@ -112,20 +114,22 @@ STAFF_KEY = (("dim_staff", "staff_id"),)
 
 KINDS: tuple[FileKind, ...] = (
     FileKind("people", r"people_data\.csv", PEOPLE, rank=0, allow_empty=False, analyze_after=PERSON_KEY,
-             spans_after=("person",), direct_table="dim_person"),
+             spans_after=("person",), direct_table="dim_person", grows_with_run=True),
     FileKind("population", r"population_with_illnesses\.csv", population_columns, rank=1, allow_empty=False,
-             analyze_after=PERSON_KEY, spans_after=("person",)),
-    FileKind("staff", r"staff_data\.csv", STAFF, rank=0, allow_empty=False, analyze_after=STAFF_KEY),
-    FileKind("reserve", r"reserve_pool\.csv", RESERVE, rank=0),
+             analyze_after=PERSON_KEY, spans_after=("person",), grows_with_run=True),
+    FileKind("staff", r"staff_data\.csv", STAFF, rank=0, allow_empty=False, analyze_after=STAFF_KEY,
+             grows_with_run=True),
+    FileKind("reserve", r"reserve_pool\.csv", RESERVE, rank=0, grows_with_run=True),
     FileKind("staff_active", r"staff_active_(?P<year>\d{4})_Q(?P<quarter>\d+)\.csv", STAFF, rank=2,
-             requires=NEEDS_STAFF, allow_empty=False),
+             requires=NEEDS_STAFF, allow_empty=False, grows_with_run=True),
     FileKind("schedules", r"schedules_(?P<year>\d{4})_(?P<month>\d{2})\.csv", SCHEDULES, rank=2,
-             requires=NEEDS_STAFF, allow_empty=False),
-    FileKind("staff_events", r"staff_events\.csv", STAFF_EVENTS, rank=2, requires=NEEDS_STAFF),
+             requires=NEEDS_STAFF, allow_empty=False, grows_with_run=True),
+    FileKind("staff_events", r"staff_events\.csv", STAFF_EVENTS, rank=2, requires=NEEDS_STAFF, grows_with_run=True),
     FileKind("census", rf"census(?:_{DATE})?\.csv", CENSUS, rank=2, allow_empty=False),
     FileKind("visitors", rf"daily_visitors_{DATE}\.csv", VISITORS, rank=2, requires=NEEDS_PEOPLE),
     FileKind("admissions", rf"admissions_{DATE}\.csv", ADMISSIONS, rank=2, requires=NEEDS_PEOPLE),
-    FileKind("discharges", rf"discharges_{DATE}\.csv", DISCHARGES, rank=3, requires=NEEDS_PEOPLE),
+    FileKind("discharges", rf"discharges_{DATE}\.csv", DISCHARGES, rank=3, requires=NEEDS_PEOPLE,
+             requires_day=("admissions",)),
     FileKind("transfers", rf"transfers_{DATE}\.csv", TRANSFERS, rank=2, requires=NEEDS_PEOPLE),
     FileKind("transports", rf"emergency_transports_{DATE}\.csv", TRANSPORTS, rank=2, requires=NEEDS_PEOPLE),
 )
@@ -174,6 +178,15 @@ def classify(name: str) -> Match:
             raise UnknownFile(f"{name}: month {month:02d} in the name must be 01..12")
         return Match(kind, name, date, year, quarter, month)
     raise UnknownFile(f"{name}: not a file kind of the simulation; known names: {', '.join(known_names())}")
+
+
+def day_file_name(kind: str, date: dt.date) -> str:
+    """The name of a dated kind's file of one day (admissions_2025-03-20.csv)."""
+    pattern = BY_KIND[kind].pattern
+    name = pattern.replace(DATE, date.isoformat()).replace("\\.", ".")
+    if not BY_KIND[kind].regex.fullmatch(name):
+        raise ValueError(f"{kind} files are not named by one date ({pattern})")
+    return name
 
 
 def known_names() -> list[str]:

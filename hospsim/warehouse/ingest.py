@@ -2,9 +2,12 @@
 
 A pass takes the files in dependency order (people, staff and the reserve pool; the population; the facts;
 discharges last, as they close admissions). Each file: recognize its kind by name; skip it when its
-(name, sha256) is in the ledger; check its header; COPY it into a typed TEMP staging table (hashing the bytes
-on the way, so the file is read once); check its references with one anti-join per reference; merge it into
-the warehouse (plain INSERTs, or the upserts of sql/warehouse/merge/ when a key exists already); write its
+(name, sha256) is in the ledger, and reject it when its name is there with other bytes (a run's files never
+change; only the setup files a growing run rewrites may replace theirs); check that it is text and its header
+(a UTF-8 BOM is skipped); COPY it into a typed TEMP staging table (hashing the bytes on the way, so the file is
+read once); check its references with one anti-join per reference; merge it into the warehouse (plain INSERTs,
+or the upserts of sql/warehouse/merge/ when a key exists already), where the CHECK rules of
+sql/warehouse/06_rules.sql refuse rows that cannot be true (NaN, out of bounds, out of time order); write its
 ledger row; COMMIT; move it to data/processed/. A bad file goes to data/rejected/ with <name>.reason.txt beside
 it and none of its rows; the other files go on. people_data.csv into an empty warehouse skips the staging
 table: it is copied straight into dim_person under a lock and checked there (the biggest file of a run).
@@ -16,7 +19,8 @@ leaves either nothing of the file (it is still in batch/ and is loaded again) or
 
 Waiting: a file that needs another kind first (visits need people, schedules need staff) stays in batch/ until
 a file of that kind is in the ledger; from then on an unknown person or staff id in it rejects it. So `hospsim
-ingest --watch` may start before the simulation and files may arrive in any order.
+ingest --watch` may start before the simulation and files may arrive in any order. A discharges file also
+waits for the same day's admissions file, whose stays it may end.
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ from pathlib import Path
 from typing import Self
 
 import psycopg2
+import psycopg2.errorcodes
 import psycopg2.errors
 from psycopg2 import sql
 
@@ -233,18 +238,22 @@ class Ingestor:
         with open(path, "rb") as fh:
             stat = os.fstat(fh.fileno())
             digest = None                       # a file never loaded under its name is hashed during its COPY
-            if self._ledger_digests(conn, match.name):
+            loaded = self._ledger_rows(conn, match.name)
+            if loaded:
                 digest = _sha256(fh)
-                if self._in_ledger(conn, match.name, digest):
+                if any(row[0] == digest for row in loaded):
                     self._move(path, stat, self.processed)
                     return FileOutcome(match.name, kind.kind, "skipped", sha256=digest)
-            missing = self._unmet_requirements(kind)
+                changed = self._changed_content(path, match, digest, loaded)
+                if changed:
+                    return self._reject(conn, path, kind, digest, changed, stat)
+            missing = self._unmet_requirements(kind, match, conn)
             if missing:
                 return FileOutcome(match.name, kind.kind, "waiting", sha256=digest or "",
                                    reason=f"needs {missing} in the warehouse first")
             try:
-                columns = validate.header_columns(fh, stat.st_size, kind, self._expected[kind.kind])
-                rows, digest = self._load(conn, fh, match, columns, stat.st_size)
+                columns, start = validate.header_columns(fh, stat.st_size, kind, self._expected[kind.kind])
+                rows, digest = self._load(conn, fh, match, columns, stat.st_size, path, start)
             except Rejected as exc:
                 conn.rollback()
                 return self._reject(conn, path, kind, digest, str(exc), stat)
@@ -252,7 +261,7 @@ class Ingestor:
                 conn.rollback()
                 if not _is_file_fault(exc):
                     raise
-                return self._reject(conn, path, kind, digest, _pg_reason(exc), stat)
+                return self._reject(conn, path, kind, digest, self._pg_reason(conn, exc), stat)
             except _AlreadyLoaded as done:
                 conn.rollback()
                 self._move(path, stat, self.processed)
@@ -274,18 +283,21 @@ class Ingestor:
                 cur.execute(_together(statements))
             conn.commit()
 
-    def _load(self, conn, fh, match: Match, columns: list[str], size: int) -> tuple[int, str]:
+    def _load(self, conn, fh, match: Match, columns: list[str], size: int, path: Path, start: int = 0
+              ) -> tuple[int, str]:
         """COPY, check, merge and ledger in one transaction; COMMIT only when all of it worked.
 
         Usually the file is copied into a TEMP staging table, checked there and merged. A kind with a
         direct_table whose table is still empty (people_data.csv into a new warehouse: the biggest file of a
         run) is copied straight into it under a lock and checked in place, which saves the second write.
-        Returns the rows and the file's sha256, computed from the very bytes COPY read.
+        Returns the rows and the file's sha256, computed from the very bytes COPY read (and a BOM before them).
         """
         kind = match.kind
-        params = match.sql_params()
+        params = {**match.sql_params(), "start_date": self.params.simulation.start_date}
         steps = _Steps(time.perf_counter())
+        fh.seek(0)
         reader = _HashingReader(fh)
+        reader.hash.update(fh.read(start))      # a BOM: hashed with the file, not given to COPY
         copy_options = sql.SQL("FROM STDIN WITH (FORMAT csv, HEADER MATCH, ENCODING 'UTF8'{})")
         file_columns = sql.SQL(", ").join(map(sql.Identifier, columns))
         # Statements that need no answer travel together: a file costs a handful of round trips.
@@ -315,9 +327,13 @@ class Ingestor:
                 find.insert(0, schema.render("direct/stage_view.sql", self.schema, kind.direct_table))
             elif rows <= ANALYZE_MAX_ROWS:  # true row counts (one column is cheap): small files probe indexes
                 find.insert(0, sql.SQL("ANALYZE pg_temp.stage ({})").format(sql.Identifier(columns[0])))
-            cur.execute(_together(find), {"name": match.name, "sha256": digest})
-            if cur.fetchone() is not None:
+            cur.execute(_together(find), {"name": match.name})
+            loaded = cur.fetchall()
+            if any(row[0] == digest for row in loaded):
                 raise _AlreadyLoaded(digest)            # another ingestor loaded it meanwhile
+            changed = self._changed_content(path, match, digest, loaded)
+            if changed:
+                raise Rejected(changed)
             if kind.has_check:
                 cur.execute(schema.text(conn, f"checks/{kind.kind}.sql", self.schema), params)
                 problems = cur.fetchall()
@@ -369,19 +385,52 @@ class Ingestor:
 
     # ------------------------------------------------------------------ ledger, moves, rejections
 
-    def _in_ledger(self, conn, name: str, digest: str) -> bool:
+    def _ledger_rows(self, conn, name: str) -> list[tuple]:
+        """(sha256, file_id, ingested_at) of every load of this file name (usually none)."""
         with conn.cursor() as cur:
-            cur.execute(schema.text(conn, "ledger/find.sql", self.schema), {"name": name, "sha256": digest})
-            found = cur.fetchone() is not None
+            cur.execute(schema.text(conn, "ledger/find.sql", self.schema), {"name": name})
+            rows = cur.fetchall()
         conn.commit()
-        return found
+        return rows
 
-    def _ledger_digests(self, conn, name: str) -> set[str]:
-        with conn.cursor() as cur:
-            cur.execute(schema.text(conn, "ledger/digests.sql", self.schema), {"name": name})
-            digests = {r[0] for r in cur.fetchall()}
-        conn.commit()
-        return digests
+    def _changed_content(self, path: Path, match: Match, digest: str, loaded: list[tuple]) -> str:
+        """Why a file whose name was loaded before with other bytes is refused ('' when it may replace them).
+
+        The files of a run never change, with one exception: when a run grows (a longer simulation.days),
+        its setup step writes the cumulative files again (staff_data.csv, reserve_pool.csv, staff_events.csv:
+        hires and leavers of the longer period). Such a file is taken when it is the run's own current file
+        (the very file in runs/<run-id>/files, or its recorded checksum); anything else under a loaded name
+        would silently overwrite rows, so it is rejected.
+        """
+        others = [row for row in loaded if row[0] != digest]
+        if not others:
+            return ""
+        if match.kind.grows_with_run and self._is_runs_own(path, digest):
+            return ""
+        sha, file_id, when = others[-1]
+        return (f"a file named {match.name} was loaded before with other content (ledger file_id {file_id}, "
+                f"sha256 {sha[:12]}..., at {when:%Y-%m-%d %H:%M:%S}); this one (sha256 {digest[:12]}...) would "
+                "overwrite its rows. A run's files never change once written: if this is a new simulation, start "
+                "over with `hospsim reset --yes` or load it into a schema of its own (-p warehouse.schema=...)")
+
+    def _is_runs_own(self, path: Path, digest: str) -> bool:
+        """Is this file the current version of its name in the run the data folder holds?"""
+        from hospsim import run as runs
+        the_run = runs.current(self.params) if self.run_id else None
+        if the_run is None:
+            return False
+        own = the_run.file(path.name)
+        try:
+            if os.path.samefile(own, path):
+                return True
+        except OSError:
+            return False
+        recorded = {o["name"]: o.get("sha256") for step in the_run.reload().manifest["steps"].values()
+                    for o in step.get("outputs", []) if isinstance(o, dict) and "name" in o}
+        if recorded.get(path.name) == digest:
+            return True
+        with open(own, "rb") as fh:
+            return _sha256(fh) == digest
 
     def loaded_kinds(self) -> set[str]:
         with self.conn.cursor() as cur:
@@ -390,12 +439,18 @@ class Ingestor:
         self.conn.commit()
         return kinds
 
-    def _unmet_requirements(self, kind: FileKind) -> str:
-        if not kind.requires:
-            return ""
-        loaded = self._kinds if self._kinds is not None else self.loaded_kinds()
-        unmet = [group for group in kind.requires if not loaded.intersection(group)]
-        return " and ".join(" or ".join(_example_name(k) for k in group) for group in unmet)
+    def _unmet_requirements(self, kind: FileKind, match: Match, conn) -> str:
+        """The files this one waits for: a kind of each `requires` group, and the same day's `requires_day`
+        files (a discharge may end a stay the same day's admissions file begins)."""
+        unmet = []
+        if kind.requires:
+            loaded = self._kinds if self._kinds is not None else self.loaded_kinds()
+            unmet = [" or ".join(_example_name(k) for k in group)
+                     for group in kind.requires if not loaded.intersection(group)]
+        if kind.requires_day and match.date is not None:
+            names = [filekinds.day_file_name(k, match.date) for k in kind.requires_day]
+            unmet += [n for n in names if not self._ledger_rows(conn, n)]
+        return " and ".join(unmet)
 
     def _move(self, path: Path, stat: os.stat_result, folder: Path) -> None:
         """Move the file we read; a newer file written under the same name meanwhile stays for the next pass."""
@@ -406,6 +461,18 @@ class Ingestor:
             return
         folder.mkdir(parents=True, exist_ok=True)
         os.replace(path, folder / path.name)
+
+    def _pg_reason(self, conn, exc: psycopg2.Error) -> str:
+        """_pg_reason, with the reason of a violated CHECK rule (its comment) looked up after the rollback."""
+        rule = None
+        if exc.pgcode == psycopg2.errorcodes.CHECK_VIOLATION and exc.diag.constraint_name:
+            with conn.cursor() as cur:
+                cur.execute(sqlfiles.read("warehouse/rule_reason.sql"),
+                            {"schema": self.schema, "name": exc.diag.constraint_name})
+                found = cur.fetchone()
+            conn.rollback()
+            rule = found[0] if found else None
+        return _pg_reason(exc, rule)
 
     def _reject(self, conn, path: Path, kind: FileKind | None, digest: str | None, reason: str,
                 stat: os.stat_result | None = None) -> FileOutcome:
@@ -495,10 +562,13 @@ def _is_file_fault(exc: psycopg2.Error) -> bool:
     return bool(exc.pgcode) and exc.pgcode[:2] in FILE_FAULT_CLASSES
 
 
-def _pg_reason(exc: psycopg2.Error) -> str:
-    """PostgreSQL's message and where in the file it happened, on one line."""
+def _pg_reason(exc: psycopg2.Error, rule: str | None = None) -> str:
+    """PostgreSQL's message and where in the file it happened, on one line; a broken rule of 06_rules.sql is
+    named by its reason first."""
     diag = exc.diag
     message = diag.message_primary or str(exc).strip()
+    if rule:
+        message = f"{rule} ({message})"
     if exc.pgcode == "21000":
         message = f"a key appears twice in the file ({message})"
     parts = [message]

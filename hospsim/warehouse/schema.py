@@ -12,7 +12,7 @@ from functools import cache
 from psycopg2 import sql
 from psycopg2.extras import execute_values
 
-from hospsim import sqlfiles
+from hospsim import dictionary, sqlfiles
 from hospsim.config import Params
 
 FOLDER = "warehouse"
@@ -41,7 +41,8 @@ def merge_statements(kind: str, schema: str) -> tuple[sql.Composed, sql.Composed
 
     Merge files are written as upserts. A file whose keys are all new (the usual case) merges faster as plain
     INSERTs (about 1.5x: no speculative insertion), so the ingestor tries that first and runs the upserts only
-    when a key exists already (a file re-simulated under the same name) or repeats within the file.
+    when a key exists already (a setup file a growing run rewrote: see Ingestor._changed_content) or repeats
+    within the file.
     """
     full = sqlfiles.read(f"{FOLDER}/merge/{kind}.sql")
     plain = _CONFLICT_CLAUSE.sub("", full)
@@ -81,6 +82,7 @@ def init(conn, params: Params) -> None:
         for path in sqlfiles.numbered(FOLDER):
             cur.execute(text(conn, path.name, schema))
         load_params_dimensions(cur, conn, params)
+    dictionary.comment(conn, "warehouse", schema)     # the descriptions come with the tables
     conn.commit()
 
 

@@ -1,10 +1,11 @@
-"""Checks a batch file must pass before COPY: not empty, not cut off, a header with exactly the kind's columns.
+"""Checks a batch file must pass before COPY: text, not empty, not cut off, a header with exactly the kind's columns.
 
 Types are checked by COPY itself into typed staging columns, references by one anti-join per file
 (sql/warehouse/checks/); this module only looks at bytes, so a bad file is refused before any SQL runs.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 from typing import BinaryIO
@@ -12,30 +13,36 @@ from typing import BinaryIO
 from hospsim.warehouse.filekinds import Column, FileKind
 
 MAX_HEADER_BYTES = 64 * 1024
+TEXT_PROBE_BYTES = 64 * 1024        # the head of a file looked at for binary content before anything else
+BOM = codecs.BOM_UTF8               # written by some editors and spreadsheet exports; skipped, never loaded
 
 
 class Rejected(Exception):
     """A file that cannot be loaded; the message is the reason written next to it in data/rejected/."""
 
 
-def header_columns(fh: BinaryIO, size: int, kind: FileKind, expected: tuple[Column, ...]) -> list[str]:
-    """The file's column names in file order, once they are exactly the expected set; Rejected otherwise."""
-    if size == 0:
+def header_columns(fh: BinaryIO, size: int, kind: FileKind, expected: tuple[Column, ...]) -> tuple[list[str], int]:
+    """The file's column names in file order, once they are exactly the expected set, and the offset COPY starts
+    reading at (past a UTF-8 BOM); Rejected otherwise."""
+    fh.seek(0)
+    start = len(BOM) if fh.read(len(BOM)) == BOM else 0
+    if size <= start:
         raise Rejected("empty file: no header line. The simulation writes at least the header "
                        f"({', '.join(c.name for c in expected)}); re-run it to rewrite the file")
+    fh.seek(start)
+    text_problem = binary_content(fh.read(TEXT_PROBE_BYTES), start)
+    if text_problem:
+        raise Rejected(f"not a CSV text file: {text_problem}. The simulation writes UTF-8 text; "
+                       "this is not one of its files (or it was overwritten), re-run the simulation for it")
     fh.seek(-1, 2)
     if fh.read(1) != b"\n":
         raise Rejected("truncated: the last line has no line end, so the file was cut off while being written; "
                        "re-run the simulation for this file")
-    fh.seek(0)
+    fh.seek(start)
     head = fh.readline(MAX_HEADER_BYTES)
     if not head.endswith(b"\n"):
         raise Rejected(f"no header line in the first {MAX_HEADER_BYTES} bytes: not a CSV file of the simulation")
-    try:
-        line = head.decode("utf-8").rstrip("\r\n")
-    except UnicodeDecodeError as exc:
-        raise Rejected(f"the header is not UTF-8 text ({exc.reason} at byte {exc.start}): "
-                       "not a CSV file of the simulation") from None
+    line = head.decode("utf-8").rstrip("\r\n")
     names = next(csv.reader([line]), [])
     want = [c.name for c in expected]
     problems = _column_problems(names, want)
@@ -48,8 +55,21 @@ def header_columns(fh: BinaryIO, size: int, kind: FileKind, expected: tuple[Colu
     if fh.tell() == size and not kind.allow_empty:
         raise Rejected(f"no rows: only the header. A {kind.kind} file needs at least one row; "
                        "re-run the simulation for this file")
-    fh.seek(0)
-    return names
+    fh.seek(start)
+    return names, start
+
+
+def binary_content(head: bytes, offset: int = 0) -> str:
+    """Why these first bytes of a file are not UTF-8 text ('' when they are): a NUL byte or an invalid sequence,
+    with its byte offset in the file. A multi-byte character cut by the end of `head` is not a problem."""
+    nul = head.find(b"\0")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head[:nul] if nul >= 0 else head, final=False)
+    except UnicodeDecodeError as exc:
+        return f"bytes that are not UTF-8 ({exc.reason} at byte {offset + exc.start})"
+    if nul >= 0:
+        return f"a NUL byte at byte {offset + nul} (binary content)"
+    return ""
 
 
 def _column_problems(names: list[str], want: list[str]) -> list[str]:

@@ -45,8 +45,15 @@ def test_init_ingest_counts_drop(wh, month, pg, capsys):
         next(line for line in counts.splitlines() if line.startswith("fact_admission")).split()
     assert cli.main(["warehouse", "drop", *common]) == 0
     assert not schema.exists(conn, params)
-    assert cli.main(["ingest", "--watch", "--interval", "0", *common]) == 1
-    assert "--interval 0.0: must be > 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e9", "soon"])
+def test_a_bad_interval_is_refused_before_anything_starts(value, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["ingest", "--watch", "--interval", value, "-p", "postgres.port=1"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --interval" in err and value in err
 
 
 def test_watch_loads_files_as_they_come_and_stops_on_sigterm(wh, month, pg):

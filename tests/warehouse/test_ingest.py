@@ -169,21 +169,28 @@ def test_ingesting_again_changes_nothing(loaded):
     assert list((data / "batch").iterdir()) == []
 
 
-def test_a_changed_file_upserts(wh, month):
+def test_a_changed_file_under_a_loaded_name_is_rejected_not_merged(wh, month):
     params, conn = wh
     _, _, source = month
     copy_batch(source, params, {"people_data.csv", "census_2025-03-20.csv"})
     with Ingestor(params, conn) as ingestor:
         assert [o.status for o in ingestor.run_once()] == ["ingested", "ingested"]
+        before = schema.table_counts(conn, params)
         census = pd.read_csv(source / "census_2025-03-20.csv")
-        census.loc[0, "occupied"] += 1
+        census.loc[0, "admitted"] += 1
         census.to_csv(ingestor.batch / "census_2025-03-20.csv", index=False)
-        assert [o.status for o in ingestor.run_once()] == ["ingested"]
-    got = query(conn, params, "SELECT occupied FROM fact_census WHERE census_date = %s AND hospital_id = %s "
+        (outcome,) = ingestor.run_once()
+    assert outcome.status == "rejected"
+    assert "census_2025-03-20.csv was loaded before with other content" in outcome.reason
+    assert "would overwrite its rows" in outcome.reason
+    got = query(conn, params, "SELECT admitted FROM fact_census WHERE census_date = %s AND hospital_id = %s "
                               "AND ward = %s", ("2025-03-20", census.loc[0, "hospital_id"], census.loc[0, "ward"]))
-    assert got["occupied"].item() == census.loc[0, "occupied"]
-    counts = schema.table_counts(conn, params)
-    assert counts["fact_census"] == len(census) and counts["ingest_ledger"] == 3
+    assert got["admitted"].item() == census.loc[0, "admitted"] - 1, "the old rows stay"
+    after = schema.table_counts(conn, params)
+    assert after.pop("ingest_rejection") == before.pop("ingest_rejection") + 1
+    assert after == before
+    rejected = params.dirs.data_dir / "rejected"
+    assert "loaded before with other content" in (rejected / "census_2025-03-20.csv.reason.txt").read_text()
 
 
 def test_facts_wait_for_their_people(wh, month):
@@ -274,12 +281,12 @@ def test_people_into_an_empty_warehouse_load_directly_and_are_still_checked(wh, 
         ids = query(conn, params, "SELECT DISTINCT p.file_id, l.file_id AS ledger_id FROM dim_person p "
                                   "JOIN ingest_ledger l ON l.file_name = 'people_data.csv'")
         assert len(ids) == 1 and ids["file_id"].item() == ids["ledger_id"].item()
-        changed = people.assign(name=people["name"] + " Jr")     # not empty any more: staged and upserted
+        changed = people.assign(name=people["name"] + " Jr")     # not the run's file: not merged over the rows
         changed.to_csv(batch / "people_data.csv", index=False)
         (outcome,) = ingestor.run_once()
-        assert outcome.status == "ingested"
+        assert outcome.status == "rejected" and "loaded before with other content" in outcome.reason
     names = query(conn, params, "SELECT count(*) AS n FROM dim_person WHERE name LIKE '%%Jr'")
-    assert names["n"].item() == len(people) == schema.table_counts(conn, params)["dim_person"]
+    assert names["n"].item() == 0 and schema.table_counts(conn, params)["dim_person"] == len(people)
 
 
 def test_a_stopped_pass_leaves_the_files_in_batch(wh, month):
@@ -294,6 +301,17 @@ def test_a_stopped_pass_leaves_the_files_in_batch(wh, month):
         assert [o.status for o in ingestor.run_once()] == ["ingested"] * 3
 
 
+def visits_of(visits: pd.DataFrame, people: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """The visits made by these people instead: their ids, and the sex and age each has (an unknown id keeps
+    the visit's own)."""
+    by_id = people.set_index("person_id")
+    known = [i in by_id.index for i in ids]
+    sex = [by_id.at[i, "sex"] if k else s for i, k, s in zip(ids, known, visits["sex"])]
+    age = [str(int((pd.Timestamp(a[:10]) - pd.Timestamp(by_id.at[i, "birth_date"][:10])).days / 365.2425)) if k
+           else g for i, k, a, g in zip(ids, known, visits["arrival_time"], visits["age"])]
+    return visits.assign(person_id=ids, sex=sex, age=age)
+
+
 def test_person_checks_skip_the_index_only_inside_a_gapless_span(wh, month):
     params, conn = wh
     _, result, source = month
@@ -306,16 +324,49 @@ def test_person_checks_skip_the_index_only_inside_a_gapless_span(wh, month):
     with Ingestor(params, conn, workers=1) as ingestor:
         assert [o.status for o in ingestor.run_once()] == ["ingested"]
         assert query(conn, params, "SELECT count(*) AS n FROM key_span")["n"].item() == 0, "ids 10-19 are missing"
-        visits.assign(person_id=["25", "15"]).to_csv(batch / "daily_visitors_2025-03-16.csv", index=False)
+        visits_of(visits, people, ["25", "15"]).to_csv(batch / "daily_visitors_2025-03-16.csv", index=False)
         (bad,) = ingestor.run_once()
         assert bad.status == "rejected" and "person_id is not in the warehouse (people_data.csv) (1 row, e.g. 15)" in bad.reason
-        people.to_csv(batch / "people_data.csv", index=False)          # all of them now: one run 0..N-1
+        shutil.copy2(source / "population_with_illnesses.csv", batch)  # all of them now: one run 0..N-1
         assert [o.status for o in ingestor.run_once()] == ["ingested"]
         span = query(conn, params, "SELECT lo, hi FROM key_span WHERE dim = 'person'")
         assert (span["lo"].item(), span["hi"].item()) == (0, len(result.people) - 1)
-        visits.assign(person_id=["15", str(len(result.people))]).to_csv(
+        visits_of(visits, people, ["15", str(len(result.people))]).to_csv(
             batch / "daily_visitors_2025-03-17.csv", index=False)
         (bad,) = ingestor.run_once()
         assert bad.status == "rejected" and f"(1 row, e.g. {len(result.people)})" in bad.reason
-        visits.assign(person_id=["15", "16"]).to_csv(batch / "daily_visitors_2025-03-17.csv", index=False)
+        visits_of(visits, people, ["15", "16"]).to_csv(batch / "daily_visitors_2025-03-17.csv", index=False)
         assert [o.status for o in ingestor.run_once()] == ["ingested"]
+
+
+def test_a_grown_run_replaces_its_setup_files_but_a_changed_file_is_still_refused(pg, tmp_path):
+    """A longer simulation.days rewrites the run's cumulative setup files (staff_data.csv, reserve_pool.csv,
+    staff_events.csv): those new versions, the run's own, are loaded over the old ones; an edited file is not."""
+    from hospsim import simulate
+    params = warehouse_params(tmp_path, pg, "test_ingest.grown", {"simulation.population": 3000,
+                                                                  "simulation.days": 10})
+    simulate.run(params, progress=False)
+    conn = pg.connect()
+    try:
+        with Ingestor(params, conn, workers=1) as ingestor:
+            first = ingestor.run_once()
+            assert {o.status for o in first} == {"ingested"}
+            loaded = {o.name: o.sha256 for o in first}
+            longer = simulate.with_days(params, 40)
+            simulate.run(longer, progress=False)
+        with Ingestor(longer, conn, workers=1) as ingestor:
+            second = {o.name: o for o in ingestor.run_once()}
+            assert {o.status for o in second.values()} == {"ingested"}, \
+                [o.line() for o in second.values() if o.status != "ingested"]
+            regrown = sorted(n for n, o in second.items() if n in loaded and o.sha256 != loaded[n])
+            assert "staff_data.csv" in regrown and all(filekinds.classify(n).kind.grows_with_run for n in regrown)
+            staff = pd.read_csv(params.dirs.data_dir / "processed" / "staff_data.csv")
+            assert schema.table_counts(conn, longer)["dim_staff"] == len(staff)
+            edited = staff.assign(name=staff["name"] + " Jr")
+            edited.to_csv(ingestor.batch / "staff_data.csv", index=False)
+            (outcome,) = ingestor.run_once()
+            assert outcome.status == "rejected" and "loaded before with other content" in outcome.reason
+    finally:
+        conn.rollback()
+        schema.drop(conn, params)
+        conn.close()

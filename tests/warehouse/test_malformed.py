@@ -18,7 +18,7 @@ SAMPLE_FILES = {
     "people": "people_data.csv", "population": "population_with_illnesses.csv", "staff": "staff_data.csv",
     "reserve": "reserve_pool.csv", "staff_active": "staff_active_2025_Q1.csv", "schedules": "schedules_2025_03.csv",
     "staff_events": "staff_events.csv", "census": "census_*", "visitors": "daily_visitors_*",
-    "admissions": "admissions_*", "discharges": "discharges_*", "transfers": "transfers_*",
+    "discharges": "discharges_*", "admissions": "admissions_*", "transfers": "transfers_*",
     "transports": "emergency_transports_*",
 }
 BAD_VALUES = ("abc", "x1", "?", "12..5", "#", "1e")
@@ -43,20 +43,24 @@ RULE_BREAKS = {
 
 @pytest.fixture(scope="module")
 def lab(pg, month, tmp_path_factory):
-    """A warehouse holding the month's people and staff, one Ingestor reused by every example, and samples."""
+    """A warehouse holding the month's people and staff (and the admissions of the discharges sample's day, which
+    that file waits for), one Ingestor reused by every example, and samples."""
     _, _, source = month
     wparams = warehouse_params(tmp_path_factory.mktemp("malformed"), pg, "test_malformed")
-    copy_batch(source, wparams, {"people_data.csv", "staff_data.csv"})
-    conn = pg.connect()
-    ingestor = Ingestor(wparams, conn)
-    assert {o.status for o in ingestor.run_once()} == {"ingested"}
     samples = {}
     for kind, pattern in SAMPLE_FILES.items():
         paths = sorted(source.glob(pattern), key=lambda p: (-p.stat().st_size, p.name))
+        if kind == "admissions":        # not the day loaded below: a changed loaded file has a reason of its own
+            paths = [p for p in paths if p.name[-14:] != samples["discharges"][0][-14:]]
         with open(paths[0], newline="", encoding="utf-8") as fh:
             rows = list(csv.reader(fh))
         samples[kind] = (paths[0].name, rows[0], rows[1:6])
         assert len(rows) > 1, f"{paths[0].name} has no rows to mutate"
+    day = samples["discharges"][0][-14:-4]
+    copy_batch(source, wparams, {"people_data.csv", "staff_data.csv", f"admissions_{day}.csv"})
+    conn = pg.connect()
+    ingestor = Ingestor(wparams, conn)
+    assert {o.status for o in ingestor.run_once()} == {"ingested"}
     yield ingestor, samples
     schema.drop(conn, wparams)
     conn.close()
@@ -76,8 +80,8 @@ TEXT = ("text",)
 
 SHAPES = ("drop_column", "extra_column", "rename_column", "wrong_type", "garbage", "empty", "bad_date", "unknown_ref",
           "rule_break", "duplicate_key", "wrong_delimiter", "truncated", "missing_value", "extra_field", "short_row",
-          "bad_utf8", "unterminated_quote", "nul_byte", "bom", "blank_line", "header_only", "bad_name_date")
-EXAMPLES_PER_SHAPE = 6      # 22 shapes x 6 = 132 malformed files a run
+          "bad_utf8", "unterminated_quote", "nul_byte", "blank_line", "header_only", "bad_name_date")
+EXAMPLES_PER_SHAPE = 6      # 21 shapes x 6 = 126 malformed files a run (a BOM is accepted: test_corpus.py)
 
 
 def kinds_for(shape: str, samples) -> list[str]:
@@ -158,8 +162,6 @@ def malformed(draw, samples, params, shape):
         body = body.replace(b"@@MARK@@", b"a\x00b")
     elif shape == "unterminated_quote":
         body = body.replace(b"@@QUOTE@@", b'"abc')
-    elif shape == "bom":
-        body = b"\xef\xbb\xbf" + body
     elif shape == "blank_line":
         lines = body.split(b"\n")
         lines.insert(draw(st.integers(1, len(lines) - 1)), b"")

@@ -91,3 +91,27 @@ def test_a_bad_schema_name_is_refused_before_anything_runs(tmp_path, pg):
 def test_the_schema_may_not_be_another_schema(tmp_path, pg):
     with pytest.raises(ConfigError, match="warehouse.schema = 'oltp': already another schema's name"):
         warehouse_params(tmp_path, pg, "x", {"warehouse.schema": "oltp"})
+
+
+def test_every_check_rule_has_a_reason_and_reaches_an_older_warehouse(wh):
+    params, conn = wh
+    schema.init(conn, params)
+    s = params.warehouse.schema
+    found = dict(rows(conn, "SELECT c.conname, obj_description(c.oid, 'pg_constraint') FROM pg_constraint c "
+                            "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = %s AND c.contype = 'c' "
+                            "AND c.conrelid::regclass::text NOT LIKE '%%ingest%%' AND c.conname <> 'key_span_check'",
+                      (s,)))
+    assert found and all(found.values()), [name for name, reason in found.items() if not reason]
+    bounds = rows(conn, "SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_namespace n "
+                        "ON n.oid = c.connamespace WHERE n.nspname = %s AND c.conname = 'fact_visit_age_bounds'", (s,))
+    assert f"(age <= {config.MAX_AGE})" in bounds[0][0], "the warehouse's age bound is the params' one"
+    # A warehouse from before the rule, holding a row that breaks it: init adds the rule without re-checking it.
+    insert = (f"INSERT INTO {s}.fact_transfer VALUES ('T1', 1, NULL, NULL, 'H01', 'H01', 'icu', 'capacity', "
+              "'2025-03-20', '2025-03-20 10:00', '2025-03-20 11:00', '2025-03-20 12:00', 'NaN', 1)")
+    rows(conn, f"ALTER TABLE {s}.fact_transfer DROP CONSTRAINT fact_transfer_ends_differ, "
+               "DROP CONSTRAINT fact_transfer_distance_bounds; " + insert + " RETURNING 1")
+    schema.init(conn, params)
+    assert rows(conn, f"SELECT count(*) FROM {s}.fact_transfer") == [(1,)]
+    with pytest.raises(Exception, match="fact_transfer_distance_bounds|fact_transfer_ends_differ"):
+        rows(conn, insert.replace("'T1'", "'T2'"))
+    conn.rollback()

@@ -1,2 +1,3 @@
--- Has this exact file (name and content) been loaded already?
-SELECT file_id FROM {schema}.ingest_ledger WHERE file_name = %(name)s AND sha256 = %(sha256)s;
+-- Every load of this file name, oldest first: (sha256, file_id, ingested_at). The same sha256 means loaded
+-- already; another one means the name was loaded with other content (see Ingestor._changed_content).
+SELECT sha256, file_id, ingested_at FROM {schema}.ingest_ledger WHERE file_name = %(name)s ORDER BY file_id;
