@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hospsim import events
+from hospsim import config, events
 from hospsim.stream import topics as topic_admin
 from hospsim.stream.errors import DeliveryError
 
@@ -87,7 +87,8 @@ def make_producer(params, bootstrap: str, *, client_id: str = "hospsim-producer"
         bootstrap_servers=bootstrap, client_id=client_id, acks="all", enable_idempotence=True,
         max_in_flight_requests_per_connection=5, retries=s.retries, delivery_timeout_ms=s.delivery_timeout_ms,
         linger_ms=s.linger_ms, batch_size=s.batch_size, compression_type=s.compression_type,
-        max_request_size=max(1024 * 1024, s.batch_size * 2), max_block_ms=_SEND_BLOCK_MS)
+        max_request_size=max(1024 * 1024, s.batch_size * 2), max_block_ms=_SEND_BLOCK_MS,
+        request_timeout_ms=config.KAFKA_REQUEST_TIMEOUT_MS)   # the value config's delivery-timeout check assumes
 
 
 def flush_within(producer, timeout_s: float, stop: threading.Event | None = None,
