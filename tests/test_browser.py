@@ -123,6 +123,7 @@ def figure_screenshot(page, title_prefix: str, name: str) -> None:
     chart = page.locator(".js-plotly-plot").nth(index)
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(500)  # plotly's transition after a redraw; the screenshot is for eyes, not asserts
+    page.evaluate("() => document.querySelectorAll('.Toastify__toast').forEach(t => t.remove())")  # lab's news
     chart.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
