@@ -35,7 +35,7 @@ def params_from(args: argparse.Namespace) -> config.Params:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hospsim", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(prog="hospsim", description="Simulate a region's hospitals (people, staff, daily visits and admissions), stream their events through Kafka, load them into a PostgreSQL warehouse, run an OLTP database for CDC, and run the course notebooks headlessly. Start with `hospsim services up`, then `hospsim run`; `hospsim COMMAND --help` for each command.")
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parent = common_options()

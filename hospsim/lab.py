@@ -14,7 +14,6 @@ from hospsim import config, plots
 from hospsim import run as runs
 from hospsim.run import StepNotRun
 
-
 STEPS = {
     "00_setup": ("setup", "the run's population and workforce files"),
     "01_daily_loop": ("days", "the run's daily files"),
@@ -110,13 +109,19 @@ def staffing_coverage(p: config.Params, staff: dict[str, pd.DataFrame], census: 
     return workforce.staffing_coverage(p, schedules, census)
 
 
+EXPECTED_CENSUS = "the expected census (beds x target occupancy)"
+"""What 00 judges staffing against: the census the staff was sized for, so it is short nowhere by design."""
+RUN_CENSUS = "the run's census"
+"""What 01 (the simulated census) and 05 (the same census, from the warehouse) judge against: they agree."""
+
+
 def staff_events(staff: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return staff.get("staff_events.csv", pd.DataFrame(columns=["date", "event"]))
 
 
 def setup_figures(p: config.Params, s) -> list:
     return [plots.population_pyramid(s.people, p.simulation.start_date),
-            plots.staffing(staffing_coverage(p, s.staff)),
+            plots.staffing(staffing_coverage(p, s.staff), EXPECTED_CENSUS),
             plots.staff_events(staff_events(s.staff))]
 
 
@@ -125,7 +130,7 @@ def daily_figures(p: config.Params, result) -> list:
     return [plots.census(result.census),
             plots.occupancy_heatmap(result.census),
             plots.arrivals_by_hour_and_weekday(result.visitors),
-            plots.staffing(staffing_coverage(p, result.staff, result.census)),
+            plots.staffing(staffing_coverage(p, result.staff, result.census), RUN_CENSUS),
             plots.realism(realism.report(p, result))]
 
 
@@ -164,7 +169,7 @@ def dashboard_figures(p: config.Params, pg_info) -> list:
     """The warehouse's census, occupancy, staffing and staff events; stream and CDC when those steps ran."""
     census = baseline_census(p, pg_info)
     staffing = warehouse_view(p, pg_info, "v_staffing_shift").rename(columns={"shift_date": "date"})
-    figures = [plots.census(census), plots.occupancy_heatmap(census), plots.staffing(staffing),
+    figures = [plots.census(census), plots.occupancy_heatmap(census), plots.staffing(staffing, RUN_CENSUS),
                plots.hires_and_departures(warehouse_view(p, pg_info, "v_staff_events_quarterly"))]
     from hospsim.stream import metrics
     figures.append(plots.stream_rate(metrics.rates(metrics.throughput(pg_info), window="2s")))

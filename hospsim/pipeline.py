@@ -88,7 +88,8 @@ def run(params_file: str | Path | None = None, overrides: list[str] | None = Non
         started = dt.datetime.now()
         try:
             pm.execute_notebook(str(book), str(output), parameters=nb_params, progress_bar=False,
-                                cwd=str(config.PROJECT_ROOT), kernel_name="python3", log_output=False)
+                                cwd=str(config.PROJECT_ROOT), kernel_name="python3", log_output=False,
+                                kernel_manager_class=kernel_manager_class())
         except pm.PapermillExecutionError as exc:
             raise NotebookFailed(book, _source_cell_index(output, exc.exec_count), exc.ename, exc.evalue,
                                  output) from None
@@ -97,6 +98,18 @@ def run(params_file: str | Path | None = None, overrides: list[str] | None = Non
     if report:
         result.report = write_report(result)
     return result
+
+
+def kernel_manager_class():
+    """Kernels over local IPC sockets instead of TCP: no port open to anyone on the machine, and no
+    "Kernel is running over TCP without encryption" warning from every notebook's kernel."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+    return IpcKernelManager
 
 
 def _source_cell_index(executed: Path, exec_count: int | None) -> int | None:
@@ -119,27 +132,9 @@ def _source_cell_index(executed: Path, exec_count: int | None) -> int | None:
 
 
 def write_report(result: RunResult) -> Path:
-    """One self-contained HTML file: every executed notebook, one after the other, with an index."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    combined = nbformat.v4.new_notebook()
-    index = ["# hospsim run " + result.run_dir.name, "",
-             *(f"- {p.stem}: {result.seconds.get(p.stem, 0):.1f} s" for p in result.notebooks)]
-    combined.cells.append(nbformat.v4.new_markdown_cell("\n".join(index)))
-    for path in result.notebooks:
-        nb = nbformat.read(path, as_version=4)
-        combined.cells.append(nbformat.v4.new_markdown_cell(f"---\n# {path.stem}"))
-        combined.cells.extend(nb.cells)
-        combined.metadata.setdefault("kernelspec", nb.metadata.get("kernelspec", {}))
-        combined.metadata.setdefault("language_info", nb.metadata.get("language_info", {}))
-    body, _ = exporter.from_notebook_node(combined)
-    target = result.run_dir / "report.html"
-    from hospsim.sinks import write_text
-    return write_text(body, target)
+    """One self-contained HTML file: a summary and contents, then every executed notebook (hospsim.report)."""
+    from hospsim import report
+    return report.write(result.run_dir, result.notebooks, result.seconds)
 
 
 def reset(params: config.Params) -> list[str]:

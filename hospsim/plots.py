@@ -1,24 +1,73 @@
-"""Plotly figures for the notebooks. Each function takes DataFrames and returns a go.Figure; none shows it."""
+"""Plotly figures for the notebooks. Each function takes DataFrames and returns a go.Figure; none shows it.
+
+Colours come from one palette (PALETTE): a hire, a ward type or a hospital has the same colour in every
+figure of the course. Time series are sorted by their x before drawing, whatever order the rows came in.
+"""
 from __future__ import annotations
 
+import zlib
+
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from hospsim.config import WARD_TYPES
+
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+EVENTS = ("hire", "retirement", "resignation")
+PALETTE = {
+    "event": dict(zip(EVENTS, ("#2a9d8f", "#e9a23b", "#d1495b"))),
+    "ward": dict(zip(WARD_TYPES, px.colors.qualitative.D3)),
+}
+HOSPITAL_COLORS = px.colors.qualitative.Dark24
+"""Hospital H07 gets HOSPITAL_COLORS[6] in every figure (ids without a number: a stable hash of the id)."""
+
+HEATMAP_ROW_PX = 24
+"""Height per heatmap row, so every label shows at the chart's size."""
+
+
+def hospital_color(hospital_id: str) -> str:
+    digits = "".join(ch for ch in str(hospital_id) if ch.isdigit())
+    index = int(digits) - 1 if digits else zlib.crc32(str(hospital_id).encode())
+    return HOSPITAL_COLORS[index % len(HOSPITAL_COLORS)]
+
+
+def colors(kind: str, names) -> dict[str, str]:
+    """Colour per category name of a kind ("event", "ward", "hospital"): the same in every figure."""
+    if kind == "hospital":
+        return {n: hospital_color(n) for n in names}
+    fixed = PALETTE[kind]
+    spare = [c for c in px.colors.qualitative.Pastel if c not in fixed.values()]
+    return {n: fixed.get(n, spare[zlib.crc32(str(n).encode()) % len(spare)]) for n in names}
 
 
 def use_offline_renderer() -> None:
-    """Embed plotly.js once in the notebook output, so executed notebooks and HTML exports render offline."""
-    pio.renderers.default = "plotly_mimetype+notebook"
+    """Figures as plotly's mimetype: JupyterLab renders it with its plotly extension, and the run's report
+    (pipeline.write_report) adds plotly.js once for all of them, so no notebook carries its own copy."""
+    pio.renderers.default = "plotly_mimetype"
 
 
 def _empty(title: str, why: str) -> go.Figure:
     fig = go.Figure()
-    fig.update_layout(title=title, annotations=[dict(text=why, showarrow=False, x=0.5, y=0.5, xref="paper",
-                                                     yref="paper")], xaxis_visible=False, yaxis_visible=False)
+    fig.update_layout(title=title, annotations=[{"text": why, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper",
+                                                     "yref": "paper"}], xaxis_visible=False, yaxis_visible=False)
     return fig
+
+
+def _unit_heatmap(grid: pd.DataFrame, **trace) -> go.Figure:
+    """A heatmap with one row per hospital-ward unit, every row labelled and tall enough to read."""
+    fig = go.Figure(go.Heatmap(z=grid.to_numpy(dtype=float), x=list(grid.columns), y=list(grid.index), **trace))
+    fig.update_yaxes(tickmode="array", tickvals=list(grid.index), ticktext=list(grid.index), autorange="reversed",
+                     automargin=True)
+    fig.update_layout(height=max(300, 140 + HEATMAP_ROW_PX * len(grid)))
+    return fig
+
+
+def _units(df: pd.DataFrame) -> pd.Series:
+    return df["hospital_id"].astype(str) + " " + df["ward"].astype(str)
 
 
 def census(census_df: pd.DataFrame, hospital_id: str | None = None) -> go.Figure:
@@ -26,13 +75,16 @@ def census(census_df: pd.DataFrame, hospital_id: str | None = None) -> go.Figure
     df = census_df if hospital_id is None else census_df[census_df["hospital_id"] == hospital_id]
     if df.empty:
         return _empty("Census", "no census rows")
-    fig = px.line(df, x="date", y="occupied", color="ward", facet_row="hospital_id", height=260 * df["hospital_id"].nunique(),
+    df = df.assign(date=pd.to_datetime(df["date"])).sort_values(["hospital_id", "ward", "date"], ignore_index=True)
+    hospitals = sorted(df["hospital_id"].unique())
+    wards = [w for w in dict.fromkeys(WARD_TYPES) if w in set(df["ward"])] + sorted(set(df["ward"]) - set(WARD_TYPES))
+    ward_colors = colors("ward", wards)
+    fig = px.line(df, x="date", y="occupied", color="ward", facet_row="hospital_id", height=260 * len(hospitals),
+                  category_orders={"hospital_id": hospitals, "ward": wards}, color_discrete_map=ward_colors,
                   labels={"occupied": "occupied beds"}, title="Census per hospital and ward (dashed: capacity)")
     capacity = df.groupby(["hospital_id", "ward"], as_index=False)["beds"].max()
-    hospitals = list(dict.fromkeys(df["hospital_id"]))
-    colors = {tr.name: tr.line.color for tr in fig.data}
     for row in capacity.itertuples():
-        fig.add_hline(y=row.beds, line_dash="dash", line_width=1, line_color=colors.get(row.ward),
+        fig.add_hline(y=row.beds, line_dash="dash", line_width=1, line_color=ward_colors[row.ward],
                       row=len(hospitals) - hospitals.index(row.hospital_id), col=1)
     fig.update_yaxes(matches=None)
     return fig
@@ -42,12 +94,13 @@ def occupancy_heatmap(census_df: pd.DataFrame) -> go.Figure:
     """Occupancy (occupied / beds) per hospital-ward and day: where and when the region runs hot."""
     if census_df.empty:
         return _empty("Occupancy", "no census rows")
-    df = census_df.assign(unit=census_df["hospital_id"] + " " + census_df["ward"],
-                          occupancy=census_df["occupied"] / census_df["beds"])
-    grid = df.pivot_table(index="unit", columns="date", values="occupancy", aggfunc="mean")
-    fig = go.Figure(go.Heatmap(z=grid.values, x=grid.columns, y=grid.index, zmin=0, zmax=1, colorscale="RdYlGn_r",
-                               colorbar_title="occupancy"))
-    fig.update_layout(title="Bed occupancy per hospital and ward", height=max(300, 22 * len(grid)))
+    df = census_df.assign(unit=_units(census_df), date=pd.to_datetime(census_df["date"]),
+                          occupancy=census_df["occupied"] / census_df["beds"].where(census_df["beds"] > 0))
+    grid = df.pivot_table(index="unit", columns="date", values="occupancy", aggfunc="mean").sort_index()
+    grid = grid.reindex(columns=sorted(grid.columns))
+    fig = _unit_heatmap(grid, zmin=0, zmax=1, colorscale="RdYlGn_r", colorbar_title="occupancy",
+                        hovertemplate="%{y}<br>%{x|%Y-%m-%d}<br>occupancy %{z:.0%}<extra></extra>")
+    fig.update_layout(title="Bed occupancy per hospital and ward (above 1: more patients than beds)")
     return fig
 
 
@@ -61,23 +114,37 @@ def arrivals_by_hour_and_weekday(visitors: pd.DataFrame) -> go.Figure:
     grid = per_day.unstack("hour").reindex(index=range(7), columns=range(24)).fillna(0)
     fig = go.Figure(go.Heatmap(z=grid.values, x=list(range(24)), y=WEEKDAYS, colorscale="Blues",
                                colorbar_title="arrivals/h"))
-    fig.update_layout(title="ED arrivals by hour and weekday", xaxis_title="hour of day")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(title="ED arrivals by hour and weekday", xaxis_title="hour of day",
+                      height=140 + 7 * HEATMAP_ROW_PX * 2)
     return fig
 
 
-def staffing(coverage: pd.DataFrame) -> go.Figure:
-    """Scheduled against required nurses per shift, summed over the region; shortfalls in red."""
+def staffing(coverage: pd.DataFrame, against: str) -> go.Figure:
+    """Nurses short per ward and day (summed over the day's shifts) judged against a named census.
+
+    `against` names the census the ratio is applied to: 00 has only the expected one (beds x target occupancy,
+    what the staff was sized for); 01 and 05 judge the run's simulated census, so their counts agree."""
     if coverage.empty:
         return _empty("Staffing", "no shifts")
-    df = coverage.groupby(["date", "shift"], as_index=False)[["nurses_scheduled", "nurses_required"]].sum()
-    df["slot"] = pd.to_datetime(df["date"]).dt.strftime("%Y-%m-%d") + " " + df["shift"].astype(str)
-    short = coverage.loc[~coverage["met"].astype(bool)]
-    fig = go.Figure([
-        go.Bar(x=df["slot"], y=df["nurses_scheduled"], name="scheduled"),
-        go.Scatter(x=df["slot"], y=df["nurses_required"], name="required", mode="lines", line_color="black"),
-    ])
-    fig.update_layout(title=f"Nurses per shift: scheduled vs required ({len(short)} ward-shifts short)",
-                      yaxis_title="nurses", xaxis_tickangle=-45)
+    df = coverage.assign(unit=_units(coverage), date=pd.to_datetime(coverage["date"]),
+                         short=(coverage["nurses_required"] - coverage["nurses_scheduled"]).clip(lower=0),
+                         short_shift=~coverage["met"].astype(bool))
+    grid = df.pivot_table(index="unit", columns="date", values="short", aggfunc="sum", fill_value=0).sort_index()
+    shifts = df.pivot_table(index="unit", columns="date", values="short_shift", aggfunc="sum", fill_value=0)
+    grid = grid.reindex(columns=sorted(grid.columns))
+    shifts = shifts.reindex(index=grid.index, columns=grid.columns)
+    n_short = int(df["short_shift"].sum())
+    fig = _unit_heatmap(grid, zmin=0, zmax=max(1.0, float(grid.to_numpy().max())),
+                        colorscale=[[0, "#f7f7f7"], [0.01, "#fcbba1"], [1, "#a50f15"]], colorbar_title="nurses short",
+                        customdata=shifts.to_numpy(),
+                        hovertemplate="%{y}<br>%{x|%Y-%m-%d}<br>%{z} nurses short over %{customdata} shift(s)"
+                                      "<extra></extra>")
+    fig.update_layout(title=f"Nurses short per ward and day, against {against}: "
+                            f"{n_short:,} of {len(df):,} ward-shifts short")
+    if n_short == 0:
+        fig.add_annotation(text="every ward-shift has the nurses its ratio requires", showarrow=False,
+                           x=0, y=1.0, xref="paper", yref="paper", xanchor="left", yanchor="bottom")
     return fig
 
 
@@ -87,9 +154,8 @@ def staff_events(events: pd.DataFrame) -> go.Figure:
         return _empty("Staff events", "no hires or departures")
     d = pd.to_datetime(events["date"])
     df = events.assign(quarter=d.dt.year.astype(str) + "-Q" + d.dt.quarter.astype(str))
-    counts = df.groupby(["quarter", "event"], as_index=False).size()
-    return px.bar(counts, x="quarter", y="size", color="event", barmode="group",
-                  labels={"size": "people"}, title="Hires and departures per quarter")
+    counts = df.groupby(["quarter", "event"], as_index=False).size().rename(columns={"size": "people"})
+    return _events_bar(counts, "quarter", "Hires and departures per quarter")
 
 
 def hires_and_departures(quarterly: pd.DataFrame) -> go.Figure:
@@ -97,9 +163,18 @@ def hires_and_departures(quarterly: pd.DataFrame) -> go.Figure:
     if quarterly.empty:
         return _empty("Staff events", "no hires or departures")
     df = quarterly.groupby("year_quarter", as_index=False)[["hires", "retirements", "resignations"]].sum()
-    long = df.melt(id_vars="year_quarter", var_name="event", value_name="people")
-    return px.bar(long, x="year_quarter", y="people", color="event", barmode="group",
-                  title="Hires and departures per quarter (warehouse)")
+    long = df.rename(columns={"hires": "hire", "retirements": "retirement", "resignations": "resignation"}).melt(
+        id_vars="year_quarter", var_name="event", value_name="people")
+    return _events_bar(long.rename(columns={"year_quarter": "quarter"}), "quarter",
+                       "Hires and departures per quarter (warehouse)")
+
+
+def _events_bar(counts: pd.DataFrame, x: str, title: str) -> go.Figure:
+    events = [e for e in EVENTS if e in set(counts["event"])] + sorted(set(counts["event"]) - set(EVENTS))
+    counts = counts.sort_values(x, ignore_index=True)
+    return px.bar(counts, x=x, y="people", color="event", barmode="group", title=title,
+                  category_orders={"event": events, x: sorted(counts[x].unique())},
+                  color_discrete_map=colors("event", events))
 
 
 def stream_rate(rates: pd.DataFrame) -> go.Figure:
@@ -109,6 +184,7 @@ def stream_rate(rates: pd.DataFrame) -> go.Figure:
     long = rates.melt(id_vars=["second", "topic"], value_vars=["produced_per_s", "consumed_per_s"],
                       var_name="kind", value_name="events_per_second")
     long["kind"] = long["kind"].str.removesuffix("_per_s")
+    long = long.sort_values(["topic", "kind", "second"], ignore_index=True)
     return px.line(long, x="second", y="events_per_second", color="topic", line_dash="kind",
                    title="Stream throughput: produced and consumed", labels={"events_per_second": "events/s",
                                                                                "second": "wall time"})
@@ -125,21 +201,54 @@ def session_rate(rates: pd.DataFrame, summary: dict) -> go.Figure:
     return fig
 
 
+QUEUE_MIN_DAYS = 14
+"""Fewer days than this cannot tell a queue that keeps growing from a busy week."""
+
+
+def growing_queues(census_df: pd.DataFrame) -> list[str]:
+    """Units whose census ends above their places and was still climbing over the last half of the days: a
+    queue (ED boarding) that grows without bound, because arrivals outpace what the beds can turn over."""
+    found = []
+    df = census_df.assign(date=pd.to_datetime(census_df["date"])).sort_values("date")
+    for (hospital, ward), unit in df.groupby(["hospital_id", "ward"], sort=True):
+        if unit["date"].nunique() < QUEUE_MIN_DAYS:
+            continue
+        series = unit.groupby("date")["occupied"].sum()
+        beds = int(unit["beds"].max())
+        tail = series.iloc[len(series) // 2:]
+        slope = float(np.polyfit(np.arange(len(tail)), tail.to_numpy(dtype=float), 1)[0])
+        last = int(series.iloc[-1])
+        if last > beds and slope * len(tail) > max(1.0, 0.1 * beds):
+            found.append(f"{hospital} {ward}: {last:,} for {beds:,} places, +{slope:,.1f}/day")
+    return found
+
+
 def census_against_baseline(baseline: pd.DataFrame, scenario: pd.DataFrame | None, label: str) -> go.Figure:
-    """Occupied beds per hospital and day: the run (dashed) beside a what-if scenario (solid), when there is one."""
+    """Occupied beds per hospital and day: the run (dashed) beside a what-if scenario (solid), when there is one,
+    with a warning in the figure when a queue of either grows without bound."""
     if baseline.empty and (scenario is None or scenario.empty):
         return _empty("What-if census", "no census rows")
-    frames = []
+    frames, warnings = [], []
     for name, df in (("baseline (the run)", baseline), ("what-if", scenario)):
         if df is None or df.empty:
             continue
+        warnings += [f"{name}: {w}" for w in growing_queues(df)]
         total = df.groupby(["date", "hospital_id"], as_index=False)["occupied"].sum()
         total["date"] = pd.to_datetime(total["date"])
         frames.append(total.assign(series=name))
     long = pd.concat(frames, ignore_index=True).sort_values(["series", "hospital_id", "date"], ignore_index=True)
+    hospitals = sorted(long["hospital_id"].unique())
     fig = px.line(long, x="date", y="occupied", color="hospital_id", line_dash="series",
+                  category_orders={"hospital_id": hospitals}, color_discrete_map=colors("hospital", hospitals),
                   line_dash_map={"baseline (the run)": "dash", "what-if": "solid"},
                   labels={"occupied": "occupied beds (all wards)"}, title=f"What-if census: {label}")
+    if warnings:
+        fig.add_annotation(text="<b>Queue grows without bound</b> (arrivals outpace the beds):<br>"
+                                + "<br>".join(warnings[:6]) + ("<br>..." if len(warnings) > 6 else ""),
+                           showarrow=False, align="left", x=0.01, y=0.99, xref="paper", yref="paper",
+                           xanchor="left", yanchor="top", font={"color": "#a50f15"}, bgcolor="rgba(255,255,255,0.85)",
+                           bordercolor="#a50f15", name="queue-warning")
+        fig.update_layout(meta={"queue_warnings": warnings})
     return fig
 
 
@@ -157,6 +266,7 @@ def cdc_throughput(throughput: pd.DataFrame) -> go.Figure:
     if throughput.empty:
         return _empty("CDC throughput", "no changes captured yet")
     df = throughput.groupby(["time_bucket", "table"], as_index=False)["per_second"].sum()
+    df = df.sort_values(["table", "time_bucket"], ignore_index=True)
     return px.area(df, x="time_bucket", y="per_second", color="table", title="CDC changes/s per table",
                    labels={"per_second": "changes/s", "time_bucket": "commit time"})
 
@@ -185,7 +295,7 @@ def realism(table: pd.DataFrame) -> go.Figure:
     width = (df["high"] - df["low"]).where(lambda x: x > 0, 1)
     df["position"] = (df["value"] - df["low"]) / width
     colors = df["inside"].map({True: "seagreen", False: "crimson"}).fillna("grey")
-    fig = go.Figure(go.Scatter(x=df["position"], y=df["figure"], mode="markers", marker=dict(size=12, color=colors),
+    fig = go.Figure(go.Scatter(x=df["position"], y=df["figure"], mode="markers", marker={"size": 12, "color": colors},
                                text=[f"{v:.2f} {u} (range {lo:g}-{hi:g})" for v, u, lo, hi in
                                      zip(df["value"], df["unit"], df["low"], df["high"])], hoverinfo="text"))
     fig.add_vrect(x0=0, x1=1, fillcolor="seagreen", opacity=0.12, line_width=0)

@@ -175,3 +175,47 @@ def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, pg_admin, kafka
         cur.execute("SELECT count(*) FROM pg_namespace WHERE nspname IN ('wh_reset', 'oltp_reset', 'stream')")
         assert cur.fetchone()[0] == 0
     assert not any(t.startswith("resetcourse.") for t in topics.admin(kafka_broker.bootstrap_servers).list_topics())
+
+
+def _array(array) -> np.ndarray:
+    """values(), or the strings (dates, labels) as they are."""
+    if isinstance(array, dict) or (len(array) and not isinstance(array[0], str)):
+        return values(array)
+    return np.asarray(array)
+
+
+def _trace_color(trace: dict) -> str | None:
+    return (trace.get("marker") or {}).get("color") if trace.get("type") == "bar" else (trace.get("line") or {}).get("color")
+
+
+def test_every_figure_tells_the_truth(course):
+    """What the course drew, not only that it drew: lines in time order, no NaN, one colour per category
+    (a ward's line in 01, 03 and 05), and one staffing verdict for one census. The course's 21 days hold no
+    quarter of staff events; tests/test_plots.py compares 00's and 05's hire colours."""
+    _, result, _ = course
+    figures = {p.stem: plotly_outputs(p) for p in result.notebooks}
+    colours: dict[tuple[str, str], set] = {}
+    for book, figs in figures.items():
+        for fig in figs:
+            title = fig["layout"].get("title", {}).get("text", "")
+            for trace in fig["data"]:
+                if trace.get("type", "scatter") == "scatter" and "lines" in trace.get("mode", "lines"):
+                    x = _array(trace["x"])
+                    assert (x[1:] >= x[:-1]).all(), f"{book}: {title}: {trace.get('name')} is not in x order"
+                for axis in ("z",) if trace.get("type") == "heatmap" else ("x", "y"):
+                    numbers = _array(trace.get(axis, []))
+                    if numbers.dtype.kind in "fiu":
+                        assert not np.isnan(numbers.astype(float)).any(), f"{book}: {title}: NaN in {axis}"
+                if trace.get("name") and _trace_color(trace):
+                    colours.setdefault((title.split(" ")[0], trace["name"]), set()).add(_trace_color(trace))
+    assert ("Census", "icu") in colours, "01's, 03's and 05's census lines were compared"
+    for (kind, name), seen in colours.items():
+        assert len(seen) == 1, f"{name} has colours {seen} in the {kind} figures"
+
+    def staffing(book):
+        (title,) = [f["layout"]["title"]["text"] for f in figures[book]
+                    if f["layout"]["title"]["text"].startswith("Nurses short")]
+        return title
+    assert "against the expected census" in staffing("00_setup")
+    verdict = staffing("01_daily_loop").split("against ", 1)[1]
+    assert verdict.startswith("the run's census") and staffing("05_dashboard").split("against ", 1)[1] == verdict

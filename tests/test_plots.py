@@ -36,16 +36,93 @@ def test_arrivals_heatmap_counts_per_hour_and_weekday():
     assert z[0, 10] == 2 and z[1, 19] == 1 and z.sum() == 3
 
 
-def test_staffing_and_events_and_empty_inputs():
-    cov = pd.DataFrame({"date": ["2025-01-01"] * 2, "shift": ["day", "night"], "hospital_id": "H01", "ward": "icu",
-                        "nurses_scheduled": [5, 3], "nurses_required": [4, 4], "met": [True, False]})
-    fig = plots.staffing(cov)
-    assert list(fig.data[0].y) == [5, 3] and "1 ward-shifts short" in fig.layout.title.text
-    ev = pd.DataFrame({"date": ["2025-01-01", "2025-04-02", "2025-04-03"], "event": ["hire", "hire", "retirement"]})
+def test_staffing_shows_each_short_ward_shift_and_names_its_census():
+    cov = pd.DataFrame({"date": ["2025-01-02", "2025-01-02", "2025-01-01", "2025-01-01"],
+                        "shift": ["day", "night", "day", "night"], "hospital_id": ["H01", "H01", "H02", "H02"],
+                        "ward": "icu", "nurses_scheduled": [5, 3, 2, 2], "nurses_required": [4, 4, 4, 1],
+                        "met": [True, False, False, True]})
+    fig = plots.staffing(cov, "the run's census")
+    z = np.array(fig.data[0].z)
+    assert list(fig.data[0].y) == ["H01 icu", "H02 icu"] and list(fig.data[0].x) == sorted(fig.data[0].x)
+    assert z.tolist() == [[0, 1], [2, 0]], "nurses short per unit and day, where they are short"
+    assert fig.layout.title.text.endswith("against the run's census: 2 of 4 ward-shifts short")
+    met = plots.staffing(cov.assign(nurses_scheduled=9, met=True), "the expected census")
+    assert "0 of 4 ward-shifts short" in met.layout.title.text and met.layout.annotations
+
+
+def test_events_and_empty_inputs():
+    ev = pd.DataFrame({"date": ["2025-04-02", "2025-01-01", "2025-04-03"], "event": ["hire", "hire", "retirement"]})
     fig = plots.staff_events(ev)
     assert sum(sum(t.y) for t in fig.data) == 3
     for fn in (plots.census, plots.stream_rate, plots.consumer_lag, plots.cdc_throughput):
         assert fn(pd.DataFrame()).layout.annotations, f"{fn.__name__} explains an empty input"
+
+
+def trace_colors(fig) -> dict[str, str]:
+    return {t.name: (t.marker.color if t.type == "bar" else t.line.color) for t in fig.data}
+
+
+def test_a_category_has_one_colour_in_every_figure():
+    """00's hires (from staff_events.csv) and 05's (from the warehouse view) share colours and order."""
+    ev = pd.DataFrame({"date": ["2025-01-01", "2025-02-01", "2025-03-01"],
+                       "event": ["resignation", "retirement", "hire"]})
+    quarterly = pd.DataFrame({"year_quarter": ["2025-Q1"], "hires": [4], "retirements": [1], "resignations": [2]})
+    setup, warehouse = plots.staff_events(ev), plots.hires_and_departures(quarterly)
+    assert trace_colors(setup) == trace_colors(warehouse) == plots.PALETTE["event"]
+    assert [t.name for t in setup.data] == [t.name for t in warehouse.data] == list(plots.EVENTS)
+    one = plots.census(census_frame())
+    other = plots.census(census_frame()[lambda d: d["ward"] == "med_surg"])
+    assert trace_colors(other)["med_surg"] == trace_colors(one)["med_surg"] == plots.PALETTE["ward"]["med_surg"]
+    what_if = plots.census_against_baseline(census_frame(), census_frame()[lambda d: d["hospital_id"] == "H02"], "x")
+    assert {t.line.color for t in what_if.data if t.legendgroup.startswith("H02")} == {plots.hospital_color("H02")}
+    assert plots.hospital_color("H01") != plots.hospital_color("H02")
+
+
+def assert_truthful(fig) -> None:
+    """Lines run left to right in x order, and no trace carries a NaN."""
+    for trace in fig.data:
+        if trace.type == "scatter" and trace.x is not None and "lines" in (trace.mode or "lines"):
+            x = pd.Series(trace.x)
+            assert x.is_monotonic_increasing, f"{fig.layout.title.text}: {trace.name} zig-zags"
+        for axis in ("z",) if trace.type == "heatmap" else ("y",):
+            values = np.array(getattr(trace, axis), dtype=float)
+            assert not np.isnan(values).any(), f"{fig.layout.title.text}: NaN in {axis}"
+
+
+def test_time_series_are_drawn_in_time_order_from_shuffled_rows():
+    shuffled = census_frame().sample(frac=1, random_state=3)
+    assert_truthful(plots.census(shuffled))
+    assert_truthful(plots.occupancy_heatmap(shuffled))
+    assert list(plots.occupancy_heatmap(shuffled).data[0].x) == sorted(shuffled["date"].unique())
+    assert_truthful(plots.census_against_baseline(shuffled, shuffled.sample(frac=1, random_state=4), "x"))
+    rates = pd.DataFrame({"second": pd.to_datetime(["2025-01-01 00:00:02", "2025-01-01 00:00:00",
+                                                    "2025-01-01 00:00:01"]), "topic": "t",
+                          "produced_per_s": [1.0, 2.0, 3.0], "consumed_per_s": [1.0, 2.0, 3.0]})
+    assert_truthful(plots.stream_rate(rates))
+
+
+def test_a_heatmap_row_is_tall_enough_to_label():
+    frame = pd.concat([census_frame().assign(hospital_id=f"H{i:02}") for i in range(1, 6)], ignore_index=True)
+    fig = plots.occupancy_heatmap(frame)
+    rows = len(fig.data[0].y)
+    assert rows == 10 and list(fig.layout.yaxis.tickvals) == list(fig.data[0].y), "every row labelled"
+    assert fig.layout.height >= 20 * rows
+
+
+def queue_frame(days: int, growth: float) -> pd.DataFrame:
+    dates = pd.date_range("2025-01-01", periods=days)
+    return pd.DataFrame({"date": dates, "hospital_id": "H01", "ward": "emergency", "beds": 8,
+                         "occupied": (6 + growth * np.arange(days)).round().astype(int)})
+
+
+def test_a_queue_that_keeps_growing_is_named_in_the_what_if():
+    baseline, climbing = queue_frame(30, 0.0), queue_frame(30, 5.0)
+    fig = plots.census_against_baseline(baseline, climbing, "800 ED visits")
+    (warning,) = fig.layout.meta["queue_warnings"]
+    assert warning.startswith("what-if: H01 emergency: 151 for 8 places")
+    assert any("grows without bound" in a.text for a in fig.layout.annotations)
+    assert not plots.census_against_baseline(baseline, queue_frame(30, 0.05), "steady").layout.annotations
+    assert not plots.growing_queues(queue_frame(7, 5.0)), "a week is too short to call it unbounded"
 
 
 def test_stream_and_cdc_figures_follow_the_metrics_frames():

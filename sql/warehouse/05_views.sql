@@ -1,4 +1,5 @@
 -- Analysis views read by the notebooks and the realism report. CREATE OR REPLACE keeps them idempotent.
+-- Each view orders its rows by its key (time first), so a plain SELECT * reads a time series in order.
 
 -- The simulation's census at midnight per hospital and ward, with occupancy (occupied / beds).
 CREATE OR REPLACE VIEW {schema}.v_census_daily AS
@@ -6,7 +7,8 @@ SELECT c.census_date, c.hospital_id, h.name AS hospital_name, c.ward, c.beds, c.
        c.occupied::double precision / nullif(c.beds, 0) AS occupancy,
        c.admitted, c.discharged, c.transfers_in, c.transfers_out, c.boarding, c.cancelled_electives
 FROM {schema}.fact_census c
-JOIN {schema}.dim_hospital h USING (hospital_id);
+JOIN {schema}.dim_hospital h USING (hospital_id)
+ORDER BY c.census_date, c.hospital_id, c.ward;
 
 -- Inpatient bed occupancy per hospital and day (the emergency ward's places are not beds).
 CREATE OR REPLACE VIEW {schema}.v_occupancy_daily AS
@@ -14,7 +16,8 @@ SELECT census_date, hospital_id, sum(beds)::integer AS beds, sum(occupied)::inte
        sum(occupied)::double precision / nullif(sum(beds), 0) AS occupancy
 FROM {schema}.fact_census
 WHERE ward <> 'emergency'
-GROUP BY census_date, hospital_id;
+GROUP BY census_date, hospital_id
+ORDER BY census_date, hospital_id;
 
 -- Completed stays: average length of stay per hospital, ward and month of discharge.
 CREATE OR REPLACE VIEW {schema}.v_length_of_stay_monthly AS
@@ -23,13 +26,15 @@ SELECT d.year_month, s.hospital_id, s.ward, count(*) AS discharges,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY s.length_of_stay_days) AS median_length_of_stay_days
 FROM {schema}.fact_discharge s
 JOIN {schema}.dim_date d ON d.date_key = s.discharge_date
-GROUP BY d.year_month, s.hospital_id, s.ward;
+GROUP BY d.year_month, s.hospital_id, s.ward
+ORDER BY d.year_month, s.hospital_id, s.ward;
 
 -- Average length of stay per hospital over everything loaded (hospital_id null = the whole region).
 CREATE OR REPLACE VIEW {schema}.v_average_length_of_stay AS
 SELECT hospital_id, count(*) AS discharges, avg(length_of_stay_days) AS avg_length_of_stay_days
 FROM {schema}.fact_discharge
-GROUP BY GROUPING SETS ((hospital_id), ());
+GROUP BY GROUPING SETS ((hospital_id), ())
+ORDER BY hospital_id NULLS LAST;
 
 -- Admissions, ED visits and transfers per hospital and day (by the day the event happened).
 CREATE OR REPLACE VIEW {schema}.v_admissions_transfers_daily AS
@@ -62,7 +67,8 @@ FROM keys k
 LEFT JOIN adm USING (day, hospital_id)
 LEFT JOIN vis USING (day, hospital_id)
 LEFT JOIN t_out USING (day, hospital_id)
-LEFT JOIN t_in USING (day, hospital_id);
+LEFT JOIN t_in USING (day, hospital_id)
+ORDER BY k.day, k.hospital_id;
 
 -- Staffing per shift: nurses scheduled against ceil(census / the ward's patients-per-nurse ratio).
 -- The shifts of a day are those anybody in the region was scheduled for.
@@ -84,7 +90,8 @@ SELECT need.shift_date, need.shift, need.hospital_id, need.ward, need.occupied, 
        coalesce(nurses.nurses_scheduled, 0)::integer AS nurses_scheduled, need.nurses_required,
        coalesce(nurses.nurses_scheduled, 0) >= need.nurses_required AS met
 FROM need
-LEFT JOIN nurses USING (shift_date, shift, hospital_id, ward);
+LEFT JOIN nurses USING (shift_date, shift, hospital_id, ward)
+ORDER BY need.shift_date, need.shift, need.hospital_id, need.ward;
 
 -- Hires, retirements and resignations per quarter, hospital and role.
 CREATE OR REPLACE VIEW {schema}.v_staff_events_quarterly AS
@@ -94,11 +101,13 @@ SELECT d.year, d.quarter, d.year_quarter, e.hospital_id, e.role,
        count(*) FILTER (WHERE e.event = 'resignation') AS resignations
 FROM {schema}.fact_staff_event e
 JOIN {schema}.dim_date d ON d.date_key = e.event_date
-GROUP BY d.year, d.quarter, d.year_quarter, e.hospital_id, e.role;
+GROUP BY d.year, d.quarter, d.year_quarter, e.hospital_id, e.role
+ORDER BY d.year, d.quarter, e.hospital_id, e.role;
 
 -- What the ingestor loaded, per file kind.
 CREATE OR REPLACE VIEW {schema}.v_ingest_summary AS
 SELECT kind, count(*) AS files, sum(rows) AS rows, sum(bytes) AS bytes, sum(seconds) AS seconds,
        sum(rows) / nullif(sum(seconds), 0) AS rows_per_second, max(ingested_at) AS last_ingested_at
 FROM {schema}.ingest_ledger
-GROUP BY kind;
+GROUP BY kind
+ORDER BY kind;

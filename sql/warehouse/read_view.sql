@@ -1,2 +1,4 @@
 -- One analysis view, whole (the notebooks' read of the warehouse); {table} is the view's name.
-SELECT * FROM {schema}.{table};
+-- Every view starts with its key (time first, then hospital): ordered by it, a time series reads in order.
+SELECT * FROM {schema}.{table}
+ORDER BY 1, 2, 3;

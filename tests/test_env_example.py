@@ -1,0 +1,67 @@
+""".env.example: every environment variable hospsim reads (hospsim.config.env_names), with its default.
+
+Regenerate after adding a variable: `.venv/bin/python -m tests.test_env_example`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import typing
+from pathlib import Path
+
+from hospsim import config
+
+EXAMPLE = config.PROJECT_ROOT / ".env.example"
+HEADER = """\
+# hospsim's environment variables, each with its default. Copy to .env (read from the project root) and
+# uncomment what you change. Precedence: defaults < params YAML < environment and .env < -p key=value.
+# They are commented out because a set variable beats the params file: PARAMS=params/large.yaml would
+# otherwise be overridden by these defaults. Generated from hospsim.config: python -m tests.test_env_example
+"""
+
+
+def defaults(cls: type = config.Params, prefix: str = "") -> dict[str, tuple[object, str]]:
+    """Dotted key -> (field default, its doc) for every field of Params."""
+    out = {}
+    hints = typing.get_type_hints(cls)
+    for fld in dataclasses.fields(cls):
+        key = f"{prefix}{fld.name}"
+        if dataclasses.is_dataclass(hints[fld.name]):
+            out.update(defaults(hints[fld.name], key + "."))
+        elif fld.default is not dataclasses.MISSING:
+            out[key] = (fld.default, fld.metadata.get("doc", ""))
+        elif fld.default_factory is not dataclasses.MISSING:
+            out[key] = (fld.default_factory(), fld.metadata.get("doc", ""))
+    return out
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def render() -> str:
+    known = defaults()
+    lines = [HEADER]
+    for name, key in config.env_names().items():
+        if name == config.PARAMS_ENV:
+            lines += ["# the params file when none is named (make sets it from PARAMS)",
+                      f"# {name}={config.DEFAULT_PARAMS_FILE.relative_to(config.PROJECT_ROOT)}", ""]
+            continue
+        value, doc = known[key]
+        lines += [f"# {key}" + (f": {doc}" if doc else ""), f"# {name}={_value(value)}", ""]
+    return "\n".join(lines)
+
+
+def test_env_example_names_every_variable_with_its_default():
+    text = EXAMPLE.read_text()
+    missing = [name for name in config.env_names() if f"# {name}=" not in text]
+    assert not missing, f".env.example lacks {missing}: regenerate it with python -m tests.test_env_example"
+    assert text == render(), ".env.example is stale: regenerate it with python -m tests.test_env_example"
+
+
+if __name__ == "__main__":
+    Path(EXAMPLE).write_text(render())
+    print(f"wrote {EXAMPLE}")
