@@ -6,4 +6,5 @@ RUN micromamba install -y -n base -f environment.yml && micromamba clean --all -
 EXPOSE 8888
 # The token comes from JUPYTER_TOKEN, or JupyterLab makes one and prints it; --ip=0.0.0.0 is the container's
 # side only (compose publishes the port on the host's 127.0.0.1).
-CMD ["jupyter", "lab", "--ip=0.0.0.0", "--port=8888", "--no-browser", "notebooks/"]
+# jupyter_server_config.py strips a course notebook's outputs when it is saved (the repository stays clean).
+CMD ["jupyter", "lab", "--ip=0.0.0.0", "--port=8888", "--no-browser", "--config=jupyter_server_config.py", "--ServerApp.root_dir=/work/hospsim", "notebooks/00_setup.ipynb"]

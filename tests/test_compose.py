@@ -23,17 +23,54 @@ def published(service: str) -> dict[int, int]:
     return out
 
 
-def test_the_four_services_have_healthchecks():
+LONG_RUNNING = ("postgres", "kafka", "connect", "jupyterlab")
+HOST_PORT_OFFSET = 10_000
+"""The stack's host ports are hospsim's defaults plus this, so it runs beside the embedded services."""
+
+
+def test_the_four_services_have_healthchecks_their_images_can_run():
     services = COMPOSE["services"]
-    assert set(services) == {"postgres", "kafka", "connect", "jupyterlab"}
-    for name, svc in services.items():
-        assert svc.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+    assert set(services) == {*LONG_RUNNING, "connector-init"}
+    for name in LONG_RUNNING:
+        test = services[name].get("healthcheck", {}).get("test")
+        assert test, f"{name} has no healthcheck"
+    # the micromamba image of the lab has no curl; Debezium's image does
+    lab_check = " ".join(services["jupyterlab"]["healthcheck"]["test"])
+    assert "curl" not in lab_check and "/opt/conda/bin/python" in lab_check
+
+
+def test_no_host_port_clashes_with_the_embedded_services():
+    embedded = {DEFAULTS.postgres.port, DEFAULTS.kafka.broker_port, DEFAULTS.kafka.controller_port,
+                DEFAULTS.kafka.connect_port}
+    host_ports = {port for name in COMPOSE["services"] for port in published(name)}
+    assert not host_ports & embedded
+
+
+def test_debezium_is_the_version_the_embedded_worker_runs():
+    pom = (config.PROJECT_ROOT / "hospsim" / "services" / "pom.xml").read_text()
+    pinned = re.search(r"<debezium.version>(.+)</debezium.version>", pom).group(1)
+    assert COMPOSE["services"]["connect"]["image"] == f"quay.io/debezium/connect:{pinned}"
+
+
+def test_a_one_shot_service_registers_the_connector_before_the_lab_starts():
+    init = COMPOSE["services"]["connector-init"]
+    assert init["depends_on"]["connect"]["condition"] == "service_healthy"
+    assert "hospsim oltp init" in " ".join(init["command"]) and "cdc connector --register" in " ".join(init["command"])
+    assert init["environment"]["CONNECT_URL"] == "http://connect:8083" and init["environment"]["PG_HOST"] == "postgres"
+    lab = COMPOSE["services"]["jupyterlab"]
+    assert lab["depends_on"]["connector-init"]["condition"] == "service_completed_successfully"
+
+
+def test_the_build_context_leaves_out_outputs_and_caches():
+    ignored = (config.PROJECT_ROOT / ".dockerignore").read_text().split()
+    for folder in (".venv/", ".git/", "data/", "runs/", ".hospsim/", "logs/"):
+        assert folder in ignored, f"{folder} would go into every image build"
 
 
 def test_postgres_has_logical_wal_and_the_config_defaults():
     pg = COMPOSE["services"]["postgres"]
     assert "wal_level=logical" in pg["command"]
-    assert published("postgres") == {DEFAULTS.postgres.port: 5432}
+    assert published("postgres") == {DEFAULTS.postgres.port + HOST_PORT_OFFSET: 5432}
     env = pg["environment"]
     for key, default in (("POSTGRES_USER", DEFAULTS.postgres.user), ("POSTGRES_PASSWORD", DEFAULTS.postgres.password),
                          ("POSTGRES_DB", DEFAULTS.postgres.database)):
@@ -43,9 +80,10 @@ def test_postgres_has_logical_wal_and_the_config_defaults():
 def test_kafka_is_kraft_and_ports_match_the_config():
     kafka = COMPOSE["services"]["kafka"]["environment"]
     assert "controller" in kafka["KAFKA_PROCESS_ROLES"]
-    assert f"localhost:{DEFAULTS.kafka.broker_port}" in kafka["KAFKA_ADVERTISED_LISTENERS"]
-    assert published("kafka") == {DEFAULTS.kafka.broker_port: DEFAULTS.kafka.broker_port}
-    assert published("connect") == {DEFAULTS.kafka.connect_port: 8083}
+    external = DEFAULTS.kafka.broker_port + HOST_PORT_OFFSET
+    assert f"localhost:{external}" in kafka["KAFKA_ADVERTISED_LISTENERS"]
+    assert published("kafka") == {external: external}
+    assert published("connect") == {DEFAULTS.kafka.connect_port + HOST_PORT_OFFSET: 8083}
 
 
 JUPYTER_VARIABLES = {"JUPYTER_TOKEN"}
@@ -87,13 +125,18 @@ def test_host_ip_reads_both_syntaxes():
         None, "127.0.0.1", "0.0.0.0", None]
 
 
-@pytest.mark.parametrize("name", sorted(COMPOSE["services"]))
+@pytest.mark.parametrize("name", LONG_RUNNING)
 def test_every_published_port_is_on_loopback(name):
     service = COMPOSE["services"][name]
     assert service.get("ports"), f"{name} publishes no port: the other checks here would pass for nothing"
     for spec in service["ports"]:
         assert host_ip(spec) == "127.0.0.1", f"{name}: {spec!r} is published on every interface"
     assert service.get("network_mode") != "host", f"{name} shares the host's network"
+
+
+def test_the_one_shot_service_publishes_nothing():
+    init = COMPOSE["services"]["connector-init"]
+    assert not init.get("ports") and init.get("network_mode") != "host"
 
 
 def jupyter_command() -> list[str]:

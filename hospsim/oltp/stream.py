@@ -336,7 +336,7 @@ class Stream:
             if inflight is not None:
                 self._finish(inflight)
             self.report.stopped_by = self._stop_reason
-            log.info("stream done: %s", self.report.summary())
+            log.debug("stream done: %s", self.report.summary())     # the CLI prints the summary once
             return self.report
         finally:
             for sig, handler in previous.items():

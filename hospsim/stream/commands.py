@@ -186,8 +186,12 @@ def _metrics(args) -> int:
     params = _params(args)
     pg = ensure_postgres(params)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print("rows per stream table:")
-        print(metrics.counts(pg).to_string(index=False))
+        counts = metrics.counts(pg)
+        if counts.empty:
+            print("no stream tables yet: `hospsim stream produce` (after `hospsim simulate`) makes them")
+        else:
+            print("rows per stream table:")
+            print(counts.to_string(index=False))
         rates = metrics.throughput(pg)
         if not rates.empty:
             per_topic = rates.groupby("topic")[["produced", "consumed"]].agg(["sum", "max"])

@@ -207,7 +207,7 @@ class Ingestor:
         finally:
             if pooled:
                 self._idle.put(conn)
-        log.info(outcome.line())
+        log.debug(outcome.line())              # the CLI and the notebook print it once
         return outcome
 
     def watch(self, interval: float | None = None, stop: threading.Event | None = None,
