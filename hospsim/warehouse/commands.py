@@ -93,6 +93,8 @@ def _counts(args) -> int:
 def _ingest(args) -> int:
     import psycopg2
 
+    from tqdm.auto import tqdm
+
     from hospsim.services.errors import ServiceError
     from hospsim.warehouse.ingest import Ingestor
     params, conn = _connect(args)
@@ -110,10 +112,14 @@ def _ingest(args) -> int:
             print(outcome.line(), flush=True)
             totals[outcome.status] += 1
 
+    bar = tqdm(unit="file", desc="ingest", leave=False, disable=None)   # a bar at a terminal only
     try:
-        with Ingestor(params, conn) as ingestor:
+        with Ingestor(params, conn, on_file=lambda _: bar.update(1)) as ingestor:
             if not args.watch:
-                report(ingestor.run_once())
+                bar.reset(total=len(ingestor.pending()))
+                outcomes = ingestor.run_once()
+                bar.close()
+                report(outcomes)
             else:
                 stop = threading.Event()
                 signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -127,6 +133,7 @@ def _ingest(args) -> int:
         raise ServiceError(f"lost PostgreSQL while ingesting ({' '.join(str(exc).split())}); nothing of the file "
                            "being loaded was committed and it stays in data/batch: run hospsim ingest again") from None
     finally:
+        bar.close()
         conn.close()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(totals.items())) or "nothing to do"
     print(f"ingest: {summary}")

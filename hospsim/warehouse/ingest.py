@@ -32,6 +32,7 @@ import queue
 import re
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,8 +94,10 @@ class Ingestor:
     connection (opened from params.postgres when first needed); ranks still run one after the other.
     """
 
-    def __init__(self, params: Params, conn=None, *, workers: int | None = None):
+    def __init__(self, params: Params, conn=None, *, workers: int | None = None,
+                 on_file: Callable[[FileOutcome], None] | None = None):
         self.params = params
+        self.on_file = on_file                          # told of each file as it is done (a progress bar)
         self.schema = params.warehouse.schema
         self.workers = workers or params.warehouse.workers
         data = params.dirs.data_dir
@@ -208,6 +211,8 @@ class Ingestor:
             if pooled:
                 self._idle.put(conn)
         log.debug(outcome.line())              # the CLI and the notebook print it once
+        if self.on_file is not None:
+            self.on_file(outcome)
         return outcome
 
     def watch(self, interval: float | None = None, stop: threading.Event | None = None,

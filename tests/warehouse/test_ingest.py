@@ -29,8 +29,10 @@ def loaded(pg, month, tmp_path_factory):
     params = warehouse_params(tmp_path_factory.mktemp("loaded"), pg, "test_ingest.loaded")
     copy_batch(source, params)
     conn = pg.connect()
-    with Ingestor(params, conn) as ingestor:
+    told: list = []
+    with Ingestor(params, conn, on_file=told.append) as ingestor:
         outcomes = ingestor.run_once()
+    assert sorted(o.name for o in told) == sorted(o.name for o in outcomes), "on_file (the progress bar) hears of each file once"
     yield params, conn, outcomes, result, source
     schema.drop(conn, params)
     conn.close()
