@@ -336,13 +336,13 @@ def test_a_member_joining_mid_stream(kafka_broker, make_params, stream_db, repla
 def test_postgresql_restarted_under_the_processor(broker, own_pg, make_params, replay, tmp_path):
     import uuid
     from contextlib import closing
-    admin = own_pg.info
+    app, admin = own_pg.info, own_pg.admin_info      # the app role may not create databases: the admin does
     name = f"fault_{uuid.uuid4().hex[:8]}"
     with closing(admin.connect()) as conn:
         conn.autocommit = True
         with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-    db = type(admin)(admin.host, admin.port, admin.user, admin.password, name)
+            cur.execute(f'CREATE DATABASE "{name}" OWNER "{app.user}"')
+    db = type(app)(app.host, app.port, app.user, app.password, name)
     scene = _Scene(make_params(broker.bootstrap_servers, db=db, **SMALL_BATCHES), replay, db, tmp_path)
     proc = scene.member()
     scene.produce()
