@@ -39,18 +39,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> EmbeddedPostgres:
-    """Its own folder outside pytest's basetemp, which a concurrent pytest may clean or chmod under it."""
-    state = Path(tempfile.mkdtemp(prefix="hospsim-test-pg-"))
+def own_embedded_postgres(prefix: str, what: str):
+    """A started embedded PostgreSQL of a fixture's own, in a folder outside pytest's basetemp (which a concurrent
+    pytest may clean or chmod to 0700 under it, locking the server's user out between a stop and a start);
+    stopped and removed afterwards. Use as `yield from own_embedded_postgres(...)` in a fixture."""
+    state = Path(tempfile.mkdtemp(prefix=prefix))
     server = EmbeddedPostgres(state, port=free_port())
     try:
         server.start()
     except ServiceError as exc:
-        service_unavailable("embedded PostgreSQL", exc)
+        shutil.rmtree(state, ignore_errors=True)
+        service_unavailable(what, exc)
     yield server
     server.stop()
     shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> EmbeddedPostgres:
+    yield from own_embedded_postgres("hospsim-test-pg-", "embedded PostgreSQL")
 
 
 @pytest.fixture(scope="session")

@@ -4,36 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import shutil
 import socket
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from hospsim.oltp import seed, stream
 from hospsim.services.errors import ServiceError
-from hospsim.services.postgres import EmbeddedPostgres
-from tests.conftest import free_port, service_unavailable, small_params
+from tests.conftest import own_embedded_postgres, small_params
 from tests.oltp.helpers import assert_database_matches, incoherent_rows, snapshot
 
 
 @pytest.fixture
 def server():
-    # Outside pytest's tmp tree: a concurrent pytest session re-chmods /tmp/pytest-of-<user> to 0700, which
-    # would lock the unprivileged server user out of its data directory between our stop() and start().
-    root = Path(tempfile.mkdtemp(prefix="hospsim-restart-"))
-    srv = EmbeddedPostgres(root, port=free_port())
-    try:
-        srv.start()
-    except ServiceError as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        service_unavailable("embedded PostgreSQL for the restart test", exc)
-    yield srv
-    srv.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    yield from own_embedded_postgres("hospsim-restart-", "embedded PostgreSQL for the restart test")
 
 
 class _Later(threading.Thread):

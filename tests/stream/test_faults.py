@@ -9,10 +9,8 @@ disturbs no other test. Each case prints one `FAULT |` row of the matrix (pytest
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -21,9 +19,8 @@ import pytest
 
 from hospsim.services import kafka
 from hospsim.services.errors import ServiceError
-from hospsim.services.postgres import EmbeddedPostgres
 from hospsim.stream import producer, topics
-from tests.conftest import free_port, service_unavailable
+from tests.conftest import free_port, own_embedded_postgres
 from tests.stream.conftest import cli, count_rows, file_ids, params_file, summary, table_ids, wait_for
 from tests.stream.test_processor import _wait_members
 
@@ -53,15 +50,7 @@ def broker(own_broker):
 
 @pytest.fixture(scope="module")
 def own_pg():
-    state = Path(tempfile.mkdtemp(prefix="hospsim-fault-pg-"))
-    server = EmbeddedPostgres(state, port=free_port())
-    try:
-        server.start()
-    except ServiceError as exc:
-        service_unavailable("the fault suite's PostgreSQL", exc)
-    yield server
-    server.stop()
-    shutil.rmtree(state, ignore_errors=True)
+    yield from own_embedded_postgres("hospsim-fault-pg-", "the fault suite's PostgreSQL")
 
 
 def kill_broker(broker: kafka.KafkaBroker) -> None:
