@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -190,7 +191,6 @@ def _land_one(source: Path, batch: Path, processed: Path) -> Path | None:
         try:
             os.link(source, tmp)
         except OSError:                     # another file system: a copy costs what a link does not
-            import shutil
             shutil.copyfile(source, tmp)
     return target
 

@@ -130,10 +130,15 @@ def setup_step(params: Params, *, params_file: str | Path | None = None, backgro
     writer = _BackgroundWriter(the_run, params, enabled=background)
     if the_run.done(SETUP_STEP) and the_run.step(SETUP_STEP).get("days", 0) >= params.simulation.days:
         return the_run, read_setup(the_run), writer
-    made = setup(params)
+    if the_run.step(SETUP_STEP).get("outputs"):     # a run grown longer: its people stay, the workforce grows
+        made = Setup(_read_setup_file(the_run, POPULATION_FILES[0]), read_population(the_run),
+                     workforce.simulate(params))
+    else:
+        made = setup(params)
     the_run.record(SETUP_STEP, status="running", days=params.simulation.days)
     for name, df in made.files().items():
-        writer.submit(df, name)
+        if name not in POPULATION_FILES or not the_run.file(name).exists():
+            writer.submit(df, name)
     writer.start()
     return the_run, made, writer
 

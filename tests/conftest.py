@@ -171,16 +171,22 @@ def kafka_state(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("kafka-state")
 
 
-@pytest.fixture(scope="session")
-def kafka_broker(kafka_jars, kafka_state):
-    broker = kafka.KafkaBroker(kafka_state, kafka_jars, port=free_port(), controller_port=free_port())
+def own_kafka_broker(state: Path, jars: Path, what: str):
+    """A started single-node broker of a fixture's own on free ports, stopped afterwards; a broker that cannot
+    start fails the test (the jars are there: Java is). Use as `yield from own_kafka_broker(...)`."""
+    broker = kafka.KafkaBroker(state, jars, port=free_port(), controller_port=free_port())
     try:
         broker.start(timeout=120)
     except ServiceError as exc:
         broker.stop(timeout=10)
-        pytest.fail(f"the Kafka broker did not start: {exc}")
+        pytest.fail(f"{what} did not start: {exc}")
     yield broker
-    broker.stop()
+    broker.stop(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(kafka_jars, kafka_state):
+    yield from own_kafka_broker(kafka_state, kafka_jars, "the Kafka broker")
 
 
 @pytest.fixture(scope="session")

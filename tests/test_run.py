@@ -184,3 +184,15 @@ def test_files_written_by_the_forked_writer_are_described_by_their_real_checksum
         path = result.run.file(entry["name"])
         assert entry["sha256"] == _sha(path) and entry["rows"] == len(path.read_text().splitlines()) - 1
     assert not (result.run.state_dir / simulate.BACKGROUND_DIGESTS).exists()
+
+
+def test_a_run_grown_longer_keeps_its_people_and_grows_only_the_workforce(made, monkeypatch):
+    params, result = made
+    people = result.run.file("people_data.csv")
+    before = (people.stat().st_ino, _sha(people))
+    from hospsim import population
+    monkeypatch.setattr(population, "generate", lambda *a, **k: pytest.fail("the population was made again"))
+    longer = simulate.run(simulate.with_days(params, 70), progress=False)       # into April: a new quarter
+    assert (people.stat().st_ino, _sha(people)) == before
+    assert "staff_active_2025_Q2.csv" in {p.name for p in longer.files}
+    assert longer.run.reload().step("setup")["days"] == 70 and len(longer.census["date"].unique()) == 70

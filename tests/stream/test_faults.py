@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 
 from hospsim.services import kafka
-from hospsim.services.errors import ServiceError
 from hospsim.stream import producer, topics
-from tests.conftest import free_port, own_embedded_postgres
+from tests.conftest import own_embedded_postgres, own_kafka_broker
 from tests.stream.conftest import cli, count_rows, file_ids, params_file, summary, table_ids, wait_for
 from tests.stream.test_processor import _wait_members
 
@@ -29,15 +28,7 @@ from tests.stream.test_processor import _wait_members
 
 @pytest.fixture(scope="module")
 def own_broker(kafka_jars, tmp_path_factory):
-    broker = kafka.KafkaBroker(tmp_path_factory.mktemp("fault-broker"), kafka_jars, port=free_port(),
-                               controller_port=free_port())
-    try:
-        broker.start(timeout=120)
-    except ServiceError as exc:
-        broker.stop(timeout=10)
-        pytest.fail(f"the fault suite's Kafka broker did not start: {exc}")
-    yield broker
-    broker.stop(timeout=20)
+    yield from own_kafka_broker(tmp_path_factory.mktemp("fault-broker"), kafka_jars, "the fault suite's Kafka broker")
 
 
 @pytest.fixture
