@@ -21,8 +21,8 @@ import pandas as pd
 import psycopg2
 
 from hospsim import sinks
+from hospsim.errors import OltpError, ServiceError
 from hospsim.oltp import schema
-from hospsim.services.errors import ServiceError
 from hospsim.services.postgres import PgInfo, ensure_postgres, info_from_params
 
 COLUMNS = ["time_bucket", "table", "op", "count"]
@@ -128,7 +128,7 @@ class SlotSource:
 
     def change_counts(self, bucket_seconds: float) -> pd.DataFrame:
         if not self.exists():
-            raise ValueError(f"replication slot {self.slot!r} does not exist; create it first "
+            raise OltpError(f"replication slot {self.slot!r} does not exist; create it first "
                              "(SlotSource.create(), or `hospsim cdc throughput --create`) and let some changes happen")
         read = "pg_logical_slot_get_binary_changes" if self.consume else "pg_logical_slot_peek_binary_changes"
         rows = self._rows("slot_change_counts", read_changes=read, bucket_seconds=float(bucket_seconds))
@@ -203,7 +203,7 @@ class TopicSource:
         wanted = {(t, op): n for t, ops in expected.items() for op, n in ops.items() if n}
         unknown = {t for t, _ in wanted} - set(self.topics)
         if unknown:
-            raise ValueError(f"no topic for table(s) {sorted(unknown)}; this source reads {sorted(self.topics)}")
+            raise OltpError(f"no topic for table(s) {sorted(unknown)}; this source reads {sorted(self.topics)}")
         deadline = time.monotonic() + timeout_s
         with _TopicReader(self, images) as reader:
             while True:
@@ -310,7 +310,7 @@ class _TopicReader:
         try:
             values = json.loads(b"[" + b",".join(r.value for r in records) + b"]")
         except ValueError:
-            raise ValueError(f"topic {tp.topic} holds values that are not JSON (offsets {records[0].offset}-"
+            raise OltpError(f"topic {tp.topic} holds values that are not JSON (offsets {records[0].offset}-"
                              f"{records[-1].offset}); the connector must use org.apache.kafka.connect.json."
                              "JsonConverter") from None
         table = self.table_of[tp.topic]
@@ -320,7 +320,7 @@ class _TopicReader:
                 change = value["payload"] if "payload" in value and "op" not in value else value
                 op, committed = change["op"], change["source"]["ts_ms"]
             except (KeyError, TypeError):
-                raise ValueError(f"topic {tp.topic} offset {record.offset} is not a Debezium change event (no op "
+                raise OltpError(f"topic {tp.topic} offset {record.offset} is not a Debezium change event (no op "
                                  "or source.ts_ms); the connector must not unwrap the envelope "
                                  "(ExtractNewRecordState)") from None
             if since_ms is not None and (committed if self.source.clock == "commit" else record.timestamp) < since_ms:

@@ -8,6 +8,8 @@ import logging
 import sys
 
 from hospsim import config
+from hospsim.commandline import common_options, params_from
+from hospsim.errors import HospsimError
 
 # Modules with `register(subparsers)`; each adds its command group (services, simulate, oltp, ...).
 COMMAND_MODULES = (
@@ -19,19 +21,6 @@ COMMAND_MODULES = (
     "hospsim.oltp.commands",
     "hospsim.dictionary_commands",
 )
-
-
-def common_options() -> argparse.ArgumentParser:
-    """-f/-p on every subcommand, so `hospsim X -f params/workshop.yaml -p simulation.days=3` works everywhere."""
-    parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("-f", "--params", metavar="FILE", help="params YAML (default: params/default.yaml)")
-    parent.add_argument("-p", "--param", metavar="KEY=VALUE", action="append", default=[],
-                        help="override one parameter, e.g. -p simulation.days=7 (repeatable)")
-    return parent
-
-
-def params_from(args: argparse.Namespace) -> config.Params:
-    return config.load(args.params, args.param)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,20 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=params.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLevelName(params.log_level)))
         return int(args.func(args) or 0)
-    except config.ConfigError as exc:
+    except HospsimError as exc:   # something the user can fix: one line that names it; anything else is a bug
         print(f"hospsim: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     except KeyboardInterrupt:
         print("hospsim: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a known failure prints one clear line, not a traceback
-        from hospsim.run import StepNotRun
-        from hospsim.services.errors import ServiceError
-        if isinstance(exc, (ServiceError, StepNotRun, FileNotFoundError, ValueError)):
-            print(f"hospsim: {exc}", file=sys.stderr)
-            return 1
-        raise
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -22,6 +22,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from hospsim.errors import ConfigError, HospsimError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PARAMS_DIR = PROJECT_ROOT / "params"
 DEFAULT_PARAMS_FILE = PARAMS_DIR / "default.yaml"
@@ -48,14 +50,6 @@ days=100000000 from starting a run of 600 million files."""
 KAFKA_REQUEST_TIMEOUT_MS = 30_000
 """kafka-python's request_timeout_ms, which the producer leaves at its default: delivery_timeout_ms must be at
 least this plus linger_ms (kafka-python's own rule)."""
-
-
-class ConfigError(ValueError):
-    """Bad parameters: every problem found, each naming the key, the value and what is allowed."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("invalid hospsim parameters:\n  - " + "\n  - ".join(problems))
 
 
 def _f(default: Any = dataclasses.MISSING, *, factory: Any = dataclasses.MISSING, doc: str = "",
@@ -439,7 +433,7 @@ def read_params_file(params_file: str | Path, _chain: tuple[Path, ...] = ()) -> 
     return tree
 
 
-class DuplicateKey(yaml.YAMLError):
+class DuplicateKey(HospsimError, yaml.YAMLError):
     """A mapping names one key twice: YAML would silently keep the last value."""
 
 

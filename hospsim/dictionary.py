@@ -119,16 +119,6 @@ def missing(conn, params: Params) -> list[str]:
 
 # --------------------------------------------------------------------------- into the database
 
-def create_schemas(conn, params: Params, pg_info) -> None:
-    """The three schemas, created where missing (idempotent, nothing dropped): what the dictionary describes."""
-    from hospsim import warehouse
-    from hospsim.oltp import schema as oltp_schema
-    from hospsim.stream import processor
-    warehouse.init(conn, params)
-    processor.ensure_schema(conn)
-    oltp_schema.init(params, pg_info)
-
-
 def apply(conn, params: Params, only: tuple[str, ...] = ("warehouse", "stream", "oltp")) -> int:
     """COMMENT ON every table and column of the schemas that exist (those named in `only`, by dictionary key),
     committed; returns how many comments were written."""

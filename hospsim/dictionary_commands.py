@@ -16,14 +16,25 @@ def _docs(args) -> int:
     from pathlib import Path
 
     from hospsim import config, dictionary, services, sinks
-    from hospsim.cli import params_from
+    from hospsim.commandline import params_from
     params = params_from(args)
     pg = services.ensure_postgres(params)
     with closing(pg.connect()) as conn:
-        dictionary.create_schemas(conn, params, pg)
+        create_schemas(conn, params, pg)
         comments = dictionary.apply(conn, params)
         text = dictionary.render(conn, params)
     target = Path(args.out) if args.out else config.PROJECT_ROOT / dictionary.DOCS_FILE
     sinks.write_text(text, target)
     print(f"{comments} comments written; {target} ({len(text.splitlines())} lines)")
     return 0
+
+
+def create_schemas(conn, params, pg_info) -> None:
+    """The three schemas, created where missing (idempotent, nothing dropped): what the dictionary describes.
+    Here, at the edge, because each schema's own module applies the dictionary to it."""
+    from hospsim import warehouse
+    from hospsim.oltp import schema as oltp_schema
+    from hospsim.stream import processor
+    warehouse.init(conn, params)
+    processor.ensure_schema(conn)
+    oltp_schema.init(params, pg_info)

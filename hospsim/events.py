@@ -25,6 +25,8 @@ import fastjsonschema
 import numpy as np
 import pandas as pd
 
+from hospsim.errors import SimulationError, StreamError
+
 SCHEMA_VERSION = 1
 EVENT_TYPES = ("emergency_transport", "patient_transfer", "admission", "discharge", "bed_status")
 TOPIC_SUFFIX = {"emergency_transport": "emergency-transports", "patient_transfer": "patient-transfers",
@@ -39,7 +41,7 @@ _TAIL = ',"produced_at":"'
 REPLAY_COLUMNS = ("event_id", "event_type", "hospital_id", "event_time", "head")
 
 
-class InvalidEvent(ValueError):
+class InvalidEvent(StreamError, ValueError):
     """A message that is not a valid event: bad JSON, wrong type or a schema violation."""
 
 
@@ -454,7 +456,7 @@ def build(params, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """
     missing = [k for k in ("transports", "transfers", "admissions", "discharges") if k not in frames]
     if missing:
-        raise ValueError(f"the simulation result lacks {', '.join(missing)}; pass hospsim.simulate.run(...)'s result")
+        raise SimulationError(f"the simulation result lacks {', '.join(missing)}; pass hospsim.simulate.run(...)'s result")
     parts = []
     for order, (event_type, (cols, natural)) in enumerate(_payloads(frames).items()):
         n = len(cols)

@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from hospsim import config, documents
+from hospsim.errors import SimulationError
 
 LOCALES = config.LOCALES
 
@@ -132,7 +133,7 @@ def _to_str(mat: np.ndarray) -> np.ndarray:
 def words(locale: str) -> _Words:
     """The locale's vocabulary, built once per process (same in every run, whatever the seed)."""
     if locale not in LOCALES:
-        raise ValueError(f"locale {locale!r} is not supported; use one of {', '.join(LOCALES)}")
+        raise SimulationError(f"locale {locale!r} is not supported; use one of {', '.join(LOCALES)}")
     person, address = _provider("person", locale), _provider("address", locale)
     phone = _provider("phone_number", locale)
     first_f, tf = _weighted(person.first_names_female)
@@ -202,7 +203,7 @@ def _female(sex) -> np.ndarray:
         return s
     female, male = s == "F", s == "M"
     if not (female | male).all():
-        raise ValueError(f"sex must be 'F' or 'M'; found {str(s[~(female | male)][0])!r}")
+        raise SimulationError(f"sex must be 'F' or 'M'; found {str(s[~(female | male)][0])!r}")
     return female
 
 
@@ -301,4 +302,4 @@ def national_ids(index, seed: int, locale: str = "pt_BR") -> np.ndarray:
         return _formatted(documents.cpf_digits(index, seed), "###.###.###-##")
     if locale == "en_US":
         return ssn(index, seed)
-    raise ValueError(f"locale {locale!r} is not supported; use one of {', '.join(LOCALES)}")
+    raise SimulationError(f"locale {locale!r} is not supported; use one of {', '.join(LOCALES)}")

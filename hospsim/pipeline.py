@@ -14,11 +14,12 @@ from pathlib import Path
 
 from hospsim import config
 from hospsim import run as runs
+from hospsim.errors import PipelineError
 
 NOTEBOOKS_DIR = config.PROJECT_ROOT / "notebooks"
 
 
-class NotebookFailed(RuntimeError):
+class NotebookFailed(PipelineError):
     def __init__(self, notebook: Path, cell_index: int | None, ename: str, evalue: str, output: Path):
         self.notebook, self.cell_index, self.output = notebook, cell_index, output
         where = f"cell {cell_index}" if cell_index is not None else "an unknown cell"
@@ -40,11 +41,11 @@ def course_notebooks(directory: Path = NOTEBOOKS_DIR, only: list[str] | None = N
         chosen = [b for b in books if any(b.stem == o or b.stem.startswith(f"{o}_") for o in only)]
         unknown = [o for o in only if not any(b.stem == o or b.stem.startswith(f"{o}_") for b in books)]
         if unknown:
-            raise ValueError(f"no notebook matches {', '.join(unknown)}; choose from "
+            raise PipelineError(f"no notebook matches {', '.join(unknown)}; choose from "
                              f"{', '.join(b.stem for b in books)}")
         books = chosen
     if not books:
-        raise FileNotFoundError(f"no course notebooks (NN_*.ipynb) in {directory}")
+        raise PipelineError(f"no course notebooks (NN_*.ipynb) in {directory}")
     return books
 
 

@@ -40,7 +40,7 @@ def _run(args) -> int:
 
 def _reset(args) -> int:
     from hospsim import pipeline
-    from hospsim.cli import params_from
+    from hospsim.commandline import params_from
     params = params_from(args)
     if not args.yes:
         if not sys.stdin.isatty():

@@ -32,6 +32,7 @@ import yaml
 
 from hospsim import config, sinks
 from hospsim.config import Params
+from hospsim.errors import RunError
 
 MANIFEST = "manifest.json"
 LANDING = "run.json"
@@ -40,7 +41,7 @@ SECRET_KEYS = ("password", "url")
 """postgres keys kept out of the run's files: a run describes a world, not credentials."""
 
 
-class RunMismatch(ValueError):
+class RunMismatch(RunError, ValueError):
     """Outputs of two different worlds were about to be mixed in one place."""
 
     def __init__(self, where: str, held: str, wanted: Params, differences: list[str], fix: str):
@@ -50,11 +51,11 @@ class RunMismatch(ValueError):
                          f"Nothing was written. {fix}")
 
 
-class RunNotFound(FileNotFoundError):
+class RunNotFound(RunError, FileNotFoundError):
     """A step asked for a run that was never started."""
 
 
-class StepNotRun(RuntimeError):
+class StepNotRun(RunError, RuntimeError):
     """A step (a notebook) ran before the step it depends on; the message names the one to run first."""
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from hospsim.commandline import param_flags, params_from
+
 
 def register(sub, parent) -> None:
     sim = sub.add_parser("simulate", parents=[parent], help="create or continue the run: setup, then the days",
@@ -15,6 +17,7 @@ def register(sub, parent) -> None:
     sim.add_argument("--resume", action="store_true",
                      help="accepted for old scripts: a run always continues after its last completed day")
     sim.add_argument("--no-progress", action="store_true", help="no progress bar")
+    param_flags(sim, days="simulation.days")
     sim.set_defaults(func=_simulate)
 
     real = sub.add_parser("realism", parents=[parent], help="simulated figures against reference ranges",
@@ -26,19 +29,13 @@ def register(sub, parent) -> None:
     real.add_argument("--from-run", "--from-batch", dest="from_run", action="store_true",
                       help="read the run's files (hospsim simulate) instead of simulating")
     real.add_argument("--no-progress", action="store_true", help="no progress bar")
+    param_flags(real, days="simulation.days")
     real.set_defaults(func=_realism)
-
-
-def _params(args: argparse.Namespace):
-    from hospsim.cli import params_from
-    if args.days is not None:
-        args.param = [*args.param, f"simulation.days={args.days}"]
-    return params_from(args)
 
 
 def _simulate(args: argparse.Namespace) -> int:
     from hospsim import simulate
-    params = _params(args)
+    params = params_from(args)
     result = simulate.run(params, progress=not args.no_progress, params_file=args.params)
     print(f"run {result.run.id}: {params.simulation.days} day(s) from {params.simulation.start_date}: "
           f"{len(result.visitors)} ED visits, {len(result.admissions)} admissions, {len(result.transfers)} transfers, "
@@ -49,7 +46,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _realism(args: argparse.Namespace) -> int:
     from hospsim import realism, simulate
-    params = _params(args)
+    params = params_from(args)
     result = (simulate.load(params) if args.from_run
               else simulate.run(params, write=False, progress=not args.no_progress))
     table = realism.report(params, result)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from hospsim import documents, identity, rng
 from hospsim.config import Hospital, Params
+from hospsim.errors import SimulationError
 
 ROLES = ("physician", "nurse", "nursing_technician")
 TEAMS = ("A", "B", "C", "D")
@@ -139,7 +140,7 @@ def _people(params: Params, generator: np.random.Generator, roles: np.ndarray, c
 def _role_codes(roles: np.ndarray) -> np.ndarray:
     codes = pd.Index(ROLES).get_indexer(roles)
     if (codes < 0).any():
-        raise ValueError(f"unknown role(s) {sorted(set(roles[codes < 0]))}; roles are {', '.join(ROLES)}")
+        raise SimulationError(f"unknown role(s) {sorted(set(roles[codes < 0]))}; roles are {', '.join(ROLES)}")
     return codes.astype(np.int64)
 
 
@@ -174,7 +175,7 @@ def _candidates(params: Params, generator: np.random.Generator, first_number: in
         return pd.DataFrame({c: pd.Series(dtype=object) for c in RESERVE_COLUMNS})
     numbers = np.arange(first_number, first_number + n)
     if numbers[-1] + RESERVE_REGISTRATION_BASE >= 900_000:
-        raise ValueError("the reserve pool ran out of registration numbers; lower workforce.reserve_pool_size")
+        raise SimulationError("the reserve pool ran out of registration numbers; lower workforce.reserve_pool_size")
     roles = np.array(ROLES, dtype=object)[generator.choice(len(ROLES), size=n, p=by_role / by_role.sum())]
     people = _people(params, generator, roles.astype(str), numbers + documents.NAMESPACE["reserve"],
                      numbers + RESERVE_REGISTRATION_BASE, available_from, (1.5, 5.0))
@@ -200,7 +201,7 @@ def initial_staff(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
     slots = teams.loc[teams.index.repeat(teams["team_size"])].reset_index(drop=True)
     n = len(slots)
     if n >= RESERVE_REGISTRATION_BASE:
-        raise ValueError(f"{n} staff exceed the {RESERVE_REGISTRATION_BASE} registration numbers; fewer beds")
+        raise SimulationError(f"{n} staff exceed the {RESERVE_REGISTRATION_BASE} registration numbers; fewer beds")
     numbers = np.arange(1, n + 1)
     roles = slots["role"].to_numpy(dtype=str)
     people = _people(params, generator, roles, numbers + documents.NAMESPACE["staff"], numbers, start, (2.0, 3.0))
@@ -359,7 +360,7 @@ def monthly_schedule(params: Params, staff_active: pd.DataFrame, year: int, mont
     staff = staff.sort_values(_GROUP + ["staff_id"]).reset_index(drop=True)
     team = pd.Index(TEAMS).get_indexer(staff["team"])
     if (team < 0).any():
-        raise ValueError(f"unknown team(s) {sorted(set(staff['team'][team < 0]))}; teams are {', '.join(TEAMS)}")
+        raise SimulationError(f"unknown team(s) {sorted(set(staff['team'][team < 0]))}; teams are {', '.join(TEAMS)}")
     hire_ordinal = (pd.to_datetime(staff["hire_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
                     + dt.date(1970, 1, 1).toordinal())
     hired = hire_ordinal[:, None] <= ordinals[None, :]
@@ -439,12 +440,12 @@ def required_nurses(params: Params, census: pd.DataFrame) -> pd.DataFrame:
     """Nurses each ward needs on every shift of a day: ceil(occupied / the ward type's ratio)."""
     missing = {"date", "hospital_id", "ward", "occupied"} - set(census.columns)
     if missing:
-        raise ValueError(f"census lacks column(s) {', '.join(sorted(missing))}; "
+        raise SimulationError(f"census lacks column(s) {', '.join(sorted(missing))}; "
                          "it needs date, hospital_id, ward, beds, occupied")
     ratios = params.workforce.nurse_ratios
     unknown = sorted(set(census["ward"]) - set(WARD_SPECIALTIES))
     if unknown:
-        raise ValueError(f"census has unknown ward type(s) {unknown}; known: {', '.join(WARD_SPECIALTIES)}")
+        raise SimulationError(f"census has unknown ward type(s) {unknown}; known: {', '.join(WARD_SPECIALTIES)}")
     out = census.copy()
     out["ratio"] = out["ward"].map(lambda t: getattr(ratios, t)).astype(float)
     out["nurses_required"] = _ceil(out["occupied"].to_numpy(dtype=float) / out["ratio"].to_numpy())

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from hospsim import config
+from hospsim.errors import ServiceError
 from hospsim.services import kafka
-from hospsim.services.errors import ServiceError
 from hospsim.services.postgres import EmbeddedPostgres, PgInfo
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -6,6 +6,7 @@ from contextlib import closing
 import pytest
 
 from hospsim import cli, config, dictionary
+from hospsim.dictionary_commands import create_schemas
 from hospsim.services.postgres import PgInfo
 from tests.conftest import small_params
 
@@ -22,7 +23,7 @@ def described_db(tmp_path, pg, pg_admin):
     info = PgInfo(pg.host, pg.port, pg.user, pg.password, name)
     params = small_params(tmp_path, info)
     with closing(info.connect()) as conn:
-        dictionary.create_schemas(conn, params, info)
+        create_schemas(conn, params, info)
     return params, info
 
 

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from hospsim import pipeline
+from hospsim.errors import PipelineError
 
 
 def make_notebook(path, *cells):
@@ -62,7 +63,7 @@ def test_failure_names_the_notebook_and_cell(books, tmp_path):
 def test_only_and_unknown_notebooks(books, tmp_path):
     d, _ = books
     assert [b.name for b in pipeline.course_notebooks(d, ["01"])] == ["01_second.ipynb"]
-    with pytest.raises(ValueError, match="no notebook matches 07; choose from 00_first, 01_second"):
+    with pytest.raises(PipelineError, match="no notebook matches 07; choose from 00_first, 01_second"):
         pipeline.course_notebooks(d, ["07"])
 
 

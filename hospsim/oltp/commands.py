@@ -1,10 +1,12 @@
 """`hospsim oltp init|seed|stream|reset|counts` (the original simulator's make targets) and `hospsim cdc ...`."""
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
+
+from hospsim.commandline import param_flags, params_from
+from hospsim.errors import OltpError
 
 
 def register(sub, parent) -> None:
@@ -28,6 +30,8 @@ def register(sub, parent) -> None:
     p.add_argument("--duration", type=float, metavar="SECONDS",
                    help="stop after this long (oltp.stream.duration_seconds)")
     p.add_argument("--batch-size", type=int, metavar="N", help="events per transaction (oltp.stream.batch_size)")
+    param_flags(p, rate="oltp.stream.events_per_second", events="oltp.stream.max_events",
+                duration="oltp.stream.duration_seconds", batch_size="oltp.stream.batch_size")
     p.set_defaults(func=_stream)
 
     cdc = sub.add_parser("cdc", help="Debezium connector config and CDC throughput of the OLTP tables",
@@ -58,15 +62,9 @@ def register(sub, parent) -> None:
     p.set_defaults(func=_throughput)
 
 
-def _params(args: argparse.Namespace, overrides: list[str] = ()):
-    from hospsim.cli import params_from
-    args.param = [*args.param, *overrides]
-    return params_from(args)
-
-
 def _init(args) -> int:
     from hospsim.oltp import schema
-    params = _params(args)
+    params = params_from(args)
     schema.init(params)
     print(f"schema {params.oltp.schema}: {len(schema.TABLES)} tables, indexes, triggers, "
           f"publication {params.oltp.publication}")
@@ -75,7 +73,7 @@ def _init(args) -> int:
 
 def _seed(args) -> int:
     from hospsim.oltp import seed
-    params = _params(args)
+    params = params_from(args)
     t = time.perf_counter()
     loaded = seed.seed(params)
     _print_counts(loaded, f"seeded in {time.perf_counter() - t:.2f} s")
@@ -84,7 +82,7 @@ def _seed(args) -> int:
 
 def _reset(args) -> int:
     from hospsim.oltp import seed
-    params = _params(args)
+    params = params_from(args)
     t = time.perf_counter()
     loaded = seed.reset(params)
     _print_counts(loaded, f"reset and seeded in {time.perf_counter() - t:.2f} s")
@@ -93,7 +91,7 @@ def _reset(args) -> int:
 
 def _counts(args) -> int:
     from hospsim.oltp import schema
-    df = schema.counts(_params(args))
+    df = schema.counts(params_from(args))
     _print_counts(dict(zip(df["tabela"], df["linhas"])), "")
     return 0
 
@@ -106,10 +104,7 @@ def _print_counts(counts: dict, footer: str) -> None:
 
 def _stream(args) -> int:
     from hospsim.oltp import stream
-    overrides = [f"oltp.stream.{key}={value}" for key, value in (
-        ("events_per_second", args.rate), ("max_events", args.events), ("duration_seconds", args.duration),
-        ("batch_size", args.batch_size)) if value is not None]
-    report = stream.run(_params(args, overrides))
+    report = stream.run(params_from(args))
     print(report.summary())
     print(report.frame().pivot(index="table", columns="op", values="count").to_string())
     return 0
@@ -117,7 +112,7 @@ def _stream(args) -> int:
 
 def _connector(args) -> int:
     from hospsim import cdc
-    params = _params(args)
+    params = params_from(args)
     connector = cdc.connector_config(params)
     if args.out:
         print(f"wrote {cdc.write_connector(connector, args.out)}")
@@ -133,10 +128,10 @@ def _connector(args) -> int:
 
 def _throughput(args) -> int:
     from hospsim import cdc
-    params = _params(args)
+    params = params_from(args)
     slot_flags = args.consume or args.create or args.slot
     if slot_flags and args.source == "topics":
-        raise ValueError("--consume, --create and --slot read a replication slot; drop them or use --source slot")
+        raise OltpError("--consume, --create and --slot read a replication slot; drop them or use --source slot")
     source, label = cdc.change_source(params, prefer="slot" if slot_flags else args.source, slot=args.slot,
                                       consume=args.consume, since=_since(args.since), clock=args.clock)
     print(f"source: {label}")
@@ -161,6 +156,6 @@ def _since(text: str | None):
     try:
         since = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"--since {text!r}: give an ISO time such as 2025-01-01T12:00:00 (UTC unless it has "
+        raise OltpError(f"--since {text!r}: give an ISO time such as 2025-01-01T12:00:00 (UTC unless it has "
                          "an offset)") from None
     return since if since.tzinfo else since.replace(tzinfo=dt.UTC)

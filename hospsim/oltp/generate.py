@@ -202,102 +202,131 @@ def seed_tables(params) -> dict[str, pd.DataFrame]:
     Dates are coherent: registrations spread over history_days before as_of; every consulta, exame and
     internacao falls after its paciente registered; results after collection; altas after entradas;
     consultas after as_of are still agendada, exames of the last PENDING_DAYS still Pendente, stays that
-    outlast as_of still open.
+    outlast as_of still open. Each table draws from its own seed stream, so the tables do not depend on
+    the order they are made in.
     """
-    s = params.oltp.seed
-    end = history_end(params)
-    end_s = int(end.timestamp())
-    span_s = s.history_days * 86_400
-    g = lambda stage: rngs.generator(params.seed, f"oltp_seed_{stage}")
+    history = _History.of(params)
+    return {"pacientes": history.pacientes, "medicos": _seed_medicos(history), "convenios": _seed_convenios(history),
+            "pacientes_convenios": _seed_pacientes_convenios(history), "consultas": _seed_consultas(history),
+            "exames": _seed_exames(history), "internacoes": _seed_internacoes(history)}
 
-    r = g("pacientes")
-    pid = np.arange(1, s.pacientes + 1)
-    registered_s = end_s - 1 - np.sort(r.integers(0, span_s, s.pacientes))[::-1]
-    registered = _timestamps(registered_s)
-    cols = pacientes_rows(r, params, pid)
-    pacientes = pd.DataFrame({"id": pid, "cpf": cols["cpf"], "nome": cols["nome"], "sexo": cols["sexo"],
-                              "data_nascimento": _birth_dates(r, registered), "telefone": cols["telefone"],
-                              "endereco": cols["endereco"], "data_cadastro": registered})
 
-    r = g("medicos")
-    mid = np.arange(1, s.medicos + 1)
-    sexo = np.where(r.random(s.medicos) < 0.48, "F", "M").astype(object)
-    uf = np.where(r.random(s.medicos) < 0.85, "SP", np.array(documents.UF)[r.integers(0, len(documents.UF), s.medicos)])
-    medicos = pd.DataFrame({
+@dataclass(frozen=True)
+class _History:
+    """What every seeded table dates itself against: the end of history and when each paciente registered."""
+    params: object
+    end_s: int
+    registered_s: np.ndarray
+    pacientes: pd.DataFrame
+    activity: np.ndarray       # how often each paciente comes back: shared by consultas, exames and stays
+
+    @classmethod
+    def of(cls, params) -> _History:
+        s = params.oltp.seed
+        end_s = int(history_end(params).timestamp())
+        r = cls.rng(params, "pacientes")
+        pid = np.arange(1, s.pacientes + 1)
+        registered_s = end_s - 1 - np.sort(r.integers(0, s.history_days * 86_400, s.pacientes))[::-1]
+        registered = _timestamps(registered_s)
+        cols = pacientes_rows(r, params, pid)
+        pacientes = pd.DataFrame({"id": pid, "cpf": cols["cpf"], "nome": cols["nome"], "sexo": cols["sexo"],
+                                  "data_nascimento": _birth_dates(r, registered), "telefone": cols["telefone"],
+                                  "endereco": cols["endereco"], "data_cadastro": registered})
+        activity = cls.rng(params, "activity").gamma(0.8, size=s.pacientes)
+        activity = activity / activity.sum() if s.pacientes else activity
+        return cls(params, end_s, registered_s, pacientes, activity)
+
+    @staticmethod
+    def rng(params, stage: str) -> np.random.Generator:
+        return rngs.generator(params.seed, f"oltp_seed_{stage}")
+
+    @property
+    def seed(self):
+        return self.params.oltp.seed
+
+    def after_registration(self, r: np.random.Generator, n: int, horizon_end_s: int) -> tuple[np.ndarray, np.ndarray]:
+        """n pacientes (weighted by activity) and a time for each between its registration and horizon_end_s."""
+        who = r.choice(self.seed.pacientes, size=n, p=self.activity) if n else np.zeros(0, dtype=np.int64)
+        start = self.registered_s[who]
+        return who, start + (r.random(n) * (horizon_end_s - start)).astype(np.int64)
+
+
+def _seed_medicos(h: _History) -> pd.DataFrame:
+    r, n, seed = h.rng(h.params, "medicos"), h.seed.medicos, h.params.seed
+    mid = np.arange(1, n + 1)
+    sexo = np.where(r.random(n) < 0.48, "F", "M").astype(object)
+    uf = np.where(r.random(n) < 0.85, "SP", np.array(documents.UF)[r.integers(0, len(documents.UF), n)])
+    return pd.DataFrame({
         "id": mid,
-        "crm": documents.crm(_scaled_base(900_000) + mid, params.seed, uf).astype(object),
-        "nome": np.where(sexo == "F", "Dra. ", "Dr. ") + identity.person_names(r, sexo, params.locale),
-        "especialidade": _choice(r, ESPECIALIDADES, s.medicos),
+        "crm": documents.crm(_scaled_base(900_000) + mid, seed, uf).astype(object),
+        "nome": np.where(sexo == "F", "Dra. ", "Dr. ") + identity.person_names(r, sexo, h.params.locale),
+        "especialidade": _choice(r, ESPECIALIDADES, n),
     })
 
-    r = g("convenios")
-    cid = np.arange(1, s.convenios + 1)
+
+def _seed_convenios(h: _History) -> pd.DataFrame:
+    r, n = h.rng(h.params, "convenios"), h.seed.convenios
+    cid = np.arange(1, n + 1)
     first, second = _CONVENIO_WORDS
     combos = (np.array(first, dtype=object)[:, None] + " " + np.array(second, dtype=object)[None, :]).ravel()
     names = combos[r.permutation(len(combos))][(cid - 1) % len(combos)]
     names = np.where(cid > len(combos), names + " " + ((cid - 1) // len(combos) + 1).astype(str), names)
-    convenios = pd.DataFrame({
-        "id": cid, "cnpj": documents.cnpj(_scaled_base(10**8) + cid, params.seed).astype(object), "nome": names,
-        "tipo": _choice(r, CONVENIO_TIPOS, s.convenios), "cobertura": _choice(r, CONVENIO_COBERTURAS, s.convenios),
+    return pd.DataFrame({
+        "id": cid, "cnpj": documents.cnpj(_scaled_base(10**8) + cid, h.params.seed).astype(object), "nome": names,
+        "tipo": _choice(r, CONVENIO_TIPOS, n), "cobertura": _choice(r, CONVENIO_COBERTURAS, n),
     })
 
-    # How often each paciente comes back: a skewed activity weight shared by consultas, exames and stays.
-    r = g("activity")
-    activity = r.gamma(0.8, size=s.pacientes)
-    activity = activity / activity.sum() if s.pacientes else activity
 
-    def events_after_registration(r: np.random.Generator, n: int, horizon_end_s: int):
-        who = r.choice(s.pacientes, size=n, p=activity) if n else np.zeros(0, dtype=np.int64)
-        start = registered_s[who]
-        return who, start + (r.random(n) * (horizon_end_s - start)).astype(np.int64)
-
-    r = g("pacientes_convenios")
+def _seed_pacientes_convenios(h: _History) -> pd.DataFrame:
+    r, s = h.rng(h.params, "pacientes_convenios"), h.seed
     pairs = np.sort(r.choice(s.pacientes * s.convenios, size=s.pacientes_convenios, replace=False))
     pc_pac, pc_conv = pairs // s.convenios + 1, pairs % s.convenios + 1
-    start = registered_s[pc_pac - 1]
-    joined = _timestamps(start + (r.random(len(pairs)) * (end_s - start)).astype(np.int64))
+    start = h.registered_s[pc_pac - 1]
+    joined = _timestamps(start + (r.random(len(pairs)) * (h.end_s - start)).astype(np.int64))
     carteira = pc_conv * 10**12 + pc_pac * 100 + r.integers(0, 100, len(pairs))
-    pacientes_convenios = pd.DataFrame({
+    return pd.DataFrame({
         "id": np.arange(1, len(pairs) + 1), "paciente_id": pc_pac, "convenio_id": pc_conv,
         "numero_carteira": np.char.zfill(carteira.astype(str), 18).astype(object),
         "data_adesao": np.asarray(joined.tz_convert(None).date),
     })
 
-    r = g("consultas")
-    who, when = events_after_registration(r, s.consultas, end_s + 30 * 86_400)
+
+def _seed_consultas(h: _History) -> pd.DataFrame:
+    r, n = h.rng(h.params, "consultas"), h.seed.consultas
+    who, when = h.after_registration(r, n, h.end_s + 30 * 86_400)
     when = -(-when // 900) * 900  # up to the next 15-minute slot: never before registration
-    final = _choice(r, STATUS_FINAL, s.consultas)
-    consultas = pd.DataFrame({
-        "id": np.arange(1, s.consultas + 1), "paciente_id": who + 1,
-        "medico_id": r.integers(1, s.medicos + 1, s.consultas), "data_consulta": _timestamps(when),
-        "status": np.where(when >= end_s, "agendada", final).astype(object),
+    final = _choice(r, STATUS_FINAL, n)
+    return pd.DataFrame({
+        "id": np.arange(1, n + 1), "paciente_id": who + 1,
+        "medico_id": r.integers(1, h.seed.medicos + 1, n), "data_consulta": _timestamps(when),
+        "status": np.where(when >= h.end_s, "agendada", final).astype(object),
     })
 
-    r = g("exames")
-    who, when = events_after_registration(r, s.exames, end_s)
-    tipo = _choice(r, EXAMES, s.exames)
-    pending = when >= end_s - PENDING_DAYS * 86_400
-    delay = r.integers(3_600, PENDING_DAYS * 86_400, s.exames)
-    data_resultado = pd.Series(_timestamps(when + delay)).where(~pending)
-    exames = pd.DataFrame({
-        "id": np.arange(1, s.exames + 1), "paciente_id": who + 1, "tipo": tipo,
+
+def _seed_exames(h: _History) -> pd.DataFrame:
+    r, n = h.rng(h.params, "exames"), h.seed.exames
+    who, when = h.after_registration(r, n, h.end_s)
+    tipo = _choice(r, EXAMES, n)
+    pending = when >= h.end_s - PENDING_DAYS * 86_400
+    delay = r.integers(3_600, PENDING_DAYS * 86_400, n)
+    return pd.DataFrame({
+        "id": np.arange(1, n + 1), "paciente_id": who + 1, "tipo": tipo,
         "data_exame": _timestamps(when), "resultado": np.where(pending, "Pendente", results(r, tipo)).astype(object),
-        "data_resultado": data_resultado,
+        "data_resultado": pd.Series(_timestamps(when + delay)).where(~pending),
     })
 
-    r = g("internacoes")
-    who, when = events_after_registration(r, s.internacoes, end_s)
-    mean_los_s = params.simulation.mean_length_of_stay_days * 86_400
+
+def _seed_internacoes(h: _History) -> pd.DataFrame:
+    r, n = h.rng(h.params, "internacoes"), h.seed.internacoes
+    who, when = h.after_registration(r, n, h.end_s)
+    mean_los_s = h.params.simulation.mean_length_of_stay_days * 86_400
     sigma = 0.8
-    los = r.lognormal(np.log(mean_los_s) - sigma**2 / 2, sigma, s.internacoes).astype(np.int64) + 3_600
+    los = r.lognormal(np.log(mean_los_s) - sigma**2 / 2, sigma, n).astype(np.int64) + 3_600
     out = when + los
-    internacoes = pd.DataFrame({
-        "id": np.arange(1, s.internacoes + 1), "paciente_id": who + 1, "data_entrada": _timestamps(when),
-        "data_saida": pd.Series(_timestamps(out)).where(out < end_s), "motivo": _choice(r, MOTIVOS, s.internacoes),
+    return pd.DataFrame({
+        "id": np.arange(1, n + 1), "paciente_id": who + 1, "data_entrada": _timestamps(when),
+        "data_saida": pd.Series(_timestamps(out)).where(out < h.end_s), "motivo": _choice(r, MOTIVOS, n),
     })
-    return {"pacientes": pacientes, "medicos": medicos, "convenios": convenios,
-            "pacientes_convenios": pacientes_convenios, "consultas": consultas, "exames": exames,
-            "internacoes": internacoes}
 
 
 def results(rng: np.random.Generator, tipo: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from functools import cache
 import pandas as pd
 
 from hospsim import sqlfiles
+from hospsim.errors import OltpError
 from hospsim.services.postgres import PgInfo, ensure_postgres
 
 TABLES = ("pacientes", "medicos", "convenios", "pacientes_convenios", "consultas", "exames", "internacoes")
@@ -114,7 +115,7 @@ def counts(params, pg_info: PgInfo | None = None) -> pd.DataFrame:
     try:
         with conn, conn.cursor() as cur:
             if not is_ready(cur, params):
-                raise ValueError(f"the OLTP schema {params.oltp.schema!r} does not exist yet; "
+                raise OltpError(f"the OLTP schema {params.oltp.schema!r} does not exist yet; "
                                  "run `hospsim oltp init` (or `hospsim oltp seed`) first")
             cur.execute(query("counts", params))
             rows = cur.fetchall()

@@ -5,6 +5,7 @@ import io
 
 import pandas as pd
 
+from hospsim.errors import OltpError
 from hospsim.oltp import generate, schema
 from hospsim.services.postgres import PgInfo
 
@@ -31,7 +32,7 @@ def seed(params, pg_info: PgInfo | None = None, tables: dict[str, pd.DataFrame] 
             cur.execute(schema.query("counts", params))
             filled = {t: n for t, n in cur.fetchall() if n}
             if filled:
-                raise ValueError(f"the OLTP schema {params.oltp.schema!r} already holds data "
+                raise OltpError(f"the OLTP schema {params.oltp.schema!r} already holds data "
                                  f"({', '.join(f'{t}: {n}' for t, n in filled.items())}); run `hospsim oltp reset` "
                                  "to drop it and seed again")
             for table in schema.TABLES:

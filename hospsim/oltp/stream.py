@@ -25,9 +25,9 @@ import pandas as pd
 import psycopg2
 
 from hospsim import rng as rngs
+from hospsim.errors import OltpError, ServiceError
 from hospsim.oltp import generate, schema
 from hospsim.oltp.generate import ENTITIES, SINGULAR
-from hospsim.services.errors import ServiceError
 from hospsim.services.postgres import PgInfo, ensure_postgres
 
 log = logging.getLogger("hospsim.oltp.stream")
@@ -451,7 +451,7 @@ class Stream:
         db = _Db(self.info)
         try:
             if not db.run(schema.query("schema_ready", self.params))[0][0]:
-                raise ValueError(f"the OLTP schema {self.params.oltp.schema!r} is not there; run "
+                raise OltpError(f"the OLTP schema {self.params.oltp.schema!r} is not there; run "
                                  "`hospsim oltp seed` (or `hospsim oltp init`) first")
             if not db.run(schema.query("stream_lock", self.params))[0][0]:
                 raise _Locked(f"another `hospsim oltp stream` is writing to schema {self.params.oltp.schema!r} "

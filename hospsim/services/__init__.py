@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
+from hospsim.errors import ServiceError
 from hospsim.services import kafka as _kafka
-from hospsim.services.errors import ServiceError
 from hospsim.services.postgres import PgInfo, embedded_from_params, ensure_postgres, info_from_params
 
 NAMES = ("postgres", "kafka", "connect")

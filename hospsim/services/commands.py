@@ -34,7 +34,7 @@ def _selected(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 def _fetch(args) -> int:
-    from hospsim.cli import params_from
+    from hospsim.commandline import params_from
     from hospsim.services.kafka import jar_dir_size
     began = time.monotonic()
     jar_dir = services.fetch(params_from(args), quiet=not args.verbose)
@@ -43,21 +43,21 @@ def _fetch(args) -> int:
 
 
 def _up(args) -> int:
-    from hospsim.cli import params_from
+    from hospsim.commandline import params_from
     for row in services.up(params_from(args), _selected(args)):
         print(_line(row))
     return 0
 
 
 def _down(args) -> int:
-    from hospsim.cli import params_from
+    from hospsim.commandline import params_from
     for row in services.down(params_from(args), _selected(args)):
         print(_line(row))
     return 0
 
 
 def _status(args) -> int:
-    from hospsim.cli import params_from
+    from hospsim.commandline import params_from
     rows = services.status(params_from(args), _selected(args))
     for row in rows:
         print(_line(row))

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from hospsim.services.errors import ServiceError
+from hospsim.errors import ServiceError
 
 
 def _message(body: str) -> str:

@@ -26,7 +26,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from hospsim.services.errors import ServiceError
+from hospsim.errors import ServiceError
 
 POM = Path(__file__).with_name("pom.xml")
 HOST = "127.0.0.1"
@@ -393,7 +393,7 @@ def _mb(heap: str) -> int:
     units = {"k": 1 / 1024, "m": 1, "g": 1024}
     match = re.fullmatch(r"(\d+)([kmgKMG]?)", heap)
     if not match:
-        raise ValueError(f"heap size {heap!r}: write e.g. 512m or 1g")
+        raise ServiceError(f"heap size {heap!r}: write e.g. 512m or 1g")
     return int(int(match.group(1)) * units.get(match.group(2).lower() or "m", 1))
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
 from hospsim import sqlfiles
-from hospsim.services.errors import ServiceError
+from hospsim.errors import ServiceError
 
 SERVER_USER = "hospsim-pg"
 """PostgreSQL refuses to run as root; as root we run it as this unprivileged system user."""

@@ -73,8 +73,8 @@ def kafka_bootstrap(params, *, start: bool = True) -> tuple[str | None, str]:
         problem = broker_reachable(k.bootstrap_servers)
         return (k.bootstrap_servers, "") if problem is None else (
             None, f"the cluster at {k.bootstrap_servers} does not answer ({problem})")
+    from hospsim.errors import ServiceError
     from hospsim.services import kafka
-    from hospsim.services.errors import ServiceError
     broker = kafka.broker_from_params(params)
     if broker.is_running():
         return broker.bootstrap_servers, ""

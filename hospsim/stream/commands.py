@@ -8,6 +8,7 @@ import sys
 import threading
 from contextlib import contextmanager
 
+from hospsim.commandline import param_flags, params_from
 from hospsim.config import STREAM_MODES
 
 
@@ -53,6 +54,7 @@ def register(sub, parent) -> None:
     p.add_argument("--days", type=int, metavar="N", help="the run's first N days (default: simulation.days)")
     p.add_argument("--limit", type=_at_least(1), metavar="N", help="send only the first N events (N >= 1)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    param_flags(p, mode="stream.mode", rate="stream.events_per_second", speed="stream.speed", days="simulation.days")
     p.set_defaults(func=_produce)
 
     p = actions.add_parser("process", parents=[parent], help="run one stream processor (a consumer group member)",
@@ -74,17 +76,6 @@ def register(sub, parent) -> None:
                            description="Drop the stream schema, delete data/stream/ and, when Kafka answers, this "
                                        "prefix's topics.")
     p.set_defaults(func=_reset)
-
-
-def _params(args):
-    overrides = list(args.param)
-    for flag, key in (("mode", "stream.mode"), ("rate", "stream.events_per_second"), ("speed", "stream.speed"),
-                      ("days", "simulation.days")):
-        value = getattr(args, flag, None)
-        if value is not None:
-            overrides.append(f"{key}={value}")
-    from hospsim import config
-    return config.load(args.params, overrides)
 
 
 def _print(summary: dict, as_json: bool, title: str) -> None:
@@ -113,11 +104,9 @@ def _stop_on_signals():
 def _produce(args) -> int:
     from hospsim import stream
     from hospsim.services import ensure_postgres
-    from hospsim.stream import inprocess, producer
+    from hospsim.stream import inprocess, producer, sessions
 
-    from hospsim.stream import sessions
-
-    params = _params(args)
+    params = params_from(args)
     producer.check_compression(params)
     bootstrap, why = stream.kafka_bootstrap(params)
     replay = stream.replay(params)
@@ -162,7 +151,7 @@ def _process(args) -> int:
     from hospsim.services import ensure_postgres
     from hospsim.stream import processor
 
-    params = _params(args)
+    params = params_from(args)
     bootstrap, why = stream.kafka_bootstrap(params)
     if not bootstrap:
         print(f"hospsim stream process: nothing to consume: no Kafka ({why}). `hospsim stream produce` already "
@@ -183,7 +172,7 @@ def _metrics(args) -> int:
     from hospsim.services import ensure_postgres
     from hospsim.stream import metrics
 
-    params = _params(args)
+    params = params_from(args)
     pg = ensure_postgres(params)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         counts = metrics.counts(pg)
@@ -211,7 +200,7 @@ def _reset(args) -> int:
     from hospsim import stream
     from hospsim.services import ensure_postgres
 
-    params = _params(args)
+    params = params_from(args)
     bootstrap, _ = stream.kafka_bootstrap(params, start=False)
     stream.reset(params, ensure_postgres(params), bootstrap)
     print(f"dropped the stream schema and {params.dirs.data_dir / 'stream'}"
@@ -219,10 +208,3 @@ def _reset(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:   # pragma: no cover - `python -m hospsim.stream.commands`
-    from hospsim.cli import main as cli_main
-    return cli_main(["stream", *(argv if argv is not None else sys.argv[1:])])
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

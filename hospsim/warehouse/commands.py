@@ -53,7 +53,7 @@ def positive_seconds(text: str) -> float:
 
 
 def _connect(args):
-    from hospsim.cli import params_from
+    from hospsim.commandline import params_from
     from hospsim.warehouse.ingest import connect
     params = params_from(args)
     return params, connect(params)
@@ -92,10 +92,9 @@ def _counts(args) -> int:
 
 def _ingest(args) -> int:
     import psycopg2
-
     from tqdm.auto import tqdm
 
-    from hospsim.services.errors import ServiceError
+    from hospsim.errors import ServiceError
     from hospsim.warehouse.ingest import Ingestor
     params, conn = _connect(args)
     totals: collections.Counter = collections.Counter()

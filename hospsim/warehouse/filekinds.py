@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hospsim.config import Params
+from hospsim.errors import WarehouseError
 
 PG_TYPES = ("bigint", "integer", "smallint", "double precision", "text", "date", "timestamp", "boolean")
 
@@ -154,7 +155,7 @@ class Match:
         return {"file_date": self.date, "year": self.year, "quarter": self.quarter, "month": self.month}
 
 
-class UnknownFile(ValueError):
+class UnknownFile(WarehouseError, ValueError):
     """A name no kind claims, or a claimed name whose date/quarter/month is impossible."""
 
 

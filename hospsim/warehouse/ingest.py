@@ -47,7 +47,7 @@ from hospsim import sinks, sqlfiles
 from hospsim.config import Params
 from hospsim.warehouse import filekinds, schema, validate
 from hospsim.warehouse.filekinds import FileKind, Match, UnknownFile
-from hospsim.warehouse.validate import Rejected
+from hospsim.warehouse.validate import FileRejected
 
 log = logging.getLogger("hospsim.warehouse")
 
@@ -259,7 +259,7 @@ class Ingestor:
             try:
                 columns, start = validate.header_columns(fh, stat.st_size, kind, self._expected[kind.kind])
                 rows, digest = self._load(conn, fh, match, columns, stat.st_size, path, start)
-            except Rejected as exc:
+            except FileRejected as exc:
                 conn.rollback()
                 return self._reject(conn, path, kind, digest, str(exc), stat)
             except psycopg2.Error as exc:
@@ -338,12 +338,12 @@ class Ingestor:
                 raise _AlreadyLoaded(digest)            # another ingestor loaded it meanwhile
             changed = self._changed_content(path, match, digest, loaded)
             if changed:
-                raise Rejected(changed)
+                raise FileRejected(changed)
             if kind.has_check:
                 cur.execute(schema.text(conn, f"checks/{kind.kind}.sql", self.schema), params)
                 problems = cur.fetchall()
                 if problems:
-                    raise Rejected("references the warehouse cannot resolve: " + "; ".join(
+                    raise FileRejected("references the warehouse cannot resolve: " + "; ".join(
                         f"{problem} ({n} row{'s' if n != 1 else ''}, e.g. {example})"
                         for problem, n, example in problems))
             steps.mark("check")

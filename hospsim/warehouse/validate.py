@@ -10,6 +10,7 @@ import csv
 import difflib
 from typing import BinaryIO
 
+from hospsim.errors import WarehouseError
 from hospsim.warehouse.filekinds import Column, FileKind
 
 MAX_HEADER_BYTES = 64 * 1024
@@ -17,31 +18,31 @@ TEXT_PROBE_BYTES = 64 * 1024        # the head of a file looked at for binary co
 BOM = codecs.BOM_UTF8               # written by some editors and spreadsheet exports; skipped, never loaded
 
 
-class Rejected(Exception):
+class FileRejected(WarehouseError):
     """A file that cannot be loaded; the message is the reason written next to it in data/rejected/."""
 
 
 def header_columns(fh: BinaryIO, size: int, kind: FileKind, expected: tuple[Column, ...]) -> tuple[list[str], int]:
     """The file's column names in file order, once they are exactly the expected set, and the offset COPY starts
-    reading at (past a UTF-8 BOM); Rejected otherwise."""
+    reading at (past a UTF-8 BOM); FileRejected otherwise."""
     fh.seek(0)
     start = len(BOM) if fh.read(len(BOM)) == BOM else 0
     if size <= start:
-        raise Rejected("empty file: no header line. The simulation writes at least the header "
+        raise FileRejected("empty file: no header line. The simulation writes at least the header "
                        f"({', '.join(c.name for c in expected)}); re-run it to rewrite the file")
     fh.seek(start)
     text_problem = binary_content(fh.read(TEXT_PROBE_BYTES), start)
     if text_problem:
-        raise Rejected(f"not a CSV text file: {text_problem}. The simulation writes UTF-8 text; "
+        raise FileRejected(f"not a CSV text file: {text_problem}. The simulation writes UTF-8 text; "
                        "this is not one of its files (or it was overwritten), re-run the simulation for it")
     fh.seek(-1, 2)
     if fh.read(1) != b"\n":
-        raise Rejected("truncated: the last line has no line end, so the file was cut off while being written; "
+        raise FileRejected("truncated: the last line has no line end, so the file was cut off while being written; "
                        "re-run the simulation for this file")
     fh.seek(start)
     head = fh.readline(MAX_HEADER_BYTES)
     if not head.endswith(b"\n"):
-        raise Rejected(f"no header line in the first {MAX_HEADER_BYTES} bytes: not a CSV file of the simulation")
+        raise FileRejected(f"no header line in the first {MAX_HEADER_BYTES} bytes: not a CSV file of the simulation")
     line = head.decode("utf-8").rstrip("\r\n")
     names = next(csv.reader([line]), [])
     want = [c.name for c in expected]
@@ -50,10 +51,10 @@ def header_columns(fh: BinaryIO, size: int, kind: FileKind, expected: tuple[Colu
         hint = ""
         if len(names) == 1 and any(sep in line for sep in (";", "\t", "|")):
             hint = " The header has one column: the file must be comma-separated."
-        raise Rejected(f"columns do not match a {kind.kind} file: {'; '.join(problems)}.{hint} "
+        raise FileRejected(f"columns do not match a {kind.kind} file: {'; '.join(problems)}.{hint} "
                        f"Expected: {', '.join(want)}")
     if fh.tell() == size and not kind.allow_empty:
-        raise Rejected(f"no rows: only the header. A {kind.kind} file needs at least one row; "
+        raise FileRejected(f"no rows: only the header. A {kind.kind} file needs at least one row; "
                        "re-run the simulation for this file")
     fh.seek(start)
     return names, start

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from hospsim import cdc
+from hospsim.errors import ServiceError
 from hospsim.oltp import schema, stream
-from hospsim.services.errors import ServiceError
 from tests.conftest import free_port
 from tests.oltp.conftest import oltp_names
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
+from hospsim.errors import ServiceError
 from hospsim.oltp import seed, stream
-from hospsim.services.errors import ServiceError
 from tests.conftest import own_embedded_postgres, small_params
 from tests.oltp.helpers import assert_database_matches, incoherent_rows, snapshot
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from hospsim import documents
+from hospsim.errors import ServiceError
 from hospsim.oltp import stream
-from hospsim.services.errors import ServiceError
 from tests.oltp.helpers import assert_database_matches, incoherent_rows, snapshot
 
 UNPACED = {"oltp.stream.interval_seconds": 0, "oltp.stream.max_jitter_ms": 0}

@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
+from hospsim.errors import ServiceError
 from hospsim.services import kafka
 from hospsim.services.connect import ConnectClient
-from hospsim.services.errors import ServiceError
 
 pytestmark = pytest.mark.services
 

@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
+from hospsim.errors import ServiceError
 from hospsim.services import kafka
-from hospsim.services.errors import ServiceError
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.services

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from hospsim import config
+from hospsim.errors import ServiceError
 from hospsim.services import postgres as pgsvc
-from hospsim.services.errors import ServiceError
 from tests.conftest import free_port
 
 

@@ -320,8 +320,8 @@ def test_sigterm_stops_after_the_batch_and_commits(kafka_broker, make_params, st
 def test_broker_stopped_and_restarted_mid_stream_loses_and_duplicates_nothing(kafka_jars, make_params, stream_db,
                                                                                replay, tmp_path):
     """A broker of its own (own ports and data), so the shared one stays up for the other tests."""
+    from hospsim.errors import ServiceError
     from hospsim.services import kafka
-    from hospsim.services.errors import ServiceError
     from tests.conftest import free_port
     broker = kafka.KafkaBroker(tmp_path / "own-broker", kafka_jars, port=free_port(), controller_port=free_port())
     try:

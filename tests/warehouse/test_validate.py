@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hospsim.warehouse import filekinds
-from hospsim.warehouse.validate import BOM, Rejected, binary_content, header_columns
+from hospsim.warehouse.validate import BOM, FileRejected, binary_content, header_columns
 
 CENSUS = filekinds.BY_KIND["census"]
 TRANSFERS = filekinds.BY_KIND["transfers"]
@@ -40,7 +40,7 @@ def test_a_good_header_in_any_order():
     (b"x" * (70 * 1024) + b"\n", "no header line"),
 ])
 def test_bad_shapes_are_rejected_with_a_reason(body, message):
-    with pytest.raises(Rejected, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+    with pytest.raises(FileRejected, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
         check(body)
 
 
@@ -57,7 +57,7 @@ def test_any_bytes_are_either_a_header_or_rejected_with_a_reason(body, kind):
     expected = kind.columns if not callable(kind.columns) else filekinds.PEOPLE
     try:
         names, start = header_columns(io.BytesIO(body), len(body), kind, expected)
-    except Rejected as exc:
+    except FileRejected as exc:
         assert str(exc)
     else:
         assert sorted(names) == sorted(c.name for c in expected) and start in (0, len(BOM))
