@@ -130,7 +130,7 @@ def main() -> None:
     ap.add_argument("--admissions", type=int, default=100_000)
     ap.add_argument("--files", type=int, default=8, help="daily files of each fact kind")
     ap.add_argument("--repeat", type=int, default=5, help="interleaved baseline + ingest rounds; the best counts")
-    ap.add_argument("--workers", type=int, default=config.Warehouse().workers, help="params warehouse.workers")
+    ap.add_argument("--workers", type=int, default=config.defaults().warehouse.workers, help="params warehouse.workers")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="hospsim-bench-ingest-"))

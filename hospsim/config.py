@@ -67,10 +67,10 @@ def _f(default: Any = dataclasses.MISSING, *, factory: Any = dataclasses.MISSING
 
 @dataclass(frozen=True)
 class Paths:
-    data_dir: Path = _f(Path("data"), doc="batch/, stream/, processed/, rejected/ live here", env="HOSPSIM_DATA_DIR")
-    runs_dir: Path = _f(Path("runs"), doc="executed notebooks and reports", env="HOSPSIM_RUNS_DIR")
-    state_dir: Path = _f(Path(".hospsim"), doc="embedded servers' data, jars, pid files", env="HOSPSIM_STATE_DIR")
-    logs_dir: Path = _f(Path("logs"), doc="rotating logs", env="HOSPSIM_LOGS_DIR")
+    data_dir: Path = _f(doc="batch/, stream/, processed/, rejected/ live here", env="HOSPSIM_DATA_DIR")
+    runs_dir: Path = _f(doc="executed notebooks and reports", env="HOSPSIM_RUNS_DIR")
+    state_dir: Path = _f(doc="embedded servers' data, jars, pid files", env="HOSPSIM_STATE_DIR")
+    logs_dir: Path = _f(doc="rotating logs", env="HOSPSIM_LOGS_DIR")
 
     def resolved(self, root: Path) -> "Paths":
         return Paths(**{f.name: (p if (p := getattr(self, f.name)).is_absolute() else root / p)
@@ -79,29 +79,29 @@ class Paths:
 
 @dataclass(frozen=True)
 class Postgres:
-    embedded: bool = _f(True, doc="start a project-local server; false = use url or host/port", env="HOSPSIM_PG_EMBEDDED")
-    url: str | None = _f(None, doc="postgresql://user:pass@host:port/db of an external server", env=("PG_URL", "DATABASE_URL"))
-    host: str = _f("127.0.0.1", env="PG_HOST")
-    port: int = _f(15432, ge=1, le=65535, env="PG_PORT")
-    user: str = _f("hospsim", env="PG_USER")
-    password: str = _f("hospsim", env="PG_PASSWORD")
-    database: str = _f("hospsim", env="PG_DATABASE")
-    start_timeout_s: float = _f(30.0, gt=0)
+    embedded: bool = _f(doc="start a project-local server; false = use url or host/port", env="HOSPSIM_PG_EMBEDDED")
+    url: str | None = _f(doc="postgresql://user:pass@host:port/db of an external server", env=("PG_URL", "DATABASE_URL"))
+    host: str = _f(env="PG_HOST")
+    port: int = _f(ge=1, le=65535, env="PG_PORT")
+    user: str = _f(env="PG_USER")
+    password: str = _f(env="PG_PASSWORD")
+    database: str = _f(env="PG_DATABASE")
+    start_timeout_s: float = _f(gt=0)
 
 
 @dataclass(frozen=True)
 class Kafka:
-    bootstrap_servers: str | None = _f(None, doc="host:port[,host:port] of an external cluster; null = embedded broker",
+    bootstrap_servers: str | None = _f(doc="host:port[,host:port] of an external cluster; null = embedded broker",
                                        env=("KAFKA_BOOTSTRAP_SERVERS", "BOOTSTRAP_SERVERS"))
-    enabled: bool = _f(True, doc="false = events go through the in-process path", env="HOSPSIM_KAFKA")
-    broker_port: int = _f(19092, ge=1, le=65535)
-    controller_port: int = _f(19093, ge=1, le=65535)
-    connect_url: str | None = _f(None, doc="REST URL of an external Kafka Connect worker", env="CONNECT_URL")
-    connect_port: int = _f(18083, ge=1, le=65535)
-    topic_prefix: str = _f("hospsim", env="KAFKA_TOPIC_PREFIX")
-    partitions: int = _f(3, ge=1)
-    replication: int = _f(1, ge=1)
-    start_timeout_s: float = _f(90.0, gt=0)
+    enabled: bool = _f(doc="false = events go through the in-process path", env="HOSPSIM_KAFKA")
+    broker_port: int = _f(ge=1, le=65535)
+    controller_port: int = _f(ge=1, le=65535)
+    connect_url: str | None = _f(doc="REST URL of an external Kafka Connect worker", env="CONNECT_URL")
+    connect_port: int = _f(ge=1, le=65535)
+    topic_prefix: str = _f(env="KAFKA_TOPIC_PREFIX")
+    partitions: int = _f(ge=1)
+    replication: int = _f(ge=1)
+    start_timeout_s: float = _f(gt=0)
 
 
 STREAM_MODES = ("asap", "rate", "realtime")
@@ -111,150 +111,134 @@ COMPRESSION_TYPES = ("gzip", "snappy", "lz4", "zstd")
 @dataclass(frozen=True)
 class Stream:
     """The event producer and the stream processor (hospsim.stream)."""
-    mode: str = _f("asap", choices=STREAM_MODES, env="HOSPSIM_STREAM_MODE",
+    mode: str = _f(choices=STREAM_MODES, env="HOSPSIM_STREAM_MODE",
                    doc="asap: as fast as possible; rate: events_per_second; realtime: simulated clock x speed")
-    events_per_second: float = _f(1000.0, gt=0, doc="the pace in mode=rate")
-    speed: float = _f(1440.0, gt=0, doc="simulated seconds per wall second in mode=realtime; 1440 = a day a minute")
-    batch_size: int = _f(262_144, ge=1, doc="producer batch bytes per partition")
-    linger_ms: int = _f(20, ge=0, doc="how long the producer waits to fill a batch")
-    compression_type: str | None = _f(None, choices=COMPRESSION_TYPES, doc="null = none; gzip needs no extra package")
-    retries: int = _f(10, ge=0, doc="producer retries per batch before a delivery is reported as failed")
-    delivery_timeout_ms: int = _f(120_000, ge=1000, doc="give up on a delivery after this long, retries included")
-    processor_batch_size: int = _f(5000, ge=1, doc="records per poll of the stream processor (one transaction)")
-    poll_timeout_ms: int = _f(500, ge=1, doc="how long one poll waits for records")
-    group_id: str = _f("hospsim-stream-processor", doc="the processors' consumer group")
-    file_events: int = _f(5000, ge=1, doc="offsets per JSON-lines file: a file covers one range of one partition")
-    commit_interval_s: float = _f(1.0, gt=0, doc="partial files are written and offsets committed at least this often")
+    events_per_second: float = _f(gt=0, doc="the pace in mode=rate")
+    speed: float = _f(gt=0, doc="simulated seconds per wall second in mode=realtime; 1440 = a day a minute")
+    batch_size: int = _f(ge=1, doc="producer batch bytes per partition")
+    linger_ms: int = _f(ge=0, doc="how long the producer waits to fill a batch")
+    compression_type: str | None = _f(choices=COMPRESSION_TYPES, doc="null = none; gzip needs no extra package")
+    retries: int = _f(ge=0, doc="producer retries per batch before a delivery is reported as failed")
+    delivery_timeout_ms: int = _f(ge=1000, doc="give up on a delivery after this long, retries included")
+    processor_batch_size: int = _f(ge=1, doc="records per poll of the stream processor (one transaction)")
+    poll_timeout_ms: int = _f(ge=1, doc="how long one poll waits for records")
+    group_id: str = _f(doc="the processors' consumer group")
+    file_events: int = _f(ge=1, doc="offsets per JSON-lines file: a file covers one range of one partition")
+    commit_interval_s: float = _f(gt=0, doc="partial files are written and offsets committed at least this often")
 
 
 @dataclass(frozen=True)
 class Ward:
-    type: str = _f("med_surg", choices=WARD_TYPES)
-    beds: int = _f(20, ge=1)
+    type: str = _f(choices=WARD_TYPES)
+    beds: int = _f(ge=1)
 
 
 @dataclass(frozen=True)
 class Hospital:
-    id: str = _f("H01")
-    name: str = _f("Hospital")
-    city: str = _f("São Paulo")
-    lat: float = _f(-23.55, ge=-90, le=90)
-    lon: float = _f(-46.63, ge=-180, le=180)
-    wards: tuple[Ward, ...] = _f(factory=lambda: (Ward("emergency", 20), Ward("icu", 10), Ward("med_surg", 60)))
+    id: str = _f()
+    name: str = _f()
+    city: str = _f()
+    lat: float = _f(ge=-90, le=90)
+    lon: float = _f(ge=-180, le=180)
+    wards: tuple[Ward, ...] = _f()
     specialties: tuple[str, ...] = _f(factory=tuple)
     rural: bool = _f(False)
 
 
-def _default_hospitals() -> tuple[Hospital, ...]:
-    return (
-        # Sized for 100k people at ~75% occupancy: census ~= admissions/day x ALOS (about 0.19 beds/1,000).
-        Hospital("H01", "Hospital Central", "São Paulo", -23.55, -46.63,
-                 (Ward("emergency", 16), Ward("icu", 10), Ward("step_down", 16), Ward("med_surg", 72),
-                  Ward("pediatrics", 8), Ward("maternity", 6), Ward("psychiatry", 8)),
-                 ("cardiology", "oncology", "neurology", "trauma", "obstetrics", "pediatrics", "psychiatry")),
-        Hospital("H02", "Hospital Zona Norte", "São Paulo", -23.48, -46.62,
-                 (Ward("emergency", 10), Ward("icu", 6), Ward("med_surg", 55), Ward("maternity", 5)),
-                 ("obstetrics", "trauma")),
-        Hospital("H03", "Hospital Regional de Guarulhos", "Guarulhos", -23.45, -46.53,
-                 (Ward("emergency", 10), Ward("icu", 5), Ward("med_surg", 54), Ward("pediatrics", 5)),
-                 ("pediatrics",), rural=True),
-    )
-
-
 @dataclass(frozen=True)
 class Region:
-    name: str = _f("Grande São Paulo")
-    hospitals: tuple[Hospital, ...] = _f(factory=_default_hospitals)
-    radius_km: float = _f(25.0, gt=0, doc="people live within this distance of the region's centre")
+    name: str = _f()
+    hospitals: tuple[Hospital, ...] = _f()
+    radius_km: float = _f(gt=0, doc="people live within this distance of the region's centre")
 
 
 @dataclass(frozen=True)
 class Simulation:
-    population: int = _f(100_000, ge=1, env="HOSPSIM_POPULATION")
-    start_date: dt.date = _f(dt.date(2025, 1, 1))
-    days: int = _f(365, ge=1, le=MAX_DAYS, env="HOSPSIM_DAYS", doc="a year shows the respiratory season")
-    ed_visits_per_1000_year: float = _f(440.0, gt=0)
-    elective_admissions_per_1000_year: float = _f(60.0, ge=0)
-    ed_admit_share: float = _f(0.16, ge=0, le=1)
-    ed_transfer_share: float = _f(0.015, ge=0, le=1)
-    mean_length_of_stay_days: float = _f(4.8, gt=0)
-    respiratory_season_uplift: float = _f(0.15, ge=0, doc="extra respiratory ED arrivals at the season's peak, "
+    population: int = _f(ge=1, env="HOSPSIM_POPULATION")
+    start_date: dt.date = _f()
+    days: int = _f(ge=1, le=MAX_DAYS, env="HOSPSIM_DAYS", doc="a year shows the respiratory season")
+    ed_visits_per_1000_year: float = _f(gt=0)
+    elective_admissions_per_1000_year: float = _f(ge=0)
+    ed_admit_share: float = _f(ge=0, le=1)
+    ed_transfer_share: float = _f(ge=0, le=1)
+    mean_length_of_stay_days: float = _f(gt=0)
+    respiratory_season_uplift: float = _f(ge=0, doc="extra respiratory ED arrivals at the season's peak, "
                                           "as a share of the ordinary daily arrivals")
-    hemisphere: str = _f("south", choices=("south", "north"))
-    transports_per_1000_year: float = _f(40.0, ge=0)
-    warmup_days: int = _f(21, ge=0, doc="days simulated before start_date, unwritten, so beds start at a steady census")
+    hemisphere: str = _f(choices=("south", "north"))
+    transports_per_1000_year: float = _f(ge=0)
+    warmup_days: int = _f(ge=0, doc="days simulated before start_date, unwritten, so beds start at a steady census")
 
 
 @dataclass(frozen=True)
 class NurseRatios:
     """Patients per nurse on every shift, by ward type: California Title 22 (maternity 1:4 is our pick)."""
-    emergency: float = _f(4.0, gt=0)
-    icu: float = _f(2.0, gt=0)
-    step_down: float = _f(3.0, gt=0)
-    med_surg: float = _f(5.0, gt=0)
-    telemetry: float = _f(4.0, gt=0)
-    pediatrics: float = _f(4.0, gt=0)
-    maternity: float = _f(4.0, gt=0, doc="Title 22 has 1:4 for mother-baby couplets; our pick")
-    psychiatry: float = _f(6.0, gt=0)
+    emergency: float = _f(gt=0)
+    icu: float = _f(gt=0)
+    step_down: float = _f(gt=0)
+    med_surg: float = _f(gt=0)
+    telemetry: float = _f(gt=0)
+    pediatrics: float = _f(gt=0)
+    maternity: float = _f(gt=0, doc="Title 22 has 1:4 for mother-baby couplets; our pick")
+    psychiatry: float = _f(gt=0)
 
 
 @dataclass(frozen=True)
 class Workforce:
-    rotation: str = _f("12x36", choices=ROTATIONS, doc="12x36: 12 h on, 36 h off; 3x8: morning, afternoon, night")
-    nurse_ratios: NurseRatios = _f(factory=NurseRatios)
-    target_occupancy: float = _f(0.85, gt=0, le=1, doc="wards are staffed for beds x this census")
-    technicians_per_nurse: float = _f(1.0, ge=0, doc="nursing technicians on a shift per nurse required")
-    patients_per_physician: float = _f(10.0, gt=0, doc="ANVISA RDC 7/2010: one ICU physician per 10 beds")
-    absence_slack: float = _f(0.1, ge=0, le=1, doc="spare people per team, share of those required (vacations)")
-    reserve_pool_size: int = _f(200, ge=0, doc="candidates; topped up every quarter")
-    hiring_lead_days: int = _f(0, ge=0, le=89, doc="days from a vacancy (quarter start) to the hire's first day")
-    annual_resignation_rate: float = _f(0.08, ge=0, le=1)
-    retirement_age: int = _f(65, ge=40, le=90, doc="everyone this old retires at the next quarter")
-    early_retirement_age: int = _f(55, ge=18, le=90, doc="from this age the retirement hazard applies")
-    annual_retirement_hazard: float = _f(0.05, ge=0, le=1)
-    max_consecutive_shifts: int = _f(1, ge=1, doc="back-to-back shifts one person may work")
-    min_rest_hours: float = _f(11.0, ge=0, doc="CLT art. 66: 11 h between two working days")
+    rotation: str = _f(choices=ROTATIONS, doc="12x36: 12 h on, 36 h off; 3x8: morning, afternoon, night")
+    nurse_ratios: NurseRatios = _f()
+    target_occupancy: float = _f(gt=0, le=1, doc="wards are staffed for beds x this census")
+    technicians_per_nurse: float = _f(ge=0, doc="nursing technicians on a shift per nurse required")
+    patients_per_physician: float = _f(gt=0, doc="ANVISA RDC 7/2010: one ICU physician per 10 beds")
+    absence_slack: float = _f(ge=0, le=1, doc="spare people per team, share of those required (vacations)")
+    reserve_pool_size: int = _f(ge=0, doc="candidates; topped up every quarter")
+    hiring_lead_days: int = _f(ge=0, le=89, doc="days from a vacancy (quarter start) to the hire's first day")
+    annual_resignation_rate: float = _f(ge=0, le=1)
+    retirement_age: int = _f(ge=40, le=90, doc="everyone this old retires at the next quarter")
+    early_retirement_age: int = _f(ge=18, le=90, doc="from this age the retirement hazard applies")
+    annual_retirement_hazard: float = _f(ge=0, le=1)
+    max_consecutive_shifts: int = _f(ge=1, doc="back-to-back shifts one person may work")
+    min_rest_hours: float = _f(ge=0, doc="CLT art. 66: 11 h between two working days")
 
 
 @dataclass(frozen=True)
 class OltpSeed:
-    pacientes: int = _f(2000, ge=0, env="SEED_PACIENTES")
-    medicos: int = _f(200, ge=1, env="SEED_MEDICOS")
-    convenios: int = _f(12, ge=1, env="SEED_CONVENIOS")
-    pacientes_convenios: int = _f(2500, ge=0, env="SEED_PACIENTES_CONVENIOS")
-    consultas: int = _f(4000, ge=0, env="SEED_CONSULTAS")
-    exames: int = _f(3500, ge=0, env="SEED_EXAMES")
-    internacoes: int = _f(1200, ge=0, env="SEED_INTERNACOES")
-    as_of: dt.date = _f(dt.date(2025, 1, 1), doc="the seeded history ends this day (fixed, so a seed is reproducible)")
-    history_days: int = _f(730, ge=1, doc="pacientes registered over this many days before as_of")
+    pacientes: int = _f(ge=0, env="SEED_PACIENTES")
+    medicos: int = _f(ge=1, env="SEED_MEDICOS")
+    convenios: int = _f(ge=1, env="SEED_CONVENIOS")
+    pacientes_convenios: int = _f(ge=0, env="SEED_PACIENTES_CONVENIOS")
+    consultas: int = _f(ge=0, env="SEED_CONSULTAS")
+    exames: int = _f(ge=0, env="SEED_EXAMES")
+    internacoes: int = _f(ge=0, env="SEED_INTERNACOES")
+    as_of: dt.date = _f(doc="the seeded history ends this day (fixed, so a seed is reproducible)")
+    history_days: int = _f(ge=1, doc="pacientes registered over this many days before as_of")
 
 
 @dataclass(frozen=True)
 class OltpMix:
     """Relative weights of the four tables the stream writes (normalized, need not sum to 1)."""
-    pacientes: float = _f(0.25, ge=0)
-    consultas: float = _f(0.40, ge=0)
-    exames: float = _f(0.25, ge=0)
-    internacoes: float = _f(0.10, ge=0)
+    pacientes: float = _f(ge=0)
+    consultas: float = _f(ge=0)
+    exames: float = _f(ge=0)
+    internacoes: float = _f(ge=0)
 
 
 @dataclass(frozen=True)
 class OltpStream:
-    interval_seconds: float = _f(2.0, ge=0, doc="one batch per interval (+ jitter) when events_per_second is null",
+    interval_seconds: float = _f(ge=0, doc="one batch per interval (+ jitter) when events_per_second is null",
                                  env="STREAM_INTERVAL_SECONDS")
-    batch_size: int = _f(50, ge=1, doc="events (statements) per transaction", env="BATCH_SIZE")
-    max_jitter_ms: int = _f(400, ge=0, doc="random extra wait per interval", env="MAX_JITTER_MS")
-    insert_ratio: float = _f(0.7, ge=0, le=1, env="STREAM_INSERT_RATIO")
-    events_per_second: float | None = _f(None, gt=0, doc="target rate; null = interval/batch pacing", env="STREAM_EVENTS_PER_SECOND")
-    max_events: int | None = _f(None, ge=1, env="STREAM_MAX_EVENTS")
-    duration_seconds: float | None = _f(None, gt=0, env="STREAM_DURATION_SECONDS")
-    inserts: OltpMix = _f(factory=lambda: OltpMix(0.25, 0.40, 0.25, 0.10), doc="which table an INSERT goes to")
-    updates: OltpMix = _f(factory=lambda: OltpMix(0.20, 0.40, 0.30, 0.10), doc="which table an UPDATE goes to")
-    report_every_seconds: float = _f(5.0, gt=0, doc="throughput line on the console")
-    retry_timeout_seconds: float = _f(120.0, gt=0, doc="give up when PostgreSQL stays unreachable this long")
-    log_file: str = _f("oltp_stream.log", doc="every operation, in paths.logs_dir, rotated")
-    log_max_mb: float = _f(20.0, gt=0)
-    log_backups: int = _f(5, ge=0)
+    batch_size: int = _f(ge=1, doc="events (statements) per transaction", env="BATCH_SIZE")
+    max_jitter_ms: int = _f(ge=0, doc="random extra wait per interval", env="MAX_JITTER_MS")
+    insert_ratio: float = _f(ge=0, le=1, env="STREAM_INSERT_RATIO")
+    events_per_second: float | None = _f(gt=0, doc="target rate; null = interval/batch pacing", env="STREAM_EVENTS_PER_SECOND")
+    max_events: int | None = _f(ge=1, env="STREAM_MAX_EVENTS")
+    duration_seconds: float | None = _f(gt=0, env="STREAM_DURATION_SECONDS")
+    inserts: OltpMix = _f(doc="which table an INSERT goes to")
+    updates: OltpMix = _f(doc="which table an UPDATE goes to")
+    report_every_seconds: float = _f(gt=0, doc="throughput line on the console")
+    retry_timeout_seconds: float = _f(gt=0, doc="give up when PostgreSQL stays unreachable this long")
+    log_file: str = _f(doc="every operation, in paths.logs_dir, rotated")
+    log_max_mb: float = _f(gt=0)
+    log_backups: int = _f(ge=0)
 
 
 SNAPSHOT_MODES = ("initial", "initial_only", "no_data", "when_needed", "always")
@@ -262,116 +246,81 @@ SNAPSHOT_MODES = ("initial", "initial_only", "no_data", "when_needed", "always")
 
 @dataclass(frozen=True)
 class Oltp:
-    schema: str = _f("oltp", doc="PostgreSQL schema of the seven tables")
-    publication: str = _f("hospsim_oltp_pub")
-    slot: str = _f("hospsim_oltp_slot", doc="Debezium's slot; reset drops every slot whose name starts with this")
-    connector_name: str = _f("hospsim-oltp", doc="Kafka Connect connector name")
-    topic_prefix: str = _f("hospsim_cdc", doc="Debezium topic.prefix: topics are <prefix>.<schema>.<table>")
-    snapshot_mode: str = _f("initial", choices=SNAPSHOT_MODES, doc="Debezium snapshot.mode")
-    seed: OltpSeed = _f(factory=OltpSeed)
-    stream: OltpStream = _f(factory=OltpStream)
+    schema: str = _f(doc="PostgreSQL schema of the seven tables")
+    publication: str = _f()
+    slot: str = _f(doc="Debezium's slot; reset drops every slot whose name starts with this")
+    connector_name: str = _f(doc="Kafka Connect connector name")
+    topic_prefix: str = _f(doc="Debezium topic.prefix: topics are <prefix>.<schema>.<table>")
+    snapshot_mode: str = _f(choices=SNAPSHOT_MODES, doc="Debezium snapshot.mode")
+    seed: OltpSeed = _f()
+    stream: OltpStream = _f()
 
 
 @dataclass(frozen=True)
 class AgeBand:
-    min_age: int = _f(0, ge=0, le=MAX_AGE)
-    max_age: int = _f(4, ge=0, le=MAX_AGE, doc="inclusive")
-    share: float = _f(0.06, ge=0, le=1, doc="share of the whole population in this band")
-    female_share: float = _f(0.49, ge=0, le=1)
+    min_age: int = _f(ge=0, le=MAX_AGE)
+    max_age: int = _f(ge=0, le=MAX_AGE, doc="inclusive")
+    share: float = _f(ge=0, le=1, doc="share of the whole population in this band")
+    female_share: float = _f(ge=0, le=1)
 
 
 @dataclass(frozen=True)
 class Condition:
-    name: str = _f("hypertension", doc="becomes a boolean column of population_with_illnesses.csv")
-    female: tuple[float, ...] = _f(factory=tuple, doc="prevalence in each population.risk_age_bands band")
-    male: tuple[float, ...] = _f(factory=tuple, doc="prevalence in each population.risk_age_bands band")
-    visit_risk: float = _f(1.0, gt=0, doc="multiplies a carrier's ED visit rate")
-    admit_risk: float = _f(1.0, gt=0, doc="multiplies a carrier's admission rate")
+    name: str = _f(doc="becomes a boolean column of population_with_illnesses.csv")
+    female: tuple[float, ...] = _f(doc="prevalence in each population.risk_age_bands band")
+    male: tuple[float, ...] = _f(doc="prevalence in each population.risk_age_bands band")
+    visit_risk: float = _f(1.0, gt=0, doc="multiplies a carrier's ED visit rate; 1 = no effect")
+    admit_risk: float = _f(1.0, gt=0, doc="multiplies a carrier's admission rate; 1 = no effect")
 
 
 @dataclass(frozen=True)
 class Insurance:
-    locale: str = _f("pt_BR", choices=LOCALES)
-    public_plan: str = _f("SUS", doc="what everyone without a private plan has")
-    private_share: float = _f(0.25, ge=0, le=1)
-    private_plans: tuple[str, ...] = _f(factory=tuple)
+    locale: str = _f(choices=LOCALES)
+    public_plan: str = _f(doc="what everyone without a private plan has")
+    private_share: float = _f(ge=0, le=1)
+    private_plans: tuple[str, ...] = _f()
     private_plan_shares: tuple[float, ...] = _f(factory=tuple, doc="one weight per plan; empty = equal")
     senior_plan: str | None = _f(None, doc="public plan of everyone aged senior_age or more (Medicare)")
     senior_age: int = _f(65, ge=0, le=120)
 
 
-def _default_age_bands() -> tuple[AgeBand, ...]:
-    # Brazil, 2022 census (IBGE), rounded: (min, max, share, female share)
-    rows = ((0, 4, 0.060, 0.489), (5, 9, 0.065, 0.489), (10, 14, 0.068, 0.490), (15, 19, 0.072, 0.493),
-            (20, 24, 0.074, 0.498), (25, 29, 0.076, 0.503), (30, 34, 0.076, 0.510), (35, 39, 0.077, 0.515),
-            (40, 44, 0.078, 0.517), (45, 49, 0.068, 0.520), (50, 54, 0.063, 0.524), (55, 59, 0.059, 0.530),
-            (60, 64, 0.050, 0.538), (65, 69, 0.040, 0.548), (70, 74, 0.030, 0.560), (75, 79, 0.020, 0.578),
-            (80, 84, 0.013, 0.610), (85, 89, 0.007, 0.650), (90, 100, 0.004, 0.700))
-    return tuple(AgeBand(*row) for row in rows)
-
-
-def _default_conditions() -> tuple[Condition, ...]:
-    # Prevalence per risk age band 0-4, 5-17, 18-39, 40-59, 60-79, 80+ (Vigitel / PNS-like orders of magnitude).
-    return (
-        Condition("hypertension", (0.001, 0.003, 0.06, 0.28, 0.55, 0.68), (0.001, 0.004, 0.08, 0.30, 0.52, 0.62), 1.15, 1.3),
-        Condition("diabetes", (0.0005, 0.002, 0.02, 0.09, 0.21, 0.22), (0.0005, 0.002, 0.02, 0.10, 0.22, 0.21), 1.4, 1.7),
-        Condition("asthma_copd", (0.08, 0.10, 0.07, 0.07, 0.10, 0.12), (0.10, 0.12, 0.05, 0.06, 0.12, 0.15), 1.6, 1.6),
-        Condition("heart_failure", (0.0005, 0.0005, 0.002, 0.01, 0.045, 0.11), (0.0005, 0.0005, 0.003, 0.014, 0.055, 0.12), 2.2, 3.5),
-        Condition("cancer", (0.001, 0.001, 0.004, 0.02, 0.05, 0.07), (0.001, 0.001, 0.003, 0.014, 0.06, 0.09), 1.8, 3.0),
-        Condition("kidney_disease", (0.001, 0.001, 0.005, 0.03, 0.10, 0.22), (0.001, 0.001, 0.005, 0.03, 0.10, 0.22), 1.7, 2.5),
-    )
-
-
-def _default_insurance() -> tuple[Insurance, ...]:
-    return (
-        Insurance("pt_BR", "SUS", 0.25,
-                  ("Unimed", "Hapvida", "NotreDame Intermédica", "Bradesco Saúde", "Amil", "SulAmérica",
-                   "Porto Seguro Saúde", "Prevent Senior"),
-                  (0.30, 0.16, 0.12, 0.12, 0.10, 0.10, 0.05, 0.05)),
-        Insurance("en_US", "Medicaid", 0.60,
-                  ("Blue Cross Blue Shield", "UnitedHealthcare", "Aetna", "Cigna", "Kaiser Permanente",
-                   "Humana", "Anthem"),
-                  (0.30, 0.20, 0.12, 0.10, 0.10, 0.08, 0.10), senior_plan="Medicare"),
-    )
-
-
 @dataclass(frozen=True)
 class Population:
-    age_bands: tuple[AgeBand, ...] = _f(factory=_default_age_bands, doc="age-sex pyramid; shares sum to 1")
-    spread_km: float = _f(8.0, gt=0, doc="sd of homes around their hospital; cut at region.radius_km")
-    household_size: float = _f(2.8, ge=1, doc="mean people per household (IBGE 2022: 2.79); a household shares an address")
-    insurance: tuple[Insurance, ...] = _f(factory=_default_insurance, doc="one entry per locale")
-    risk_age_bands: tuple[int, ...] = _f((0, 5, 18, 40, 60, 80), doc="lower bounds of the age bands below")
-    visit_age_factor: tuple[float, ...] = _f((1.5, 0.7, 1.0, 0.8, 0.85, 1.0), doc="ED visit rate by age band")
-    admit_age_factor: tuple[float, ...] = _f((1.0, 0.4, 1.0, 1.3, 1.8, 2.2), doc="admission rate by age band")
-    comorbidity: float = _f(0.3, ge=0, le=1, doc="0 = independent conditions; 1 = they cluster in the same people")
-    conditions: tuple[Condition, ...] = _f(factory=_default_conditions)
+    age_bands: tuple[AgeBand, ...] = _f(doc="age-sex pyramid; shares sum to 1")
+    spread_km: float = _f(gt=0, doc="sd of homes around their hospital; cut at region.radius_km")
+    household_size: float = _f(ge=1, doc="mean people per household (IBGE 2022: 2.79); a household shares an address")
+    insurance: tuple[Insurance, ...] = _f(doc="one entry per locale")
+    risk_age_bands: tuple[int, ...] = _f(doc="lower bounds of the age bands below")
+    visit_age_factor: tuple[float, ...] = _f(doc="ED visit rate by age band")
+    admit_age_factor: tuple[float, ...] = _f(doc="admission rate by age band")
+    comorbidity: float = _f(ge=0, le=1, doc="0 = independent conditions; 1 = they cluster in the same people")
+    conditions: tuple[Condition, ...] = _f()
 
 
 @dataclass(frozen=True)
 class Warehouse:
-    schema: str = _f("warehouse", doc="PostgreSQL schema of the warehouse tables, views and ingest ledger")
-    watch_interval_seconds: float = _f(5.0, gt=0, le=86_400,
+    schema: str = _f(doc="PostgreSQL schema of the warehouse tables, views and ingest ledger")
+    watch_interval_seconds: float = _f(gt=0, le=86_400,
                                        doc="hospsim ingest --watch: seconds between passes over batch/")
-    workers: int = _f(2, ge=1, le=16, doc="files loaded at once (one connection each), dependency order kept")
-    pause_in_transaction_seconds: float = _f(0.0, ge=0, doc="testing aid: sleep inside each file's transaction")
+    workers: int = _f(ge=1, le=16, doc="files loaded at once (one connection each), dependency order kept")
+    pause_in_transaction_seconds: float = _f(ge=0, doc="testing aid: sleep inside each file's transaction")
 
 
 @dataclass(frozen=True)
 class Params:
-    seed: int = _f(42, ge=0, env="HOSPSIM_SEED")
-    locale: str = _f("pt_BR", choices=LOCALES, env="HOSPSIM_LOCALE")
-    log_level: str = _f("INFO", choices=LOG_LEVELS, env="LOG_LEVEL")
-    paths: Paths = _f(factory=Paths)
-    postgres: Postgres = _f(factory=Postgres)
-    kafka: Kafka = _f(factory=Kafka)
-    stream: Stream = _f(factory=Stream)
-    region: Region = _f(factory=Region)
-    simulation: Simulation = _f(factory=Simulation)
-    workforce: Workforce = _f(factory=Workforce)
-    oltp: Oltp = _f(factory=Oltp)
-    population: Population = _f(factory=Population)
-    warehouse: Warehouse = _f(factory=Warehouse)
+    seed: int = _f(ge=0, env="HOSPSIM_SEED")
+    locale: str = _f(choices=LOCALES, env="HOSPSIM_LOCALE")
+    log_level: str = _f(choices=LOG_LEVELS, env="LOG_LEVEL")
+    paths: Paths = _f()
+    postgres: Postgres = _f()
+    kafka: Kafka = _f()
+    stream: Stream = _f()
+    region: Region = _f()
+    simulation: Simulation = _f()
+    workforce: Workforce = _f()
+    oltp: Oltp = _f()
+    population: Population = _f()
+    warehouse: Warehouse = _f()
 
     @property
     def root(self) -> Path:
@@ -400,10 +349,34 @@ def load(params_file: str | Path | None = None, overrides: Mapping[str, Any] | l
 
     if params_file is None:
         params_file = merged_env.get(PARAMS_ENV) or DEFAULT_PARAMS_FILE
-    tree = read_params_file(params_file)
+    tree = defaults_tree()
+    _merge_sections(tree, read_params_file(params_file), Params)
     _deep_merge(tree, _env_tree(merged_env))
     _deep_merge(tree, _override_tree(overrides))
     return validate_tree(tree)
+
+
+def defaults_tree() -> dict:
+    """params/default.yaml as a tree: the one home of every default (the fields hold types, bounds and docs).
+    Every params file lands on top of it, so a file names only what it changes."""
+    return read_params_file(DEFAULT_PARAMS_FILE)
+
+
+def defaults() -> Params:
+    """The default params alone: no file of the user's, no environment, no overrides."""
+    return validate_tree(defaults_tree())
+
+
+def _merge_sections(base: dict, extra: dict, cls: type) -> None:
+    """extra onto base: a section (a dataclass field) merges key by key; any other value, a list of
+    hospitals as much as a number, replaces the default whole."""
+    hints = typing.get_type_hints(cls)
+    for key, value in extra.items():
+        section = hints.get(key)
+        if dataclasses.is_dataclass(section) and isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge_sections(base[key], value, section)
+        else:
+            base[key] = value
 
 
 def read_params_file(params_file: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
@@ -631,7 +604,7 @@ def _deep_merge(base: dict, extra: dict) -> None:
 def _build(cls: type, data: Any, prefix: str, problems: list[str]) -> Any:
     if not isinstance(data, dict):
         problems.append(f"{prefix.rstrip('.') or 'params'}: expected a mapping of keys, found {data!r}")
-        return cls()
+        return None
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key in data:
@@ -642,15 +615,15 @@ def _build(cls: type, data: Any, prefix: str, problems: list[str]) -> Any:
     values = {}
     for name, fld in fields.items():
         if name not in data:
+            if fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING:
+                problems.append(f"{prefix}{name}: missing; give it a value (params/default.yaml shows one)")
             continue
         value = _convert(hints[name], data[name], f"{prefix}{name}", fld.metadata, problems)
         if value is not _MISSING:
             values[name] = value
-    try:
-        return cls(**values)
-    except TypeError as exc:
-        problems.append(f"{prefix.rstrip('.')}: {exc}")
-        return cls()
+    if problems:
+        return None        # reported; the ConfigError that follows lists them all
+    return cls(**values)
 
 
 _MISSING = object()

@@ -11,7 +11,7 @@ import yaml
 from hospsim import config
 
 COMPOSE = yaml.safe_load((config.PROJECT_ROOT / "docker-compose.yml").read_text())
-DEFAULTS = config.Params()
+DEFAULTS = config.defaults()
 
 
 def published(service: str) -> dict[int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import typing
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,41 @@ def load(tmp_path, overrides=None, environ=None, dotenv_text=None, params_file=N
     return config.load(params_file, overrides, environ=environ or {}, dotenv=dotenv)
 
 
-def test_default_yaml_documents_every_default(tmp_path):
-    assert load(tmp_path).to_dict() == config.Params().to_dict()
+OPTIONAL_RECORD_FIELDS = {"Hospital.specialties", "Hospital.rural", "Condition.visit_risk", "Condition.admit_risk",
+                          "Insurance.private_plan_shares", "Insurance.senior_plan", "Insurance.senior_age"}
+
+
+def _all_fields(cls=config.Params):
+    for f in dataclasses.fields(cls):
+        yield cls, f
+        inner = typing.get_type_hints(cls)[f.name]
+        inner = typing.get_args(inner)[0] if typing.get_origin(inner) is tuple else inner
+        if dataclasses.is_dataclass(inner):
+            yield from _all_fields(inner)
+
+
+def test_every_default_lives_in_default_yaml_alone():
+    """The fields hold types, bounds and docs; a value in code would be a second, hand-kept copy."""
+    in_code = {f"{cls.__name__}.{f.name}" for cls, f in _all_fields()
+               if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING}
+    assert in_code == OPTIONAL_RECORD_FIELDS, "optional fields of list items are the only ones with a default in code"
+
+
+def test_a_params_file_names_only_what_it_changes(tmp_path):
+    small = tmp_path / "small.yaml"
+    small.write_text("simulation: {days: 10}\nworkforce: {nurse_ratios: {icu: 1.5}}\n")
+    p, base = load(tmp_path, params_file=small), config.defaults()
+    assert (p.simulation.days, p.workforce.nurse_ratios.icu) == (10, 1.5)
+    assert p.simulation.population == base.simulation.population
+    assert p.workforce.nurse_ratios.med_surg == base.workforce.nurse_ratios.med_surg
+    assert p.region == base.region
+
+
+def test_a_list_replaces_the_default_whole_and_its_items_need_every_key(tmp_path):
+    one = tmp_path / "one.yaml"
+    one.write_text("region: {hospitals: [{id: H9, name: Solo, lat: -23.5, lon: -46.6, wards: {icu: 4}}]}\n")
+    with pytest.raises(ConfigError, match=r"region\.hospitals\[0\]\.city: missing"):
+        load(tmp_path, params_file=one)
 
 
 def test_precedence_overrides_beat_env_beat_dotenv_beat_yaml(tmp_path):
@@ -206,7 +240,7 @@ def test_folders_that_cannot_be_folders_name_their_key(tmp_path):
 
 
 def test_the_age_bound_is_the_one_the_bands_keep(tmp_path):
-    oldest = max(b.max_age for b in config.Params().population.age_bands)
+    oldest = max(b.max_age for b in config.defaults().population.age_bands)
     most = (config.MAX_AGE - oldest) * 365
     assert load(tmp_path, {"simulation.days": most}).simulation.days == most
     with pytest.raises(ConfigError, match=f"at most {most} days"):
@@ -248,7 +282,7 @@ NUMBERS = st.floats(allow_nan=True, allow_infinity=True) | st.integers(-10**20, 
                         "simulation.ed_admit_share"]), NUMBERS)
 def test_any_value_is_taken_within_its_bounds_or_refused_naming_its_key(key, value):
     try:
-        params = config.with_overrides(config.Params(), {key: value})
+        params = config.with_overrides(config.defaults(), {key: value})
     except ConfigError as exc:
         assert any(p.startswith(key) for p in exc.problems), exc.problems
     else:

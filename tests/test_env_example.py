@@ -19,18 +19,17 @@ HEADER = """\
 """
 
 
-def defaults(cls: type = config.Params, prefix: str = "") -> dict[str, tuple[object, str]]:
-    """Dotted key -> (field default, its doc) for every field of Params."""
+def defaults(cls: type = config.Params, prefix: str = "", values: object = None) -> dict[str, tuple[object, str]]:
+    """Dotted key -> (its default, from params/default.yaml; its doc, from the field) for every field of Params."""
+    values = config.defaults() if values is None else values
     out = {}
     hints = typing.get_type_hints(cls)
     for fld in dataclasses.fields(cls):
-        key = f"{prefix}{fld.name}"
+        key, value = f"{prefix}{fld.name}", getattr(values, fld.name)
         if dataclasses.is_dataclass(hints[fld.name]):
-            out.update(defaults(hints[fld.name], key + "."))
-        elif fld.default is not dataclasses.MISSING:
-            out[key] = (fld.default, fld.metadata.get("doc", ""))
-        elif fld.default_factory is not dataclasses.MISSING:
-            out[key] = (fld.default_factory(), fld.metadata.get("doc", ""))
+            out.update(defaults(hints[fld.name], key + ".", value))
+        else:
+            out[key] = (value, fld.metadata.get("doc", ""))
     return out
 
 

@@ -140,9 +140,9 @@ def test_run_without_writing_leaves_no_files(tmp_path):
 
 
 BAD = {
-    "negative beds": {"region.hospitals": [{"id": "H01", "wards": {"emergency": 4, "med_surg": -3}}]},
+    "negative beds": {"region.hospitals": [{"id": "H01", "name": "Hospital H01", "city": "São Paulo", "lat": -23.55, "lon": -46.63, "wards": {"emergency": 4, "med_surg": -3}}]},
     "probability over 1": {"simulation.ed_admit_share": 1.2},
-    "unknown ward type": {"region.hospitals": [{"id": "H01", "wards": {"emergency": 4, "cardiology": 9}}]},
+    "unknown ward type": {"region.hospitals": [{"id": "H01", "name": "Hospital H01", "city": "São Paulo", "lat": -23.55, "lon": -46.63, "wards": {"emergency": 4, "cardiology": 9}}]},
     "unknown locale": {"locale": "xx_YY"},
     "zero days": {"simulation.days": 0},
 }
@@ -189,4 +189,4 @@ def test_cli_simulate_writes_the_batch(tmp_path, capsys):
 
 
 def test_default_params_validate():
-    simulate.validate(config.Params())
+    simulate.validate(config.defaults())

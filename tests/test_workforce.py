@@ -14,9 +14,9 @@ from hospsim import workforce as wf
 from hospsim.config import ConfigError
 
 HOSPITALS = [
-    {"id": "H01", "name": "Central", "wards": {"emergency": 10, "icu": 6, "med_surg": 30, "maternity": 8},
+    {"id": "H01", "name": "Central", "city": "São Paulo", "lat": -23.55, "lon": -46.63, "wards": {"emergency": 10, "icu": 6, "med_surg": 30, "maternity": 8},
      "specialties": ["cardiology", "oncology", "obstetrics"]},
-    {"id": "H02", "name": "Norte", "wards": {"med_surg": 20, "pediatrics": 8, "psychiatry": 6}},
+    {"id": "H02", "name": "Norte", "city": "São Paulo", "lat": -23.48, "lon": -46.62, "wards": {"med_surg": 20, "pediatrics": 8, "psychiatry": 6}},
 ]
 
 
@@ -45,8 +45,8 @@ def schedules_of(out: dict) -> pd.DataFrame:
 
 def test_plan_follows_california_ratios_at_target_occupancy(tmp_path):
     params = make_params(tmp_path, **{"region.hospitals": [
-        {"id": "H01", "wards": {"emergency": 30, "icu": 20, "med_surg": 120, "psychiatry": 12}},
-        {"id": "H02", "wards": {"emergency": 10, "maternity": 16}}]})
+        {"id": "H01", "name": "Hospital H01", "city": "São Paulo", "lat": -23.55, "lon": -46.63, "wards": {"emergency": 30, "icu": 20, "med_surg": 120, "psychiatry": 12}},
+        {"id": "H02", "name": "Hospital H02", "city": "São Paulo", "lat": -23.55, "lon": -46.63, "wards": {"emergency": 10, "maternity": 16}}]})
     got = wf.staffing_plan(params).set_index(["hospital_id", "ward", "role"])
     # H01 ICU: 20 beds x 0.85 = 17 patients, 1:2 -> 9 nurses; med-surg 120 x 0.85 = 102, 1:5 -> 21
     assert got.loc[("H01", "icu", "nurse"), "per_shift"] == 9

@@ -11,11 +11,11 @@ from hospsim.warehouse.filekinds import UnknownFile, classify
 
 
 def names(kind: str, params=None) -> list[str]:
-    return [c.name for c in filekinds.BY_KIND[kind].expected_columns(params or config.Params())]
+    return [c.name for c in filekinds.BY_KIND[kind].expected_columns(params or config.defaults())]
 
 
 def test_columns_mirror_the_simulation_modules():
-    params = config.Params()
+    params = config.defaults()
     assert names("people") == list(population.PEOPLE_COLUMNS)
     conditions = [c.name for c in params.population.conditions]
     assert names("population") == [*population.PEOPLE_COLUMNS, *conditions, *population.RISK_COLUMNS]
