@@ -22,6 +22,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from hospsim import wards
 from hospsim.errors import ConfigError, HospsimError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,10 +33,10 @@ PARAMS_ENV = "HOSPSIM_PARAMS"
 
 LOCALES = ("pt_BR", "en_US")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-WARD_TYPES = (
-    "emergency", "icu", "step_down", "med_surg", "telemetry",
-    "pediatrics", "maternity", "psychiatry",
-)
+WARD_TYPES_ENV = "HOSPSIM_WARD_TYPES"
+"""Another ward-type registry than hospsim/ward_types.yaml (read at import: the types shape every stage)."""
+WARDS = wards.load(Path(os.environ.get(WARD_TYPES_ENV) or wards.REGISTRY_FILE))
+WARD_TYPES = WARDS.names
 ROTATIONS = ("12x36", "3x8")
 # Columns of population_with_illnesses.csv that a condition must not be named after (population.py uses these).
 POPULATION_COLUMNS = ("person_id", "national_id", "name", "sex", "birth_date", "address", "city", "lat", "lon",
@@ -169,17 +170,9 @@ class Simulation:
     warmup_days: int = _f(ge=0, doc="days simulated before start_date, unwritten, so beds start at a steady census")
 
 
-@dataclass(frozen=True)
-class NurseRatios:
-    """Patients per nurse on every shift, by ward type: California Title 22 (maternity 1:4 is our pick)."""
-    emergency: float = _f(gt=0)
-    icu: float = _f(gt=0)
-    step_down: float = _f(gt=0)
-    med_surg: float = _f(gt=0)
-    telemetry: float = _f(gt=0)
-    pediatrics: float = _f(gt=0)
-    maternity: float = _f(gt=0, doc="Title 22 has 1:4 for mother-baby couplets; our pick")
-    psychiatry: float = _f(gt=0)
+NurseRatios = dataclasses.make_dataclass(
+    "NurseRatios", [(ward, float, _f(gt=0)) for ward in WARD_TYPES], frozen=True,
+    namespace={"__doc__": "Patients per nurse on every shift, one per ward type (hospsim/ward_types.yaml)."})
 
 
 @dataclass(frozen=True)
@@ -478,6 +471,7 @@ def world_fingerprint(params: Params) -> str:
     """A short hash of the world the params describe (WORLD_KEYS): equal fingerprints, byte-identical files."""
     tree = {key: value for key, value in params.to_dict().items() if key in WORLD_KEYS}
     tree["simulation"].pop("days", None)
+    tree["ward_types"] = WARDS.digest
     return hashlib.sha256(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

@@ -16,7 +16,7 @@ import yaml
 from psycopg2 import sql
 
 from hospsim import events, sqlfiles
-from hospsim.config import Params
+from hospsim.config import WARD_TYPES, Params
 
 DOCS_FILE = "docs/data-dictionary.md"
 
@@ -38,8 +38,9 @@ class Schemas:
 
 @functools.cache
 def glossary() -> dict:
+    """dictionary.yaml, with {ward_types} filled from the ward registry."""
     text = (resources.files("hospsim") / "dictionary.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.safe_load(text.replace("{ward_types}", ", ".join(WARD_TYPES)))
 
 
 def describe(column: str, place: str | None = None) -> str | None:

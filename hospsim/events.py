@@ -25,6 +25,7 @@ import fastjsonschema
 import numpy as np
 import pandas as pd
 
+from hospsim import config
 from hospsim.errors import SimulationError, StreamError
 
 SCHEMA_VERSION = 1
@@ -55,7 +56,19 @@ def schema(event_type: str, version: int = SCHEMA_VERSION) -> dict:
     path = resources.files("hospsim") / "event_schemas" / f"{event_type}.v{version}.json"
     if not path.is_file():
         raise FileNotFoundError(f"no schema version {version} for {event_type} ({path}); reinstall hospsim")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return _with_registries(json.loads(path.read_text(encoding="utf-8")))
+
+
+REGISTRY_ENUMS = {"ward_types": lambda: list(config.WARD_TYPES)}
+"""A property marked "x-hospsim-enum": NAME takes its allowed values from that registry when the schema loads."""
+
+
+def _with_registries(tree: dict) -> dict:
+    for spec in tree.get("properties", {}).values():
+        registry = spec.pop("x-hospsim-enum", None)
+        if registry is not None:
+            spec["enum"] = REGISTRY_ENUMS[registry]()
+    return tree
 
 
 def fields(event_type: str) -> tuple[str, ...]:
@@ -175,11 +188,10 @@ class Rules:
 def rules(params) -> Rules:
     """The region's hospitals and beds, labelled as the simulation labels them (hospsim.daily.layout)."""
     from hospsim import daily
-    from hospsim.config import WARD_TYPES
     lay = daily.layout(params)
     beds: dict = {}
     for h, w, label in zip(lay.slot_hospital, lay.slot_ward, lay.slot_label):
-        beds.setdefault((str(lay.hospital_ids[h]), WARD_TYPES[w]), set()).add(str(label))
+        beds.setdefault((str(lay.hospital_ids[h]), config.WARD_TYPES[w]), set()).add(str(label))
     return Rules(frozenset(map(str, lay.hospital_ids)), {k: frozenset(v) for k, v in beds.items()})
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from hospsim import documents, identity, rng
-from hospsim.config import Hospital, Params
+from hospsim.config import WARDS, Hospital, Params
 from hospsim.errors import SimulationError
 
 ROLES = ("physician", "nurse", "nursing_technician")
@@ -37,17 +37,9 @@ PATTERNS = {
     "3x8": np.array([np.roll([0, 0, 1, 1, 2, 2, -1, -1], -2 * t) for t in range(len(TEAMS))]),
 }
 
-WARD_SPECIALTIES = {
-    "emergency": ("emergency_medicine",),
-    "icu": ("intensive_care",),
-    "step_down": ("cardiology", "internal_medicine"),
-    "telemetry": ("cardiology",),
-    "med_surg": ("internal_medicine", "general_surgery"),
-    "pediatrics": ("pediatrics",),
-    "maternity": ("obstetrics",),
-    "psychiatry": ("psychiatry",),
-}
-_WARD_BOUND = {s for specs in WARD_SPECIALTIES.values() for s in specs} - {"internal_medicine", "general_surgery"}
+WARD_SPECIALTIES = {w.name: w.specialties for w in WARDS.wards}
+_GENERAL = next(w for w in WARDS.wards if w.admits is not None and w.admits.default)   # med_surg
+_WARD_BOUND = {s for specs in WARD_SPECIALTIES.values() for s in specs} - set(_GENERAL.specialties)
 
 STAFF_COLUMNS = ("staff_id", "national_id", "name", "sex", "birth_date", "role", "registration", "specialty",
                  "hospital_id", "ward", "team", "vacation_month", "hire_date", "status", "exit_date", "candidate_id")
@@ -61,9 +53,10 @@ _GROUP = ["hospital_id", "ward", "role"]
 # --------------------------------------------------------------------------- sizing
 
 def ward_specialties(hospital: Hospital, ward: str) -> tuple[str, ...]:
-    """Physician specialties that fit a ward; med-surg also takes the hospital's specialties without a ward."""
+    """Physician specialties that fit a ward; the general ward (med-surg) also takes the hospital's specialties
+    without a ward of their own."""
     base = WARD_SPECIALTIES[ward]
-    if ward == "med_surg":
+    if ward == _GENERAL.name:
         base += tuple(s for s in hospital.specialties if s not in _WARD_BOUND and s not in base)
     return base
 
