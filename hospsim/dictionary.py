@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 
 import pandas as pd
 import yaml
 from psycopg2 import sql
 
-from hospsim import events, sqlfiles
+from hospsim import events, resources, sqlfiles
 from hospsim.config import Params
 
 DOCS_FILE = "docs/data-dictionary.md"
@@ -38,7 +37,7 @@ class Schemas:
 
 @functools.cache
 def glossary() -> dict:
-    text = (resources.files("hospsim") / "dictionary.yaml").read_text(encoding="utf-8")
+    text = resources.path("dictionary.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 

@@ -18,12 +18,13 @@ import functools
 import json
 import math
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any
 
 import fastjsonschema
 import numpy as np
 import pandas as pd
+
+from hospsim import resources
 
 SCHEMA_VERSION = 1
 EVENT_TYPES = ("emergency_transport", "patient_transfer", "admission", "discharge", "bed_status")
@@ -50,7 +51,7 @@ def schema(event_type: str, version: int = SCHEMA_VERSION) -> dict:
     """The JSON schema of one event type, as shipped in hospsim/event_schemas."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}; known: {', '.join(EVENT_TYPES)}")
-    path = resources.files("hospsim") / "event_schemas" / f"{event_type}.v{version}.json"
+    path = resources.path(f"event_schemas/{event_type}.v{version}.json")
     if not path.is_file():
         raise FileNotFoundError(f"no schema version {version} for {event_type} ({path}); reinstall hospsim")
     return json.loads(path.read_text(encoding="utf-8"))
