@@ -9,11 +9,12 @@ HOSPSIM := $(BIN)/hospsim
 # (or any hospsim command started from here) read the same file through HOSPSIM_PARAMS.
 export HOSPSIM_PARAMS := $(PARAMS)
 
-.PHONY: run test test-faults install dev jars lab up down status simulate realism init seed stream reset counts course-reset bench lint fmt clean help
+.PHONY: run test test-faults wheel-check install dev jars lab up down status simulate realism init seed stream reset counts course-reset bench lint fmt clean help
 
 help:
 	@echo "make run    - set up .venv, start the embedded services and run the whole course headlessly ($(PARAMS))"
 	@echo "make test   - install the dev extra, fetch the Kafka/Debezium jars and run the whole test suite"
+	@echo "make wheel-check - build the wheel, install it in a fresh venv and simulate from an empty folder"
 	@echo "make lab    - JupyterLab at the project root on the course notebooks (saving strips their outputs)"
 	@echo "make up / down / status - embedded PostgreSQL, Kafka and Kafka Connect"
 	@echo "make init / seed / stream / reset / counts - the OLTP CDC simulator (as in the original project)"
@@ -53,6 +54,9 @@ test: dev jars
 
 test-faults: dev jars
 	env -u HOSPSIM_PARAMS $(BIN)/pytest -m faults
+
+wheel-check: dev     # hospsim as pip installs it: its SQL, presets and notebooks found from an empty folder
+	VENV=$(VENV) .ci/wheel
 
 # The project root, so params/, data/, runs/ and the reports are in reach; the config strips a course notebook's
 # outputs on save (git status stays clean); HOSPSIM_PARAMS (exported above) carries PARAMS into the kernels.

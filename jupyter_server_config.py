@@ -8,7 +8,7 @@ with their outputs and a report, into runs/<run-id>/course/. Notebooks elsewhere
 import warnings
 from pathlib import Path
 
-COURSE_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+COURSE_NOTEBOOKS = (Path(__file__).parent / "notebooks").resolve()  # the package's folder behind the symlink
 KEPT_CELL_METADATA = ("tags",)
 """papermill finds the parameters cell by its tag; everything else in a cell's metadata is the lab's state."""
 

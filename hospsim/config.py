@@ -22,11 +22,14 @@ from typing import Any, Mapping
 
 import yaml
 
-from hospsim import wards
+from hospsim import resources, wards
 from hospsim.errors import ConfigError, HospsimError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PARAMS_DIR = PROJECT_ROOT / "params"
+PROJECT_ROOT = resources.checkout() or Path.cwd()
+"""The project folder, where a user's outputs go (data/, runs/, logs/, .hospsim/, .env; paths.* move each):
+the checkout hospsim runs from, else (a wheel in site-packages) the folder it was started in."""
+PARAMS_DIR = resources.params_dir()
+"""The shipped presets (default, workshop, large), found by name from any folder: -f workshop.yaml."""
 DEFAULT_PARAMS_FILE = PARAMS_DIR / "default.yaml"
 PARAMS_ENV = "HOSPSIM_PARAMS"
 """The params file every command and notebook uses when none is named (the Makefile sets it from PARAMS)."""
@@ -451,10 +454,12 @@ def _refuse_duplicate_keys(node: yaml.Node, key: str, seen: set[int] | None = No
 
 
 def _find_params_file(name: str | Path, beside: Path | None) -> Path:
-    """A params file as given, else beside the file that extends it, else under the project or params/."""
+    """A params file as given, else beside the file that extends it, else under the project folder, else a
+    shipped preset: params/workshop.yaml and workshop.yaml name the same one from an empty folder."""
     given = Path(name)
     candidates = [given] if given.is_absolute() else [
-        *([beside / given] if beside else []), given, PROJECT_ROOT / given, PARAMS_DIR / given]
+        *([beside / given] if beside else []), given, PROJECT_ROOT / given, PARAMS_DIR / given,
+        *([PARAMS_DIR / given.name] if given.parent == Path(resources.PARAMS) else [])]
     for candidate in candidates:
         if candidate.is_file():
             return candidate.resolve()

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 
 import pandas as pd
 import yaml
 from psycopg2 import sql
 
-from hospsim import events, sqlfiles
+from hospsim import events, resources, sqlfiles
 from hospsim.config import WARD_TYPES, Params
 
 DOCS_FILE = "docs/data-dictionary.md"
@@ -39,7 +38,7 @@ class Schemas:
 @functools.cache
 def glossary() -> dict:
     """dictionary.yaml, with {ward_types} filled from the ward registry."""
-    text = (resources.files("hospsim") / "dictionary.yaml").read_text(encoding="utf-8")
+    text = resources.path("dictionary.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text.replace("{ward_types}", ", ".join(WARD_TYPES)))
 
 

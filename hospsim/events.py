@@ -18,14 +18,13 @@ import functools
 import json
 import math
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any
 
 import fastjsonschema
 import numpy as np
 import pandas as pd
 
-from hospsim import config
+from hospsim import config, resources
 from hospsim.errors import SimulationError, StreamError
 
 SCHEMA_VERSION = 1
@@ -53,7 +52,7 @@ def schema(event_type: str, version: int = SCHEMA_VERSION) -> dict:
     """The JSON schema of one event type, as shipped in hospsim/event_schemas."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}; known: {', '.join(EVENT_TYPES)}")
-    path = resources.files("hospsim") / "event_schemas" / f"{event_type}.v{version}.json"
+    path = resources.path(f"event_schemas/{event_type}.v{version}.json")
     if not path.is_file():
         raise FileNotFoundError(f"no schema version {version} for {event_type} ({path}); reinstall hospsim")
     return _with_registries(json.loads(path.read_text(encoding="utf-8")))

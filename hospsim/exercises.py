@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from hospsim.config import PROJECT_ROOT
+from hospsim import resources
 
-SOLUTIONS, EXERCISES = PROJECT_ROOT / "notebooks" / "solutions", PROJECT_ROOT / "notebooks" / "exercises"
+SOLUTIONS, EXERCISES = resources.notebooks_dir() / "solutions", resources.notebooks_dir() / "exercises"
 BLANK = "# Your answer here; then uncomment the check below it and run the cell: no error means the answer is right.\n"
 
 
@@ -39,4 +39,4 @@ def write_all(solutions: Path = SOLUTIONS, exercises: Path = EXERCISES) -> list[
 
 if __name__ == "__main__":
     for target in write_all():
-        print(target.relative_to(PROJECT_ROOT))
+        print(target)

@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hospsim import config
+from hospsim import config, resources
 from hospsim import run as runs
 from hospsim.errors import PipelineError
 
-NOTEBOOKS_DIR = config.PROJECT_ROOT / "notebooks"
+NOTEBOOKS_DIR = resources.notebooks_dir()
 
 
 class NotebookFailed(PipelineError):

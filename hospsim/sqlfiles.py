@@ -1,22 +1,23 @@
-"""SQL lives in sql/ as files; this finds and reads them."""
+"""SQL lives in the package's sql/ folder as files; this reads them (hospsim.resources finds the folder)."""
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+from hospsim import resources
 
 
 @cache
 def read(name: str) -> str:
     """The text of sql/<name>, e.g. read("warehouse/01_dimensions.sql")."""
-    path = SQL_DIR / name
+    path = resources.sql_dir() / name
     if not path.is_file():
-        raise FileNotFoundError(f"SQL file {path} is missing; reinstall hospsim from a full checkout")
+        raise FileNotFoundError(f"SQL file {path} is missing; reinstall hospsim (its wheel, or "
+                                "pip install -e . in a full checkout)")
     return path.read_text(encoding="utf-8")
 
 
 def numbered(folder: str, *, include_drop: bool = False) -> list[Path]:
     """sql/<folder>/NN_*.sql in order; 99_* drop scripts only when asked."""
-    files = sorted((SQL_DIR / folder).glob("[0-9][0-9]_*.sql"))
+    files = sorted((resources.sql_dir() / folder).glob("[0-9][0-9]_*.sql"))
     return [f for f in files if include_drop or not f.name.startswith("99_")]

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import yaml
 
+from hospsim import resources
 from hospsim.errors import ConfigError
 
-REGISTRY_FILE = Path(__file__).with_name("ward_types.yaml")
+REGISTRY_FILE = resources.path("ward_types.yaml")
 RULE_KEYS = {"reasons", "triage", "max_age", "rank", "default"}
 
 

@@ -194,6 +194,16 @@ def test_override_without_equals_is_explained(tmp_path):
         load(tmp_path, ["simulation.days"])
 
 
+def test_a_shipped_preset_is_found_by_name_from_an_empty_project_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path)     # an installed wheel started in an empty folder
+    shipped = load(tmp_path, params_file=config.PARAMS_DIR / "workshop.yaml")
+    for name in ("workshop.yaml", "params/workshop.yaml"):
+        assert load(tmp_path, params_file=name) == shipped
+    with pytest.raises(ConfigError, match="params file params/nope.yaml does not exist; pass one of .*workshop.yaml"):
+        load(tmp_path, params_file="params/nope.yaml")
+
+
 def test_every_params_file_loads(tmp_path):
     for path in sorted(Path(config.PARAMS_DIR).glob("*.yaml")):
         load(tmp_path, params_file=path)

@@ -47,7 +47,7 @@ def render() -> str:
     for name, key in config.env_names().items():
         if name == config.PARAMS_ENV:
             lines += ["# the params file when none is named (make sets it from PARAMS)",
-                      f"# {name}={config.DEFAULT_PARAMS_FILE.relative_to(config.PROJECT_ROOT)}", ""]
+                      f"# {name}={config.PARAMS_DIR.name}/{config.DEFAULT_PARAMS_FILE.name}", ""]
             continue
         value, doc = known[key]
         lines += [f"# {key}" + (f": {doc}" if doc else ""), f"# {name}={_value(value)}", ""]

@@ -10,6 +10,7 @@ import sys
 import time
 import types
 import urllib.request
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -47,8 +48,9 @@ def _executed(nb: dict) -> dict:
 
 def test_saving_in_a_real_server_strips_course_notebooks_only(tmp_path):
     """A jupyter server started as `make lab` starts it (--config), on a copy of the layout: PUT through the
-    contents API, as the lab's Save does."""
-    (tmp_path / "notebooks").mkdir()
+    contents API, as the lab's Save does. notebooks/ links to the package's folder, as in the checkout."""
+    (tmp_path / "hospsim" / "notebooks").mkdir(parents=True)
+    (tmp_path / "notebooks").symlink_to(Path("hospsim") / "notebooks")
     shutil.copy(CONFIG, tmp_path / CONFIG.name)
     course = tmp_path / "notebooks" / "01_daily_loop.ipynb"
     shutil.copy(PROJECT_ROOT / "notebooks" / course.name, course)

@@ -11,7 +11,8 @@ import yaml
 
 from tests.conftest import PROJECT_ROOT, free_port
 
-TARGETS_WITHOUT_PARAMS = {"help", "install", "dev", "test", "test-faults", "bench", "lint", "fmt", "clean", "lab"}
+TARGETS_WITHOUT_PARAMS = {"help", "install", "dev", "test", "test-faults", "wheel-check", "bench", "lint", "fmt", "clean",
+                          "lab"}
 """Targets that run no hospsim command (lab gets the params through HOSPSIM_PARAMS)."""
 
 

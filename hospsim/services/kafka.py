@@ -26,9 +26,10 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from hospsim import resources
 from hospsim.errors import ServiceError
 
-POM = Path(__file__).with_name("pom.xml")
+POM = resources.path("services/pom.xml")
 HOST = "127.0.0.1"
 MIN_JAVA = 17
 DEBEZIUM_PG_CONNECTOR = "io.debezium.connector.postgresql.PostgresConnector"

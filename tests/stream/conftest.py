@@ -20,7 +20,6 @@ import yaml
 
 from hospsim import config
 from hospsim.services.postgres import PgInfo
-from hospsim.stream import topics
 from tests.conftest import small_params
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -153,25 +152,15 @@ def file_ids(params: config.Params) -> list[str]:
 
 
 def group_lag(params: config.Params) -> int | None:
-    """Offsets the group has not committed yet over every event partition (None while the broker or the
-    group does not answer). Rows in the tables do not say a processor caught up: after a kill -9 they may
-    be the dead one's, whose lines its successor files only when it replays them."""
-    from kafka import KafkaConsumer
-    from kafka.structs import TopicPartition
-
-    from hospsim.stream.topics import admin
-    tps = [TopicPartition(t, p) for t in topics.names(params).values() for p in range(params.kafka.partitions)]
-    bootstrap = params.kafka.bootstrap_servers
-    client, consumer = admin(bootstrap), KafkaConsumer(bootstrap_servers=bootstrap)
+    """Offsets the group has not committed yet over every event partition, as `hospsim stream metrics` shows
+    them (None while the broker does not answer). Rows in the tables do not say a processor caught up: after
+    a kill -9 they may be the dead one's, whose lines its successor files only when it replays them."""
+    from hospsim.stream import metrics
     try:
-        committed = client.list_consumer_group_offsets(params.stream.group_id)
-        ends = consumer.end_offsets(tps)
+        frame = metrics.lag(params, params.kafka.bootstrap_servers)
     except Exception:  # noqa: BLE001 - not answering yet
         return None
-    finally:
-        client.close()
-        consumer.close()
-    return sum(end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items())
+    return int(frame["lag"].sum()) if len(frame) else None
 
 
 def wait_for(predicate, timeout: float, what: str, every: float = 0.1):
