@@ -18,14 +18,12 @@ import functools
 import numpy as np
 import pandas as pd
 
-from hospsim import documents, identity
+from hospsim import documents, geo, identity
 from hospsim import rng as rngs
 from hospsim.config import POPULATION_COLUMNS, ConfigError, Params
 
 PEOPLE_COLUMNS = POPULATION_COLUMNS[:12]   # people_data.csv
 RISK_COLUMNS = POPULATION_COLUMNS[12:]     # after the condition flags in population_with_illnesses.csv
-EARTH_RADIUS_KM = 6371.0088
-KM_PER_DEGREE_LAT = np.pi * EARTH_RADIUS_KM / 180
 
 
 def generate(params: Params) -> pd.DataFrame:
@@ -165,27 +163,10 @@ def _homes(rng: np.random.Generator, params: Params, n: int):
     u = rng.random(n)
     r = sd * np.sqrt(-2.0 * np.log1p(-u * -np.expm1(-radius**2 / (2 * sd**2))))
     theta = rng.random(n) * (2 * np.pi)
-    lat = h_lat[cluster] + r * np.sin(theta) / KM_PER_DEGREE_LAT
-    lon = h_lon[cluster] + r * np.cos(theta) / (KM_PER_DEGREE_LAT * np.cos(np.radians(h_lat[cluster])))
+    lat = h_lat[cluster] + r * np.sin(theta) / geo.KM_PER_DEGREE_LAT
+    lon = h_lon[cluster] + r * np.cos(theta) / (geo.KM_PER_DEGREE_LAT * np.cos(np.radians(h_lat[cluster])))
     lat, lon = np.round(lat, 6), np.round(lon, 6)
-    return lat, lon, nearest_hospital(lat, lon, h_lat, h_lon)
-
-
-def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
-
-
-def nearest_hospital(lat, lon, h_lat, h_lon) -> np.ndarray:
-    """Index of the nearest hospital by great-circle distance (first one on ties)."""
-    best = np.zeros(np.shape(lat), dtype=np.intp)
-    best_d = np.full(np.shape(lat), np.inf)
-    for i in range(len(h_lat)):
-        d = haversine_km(lat, lon, h_lat[i], h_lon[i])
-        closer = d < best_d
-        best[closer], best_d[closer] = i, d[closer]
-    return best
+    return lat, lon, geo.nearest(lat, lon, h_lat, h_lon)
 
 
 def _insurance(rng: np.random.Generator, params: Params, household: np.ndarray, n_households: int,

@@ -13,7 +13,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from hospsim import documents, identity, rng
+from hospsim import documents, formats, identity, rng
 from hospsim.config import Hospital, Params
 
 ROLES = ("physician", "nurse", "nursing_technician")
@@ -144,7 +144,7 @@ def _role_codes(roles: np.ndarray) -> np.ndarray:
 
 
 def _ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
-    return np.char.add(prefix, np.char.zfill(np.asarray(numbers).astype(str), 6)).astype(object)
+    return formats.numbered(prefix, numbers).astype(object)
 
 
 def _id_numbers(ids: pd.Series) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hospsim import config, documents, population
+from hospsim import config, documents, geo, population
 from hospsim.config import ConfigError
 
 N = 40_000
@@ -87,7 +87,7 @@ def test_insurance_mix(params, people):
 
 def test_home_hospital_is_the_nearest(params, people):
     hospitals = params.region.hospitals
-    dist = np.stack([population.haversine_km(people["lat"], people["lon"], h.lat, h.lon) for h in hospitals], axis=1)
+    dist = np.stack([geo.haversine_km(people["lat"], people["lon"], h.lat, h.lon) for h in hospitals], axis=1)
     ids = np.array([h.id for h in hospitals])
     assert (ids[dist.argmin(axis=1)] == people["home_hospital"].to_numpy()).all()
     assert dist.min(axis=1).max() <= params.region.radius_km + 0.01
@@ -100,7 +100,7 @@ def test_homes_spread_around_each_hospital(params_factory):
     p = params_factory({"simulation.population": 20_000, "population.spread_km": 2.0, "region.radius_km": 5.0})
     people = population.generate(p)
     h = p.region.hospitals[0]
-    d = population.haversine_km(people["lat"], people["lon"], h.lat, h.lon)
+    d = geo.haversine_km(people["lat"], people["lon"], h.lat, h.lon)
     near = d[people["home_hospital"] == h.id]
     assert near.max() <= 5.01 and 1.5 < np.median(near) < 3.0  # Rayleigh median ~ 1.18 sd
 

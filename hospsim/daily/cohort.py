@@ -12,7 +12,7 @@ from hospsim.config import Params
 from hospsim.daily import clinical
 from hospsim.daily.region import Layout, layout
 from hospsim.daily.tables import ADMIT_BY_REASON, ADMIT_BY_TRIAGE, CALIBRATION_VISITS, RURAL_TRANSFER_FACTOR
-from hospsim.geo import haversine_km
+from hospsim.geo import nearest
 
 NEEDED = ("person_id", "birth_date", "sex", "lat", "lon", "home_hospital", "visit_risk", "admit_risk")
 
@@ -87,8 +87,7 @@ def _homes(people: pd.DataFrame, lay: Layout, lat: np.ndarray, lon: np.ndarray) 
     home = people["home_hospital"].map(index).to_numpy(dtype=float, na_value=np.nan)
     unknown = np.isnan(home)
     if unknown.any():
-        d = haversine_km(lat[unknown, None], lon[unknown, None], lay.lat[None, :], lay.lon[None, :])
-        home[unknown] = np.argmin(d, axis=1)
+        home[unknown] = nearest(lat[unknown], lon[unknown], lay.lat, lay.lon)
     return home.astype(np.int64)
 
 

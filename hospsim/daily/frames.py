@@ -5,13 +5,14 @@ import numpy as np
 import pandas as pd
 
 from hospsim.daily.schema import COLUMNS
+from hospsim.formats import numbered
 
 
 def ids(prefix: str, stamp: str, n: int) -> np.ndarray:
     """'V20250201-000001' ...: the day's running numbers under a kind's letter."""
     if n == 0:
         return np.zeros(0, dtype="U24")
-    return np.char.add(f"{prefix}{stamp}-", np.char.zfill(np.arange(1, n + 1).astype(str), 6))
+    return numbered(f"{prefix}{stamp}-", np.arange(1, n + 1))
 
 
 def ts(seconds) -> np.ndarray:
