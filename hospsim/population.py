@@ -20,6 +20,7 @@ import pandas as pd
 
 from hospsim import documents, geo, identity
 from hospsim import rng as rngs
+from hospsim.ages import age_on
 from hospsim.config import POPULATION_COLUMNS, ConfigError, Params
 
 PEOPLE_COLUMNS = POPULATION_COLUMNS[:12]   # people_data.csv
@@ -73,7 +74,7 @@ def with_illnesses(params: Params, people: pd.DataFrame) -> pd.DataFrame:
         raise ConfigError([f"population.conditions: {', '.join(clash)} would overwrite a people column; rename it"])
     n = len(people)
     rng = rngs.generator(params.seed, "illnesses")
-    age = ages(people["birth_date"], params.simulation.start_date)
+    age = age_on(people["birth_date"], params.simulation.start_date)
     band = np.searchsorted(np.asarray(pop.risk_age_bands), age, side="right") - 1
     cell = band * 2 + (people["sex"].to_numpy() == "M")  # (age band, sex) cell of the prevalence tables
 
@@ -111,27 +112,6 @@ def households(rng: np.random.Generator, n: int, mean_size: float) -> np.ndarray
     while sizes.sum() < n:  # at most once or twice: the first draw is 20% too many households
         sizes = np.concatenate([sizes, 1 + rng.poisson(mean_size - 1, size=sizes.size)])
     return np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)[:n]
-
-
-def ages(birth_date, on: dt.date) -> np.ndarray:
-    """Whole years of age on a date, for a column or array of birth dates."""
-    days = np.asarray(birth_date, dtype="datetime64[D]").astype(np.int64)
-    if days.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    first, last = int(days.min()), int(days.max())
-    if last - first > days.size:  # few people over a long span: no table worth building
-        return _calendar_ages(days, on)
-    return _calendar_ages(np.arange(first, last + 1), on)[days - first]  # one calendar sum per distinct day
-
-
-def _calendar_ages(days: np.ndarray, on: dt.date) -> np.ndarray:
-    days = days.astype("datetime64[D]")
-    years = days.astype("datetime64[Y]")
-    months = days.astype("datetime64[M]")
-    month = (months - years.astype("datetime64[M]")).astype(np.int64) + 1
-    day = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
-    before_birthday = (month > on.month) | ((month == on.month) & (day > on.day))
-    return on.year - 1970 - years.astype(np.int64) - before_birthday
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -181,7 +161,7 @@ def _insurance(rng: np.random.Generator, params: Params, household: np.ndarray, 
         choice = np.where(rng.random(n_households) < ins.private_share, plan, 0)
     choice = choice[household]
     if ins.senior_plan:
-        choice[ages(birth_date, params.simulation.start_date) >= ins.senior_age] = plans.size - 1
+        choice[age_on(birth_date, params.simulation.start_date) >= ins.senior_age] = plans.size - 1
     return plans[choice]
 
 

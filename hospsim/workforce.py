@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from hospsim import documents, formats, identity, rng
+from hospsim.ages import age_on
 from hospsim.config import Hospital, Params
 
 ROLES = ("physician", "nurse", "nursing_technician")
@@ -103,13 +104,6 @@ def expected_census(params: Params, dates) -> pd.DataFrame:
 
 def _days_before(day: dt.date, days: np.ndarray) -> np.ndarray:
     return (np.datetime64(day, "D") - np.asarray(days, dtype="timedelta64[D]")).astype(object)
-
-
-def _age_on(birth: pd.Series, day: dt.date) -> np.ndarray:
-    """Whole years of age on a day (birthdays counted exactly)."""
-    b = pd.to_datetime(birth)
-    before_birthday = (b.dt.month > day.month) | ((b.dt.month == day.month) & (b.dt.day > day.day))
-    return (day.year - b.dt.year - before_birthday).to_numpy()
 
 
 def _people(params: Params, generator: np.random.Generator, roles: np.ndarray, cpf_index: np.ndarray,
@@ -250,7 +244,7 @@ def quarterly_update(params: Params, staff: pd.DataFrame, reserve: pd.DataFrame,
     generator = rng.generator(params.seed, "workforce", day)
     staff = staff.copy()
     active = (staff["status"] == "active").to_numpy()
-    age = _age_on(staff["birth_date"], day)
+    age = age_on(staff["birth_date"], day)
     quarterly_retire = 1 - (1 - w.annual_retirement_hazard) ** 0.25
     quarterly_resign = 1 - (1 - w.annual_resignation_rate) ** 0.25
     u_retire, u_resign = generator.random(len(staff)), generator.random(len(staff))
@@ -301,7 +295,7 @@ def _hire(params: Params, generator: np.random.Generator, staff: pd.DataFrame, r
 
     pool = reserve.sort_values(["available_from", "candidate_id"]).reset_index(drop=True)
     eligible = ((pd.to_datetime(pool["available_from"]) <= pd.Timestamp(day)).to_numpy()
-                & (_age_on(pool["birth_date"], day) < params.workforce.retirement_age))
+                & (age_on(pool["birth_date"], day) < params.workforce.retirement_age))
     taken = np.zeros(len(pool), dtype=bool)
     pool_role = pool["role"].to_numpy()
     pool_specialty = pool["specialty"].to_numpy()
