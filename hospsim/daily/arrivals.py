@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hospsim.ages import age_on
 from hospsim.daily import clinical
 from hospsim.daily.context import DayContext
 from hospsim.daily.frames import ids
@@ -42,7 +43,7 @@ def arrivals(ctx: DayContext) -> Arrivals:
     keep &= ~np.isin(who, ctx.state.busy)
     who, seasonal = who[keep], seasonal[keep]
     n = who.size
-    age = clinical.age_years(c.birth_day[who], ctx.today)
+    age = age_on(c.birth_day[who], ctx.day)
     reason = clinical.reasons(g, c.female, c.conditions, who, age)
     reason[seasonal] = R["respiratory"]
     triage = clinical.triage(g, reason, age)

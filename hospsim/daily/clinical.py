@@ -29,10 +29,6 @@ def days_since_epoch(day: dt.date) -> int:
     return (day - dt.date(1970, 1, 1)).days
 
 
-def age_years(birth_day: np.ndarray, today: int) -> np.ndarray:
-    return ((today - birth_day) / 365.2425).astype(np.int64)
-
-
 def seasonal_bump(doy, hemisphere: str) -> np.ndarray:
     """Respiratory season shape: 1 at the peak, half at ~66 days either side, ~0 six months away."""
     return ((1 + np.cos(2 * np.pi * (np.asarray(doy) - SEASON_PEAK_DOY[hemisphere]) / 365.25)) / 2) ** 2

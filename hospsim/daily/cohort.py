@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from hospsim import rng as rngs
+from hospsim.ages import age_on
 from hospsim.config import Params
 from hospsim.daily import clinical
 from hospsim.daily.region import Layout, layout
@@ -65,7 +66,7 @@ def prepare(params: Params, people: pd.DataFrame) -> Cohort:
     per_visit = np.divide(admit_risk, visit_risk, out=np.zeros(n), where=visit_risk > 0)
     if n == 0 or visit_risk.sum() <= 0:
         raise ValueError("the population is empty or nobody has a positive visit_risk")
-    age0 = clinical.age_years(birth, clinical.days_since_epoch(params.simulation.start_date))
+    age0 = age_on(birth, params.simulation.start_date)
     resp = visit_risk * (1 + 2 * conditions.get("asthma_copd", np.zeros(n, bool))) \
         * np.where(age0 < 5, 2.0, np.where(age0 >= 65, 1.5, 1.0))
     sim = params.simulation
@@ -95,7 +96,7 @@ def _calibrate(params: Params, c: Cohort) -> Cohort:
     """Scale the admit, transfer and ambulance factors so their means over a typical visit mix hit the params."""
     g = rngs.generator(params.seed, "daily-calibration")
     who = clinical.draw(g, c.visit_cum, CALIBRATION_VISITS)
-    age = clinical.age_years(c.birth_day[who], clinical.days_since_epoch(params.simulation.start_date))
+    age = age_on(c.birth_day[who], params.simulation.start_date)
     reason = clinical.reasons(g, c.female, c.conditions, who, age)
     triage = clinical.triage(g, reason, age)
     hosp = c.layout.ed_hospital[c.home[who]]

@@ -45,10 +45,6 @@ class DayContext:
         return self.t0 + DAY_S
 
     @property
-    def today(self) -> int:
-        return days_since_epoch(self.day)
-
-    @property
     def layout(self) -> Layout:
         return self.cohort.layout
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hospsim.ages import age_on
 from hospsim.config import WARD_TYPES
 from hospsim.daily import clinical
 from hospsim.daily.arrivals import Arrivals
@@ -91,7 +92,7 @@ def electives(ctx: DayContext, visitors: np.ndarray) -> Electives:
     n_el = g.poisson(c.size * sim.elective_admissions_per_1000_year / 1000 / 365 * 7 / 5) \
         if ctx.day.weekday() < 5 else 0
     who = clinical.draw(g, c.admit_cum, n_el)
-    age = clinical.age_years(c.birth_day[who], ctx.today)
+    age = age_on(c.birth_day[who], ctx.day)
     u = g.random(n_el)
     ward = np.where(age < 15, WARD["pediatrics"],
                     np.where(c.female[who] & (age >= 15) & (age <= 45) & (u < 0.3), WARD["maternity"],
