@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from hospsim import formats
+
 UF = ("SP", "RJ", "MG", "RS", "PR", "SC", "BA", "PE", "CE", "GO", "DF", "ES", "PA", "AM", "MA", "PB", "RN",
       "AL", "PI", "MT", "MS", "SE", "RO", "TO", "AC", "AP", "RR")
 
@@ -84,14 +86,9 @@ def _check_digit(digits: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.where(r < 2, 0, 11 - r)
 
 
-def _format(digits: np.ndarray, pattern: str) -> np.ndarray:
-    """Place digits into a pattern like '###.###.###-##' in one pass over a byte matrix."""
-    n = digits.shape[0]
-    out = np.frombuffer(pattern.encode(), dtype=np.uint8).copy()
-    out = np.broadcast_to(out, (n, len(pattern))).copy()
-    slots = [i for i, ch in enumerate(pattern) if ch == "#"]
-    out[:, slots] = digits.astype(np.uint8) + ord("0")
-    return out.view(f"S{len(pattern)}").ravel().astype(f"U{len(pattern)}")
+def _text(digits: np.ndarray, pattern: str) -> np.ndarray:
+    """Digits in a pattern, as a fixed-width str array (what these functions have always returned)."""
+    return formats.digit_pattern(digits, pattern).astype(f"U{len(pattern)}")
 
 
 def cpf_digits(index: np.ndarray, seed: int) -> np.ndarray:
@@ -105,7 +102,7 @@ def cpf_digits(index: np.ndarray, seed: int) -> np.ndarray:
 
 def cpf(index: np.ndarray, seed: int, formatted: bool = True) -> np.ndarray:
     """Unique valid CPFs ('123.456.789-09') for distinct indexes."""
-    return _format(cpf_digits(index, seed), "###.###.###-##" if formatted else "#" * 11)
+    return _text(cpf_digits(index, seed), "###.###.###-##" if formatted else "#" * 11)
 
 
 def cnpj(index: np.ndarray, seed: int, formatted: bool = True) -> np.ndarray:
@@ -115,7 +112,7 @@ def cnpj(index: np.ndarray, seed: int, formatted: bool = True) -> np.ndarray:
     d[:, 11] = 1  # branch 0001: the head office
     d[:, 12] = _check_digit(d[:, :12], _CNPJ_W1)
     d[:, 13] = _check_digit(d[:, :13], _CNPJ_W2)
-    return _format(d, "##.###.###/####-##" if formatted else "#" * 14)
+    return _text(d, "##.###.###/####-##" if formatted else "#" * 14)
 
 
 def crm(index: np.ndarray, seed: int, states: np.ndarray | str = "SP") -> np.ndarray:

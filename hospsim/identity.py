@@ -25,6 +25,7 @@ import numpy as np
 
 from hospsim import config, documents
 from hospsim.errors import SimulationError
+from hospsim.formats import code_points, digit_pattern, place, to_str
 
 LOCALES = config.LOCALES
 
@@ -105,28 +106,15 @@ def _weighted(values) -> tuple[np.ndarray, np.ndarray]:
     return unique, sampling_table(np.ones(unique.size))
 
 
-def _place(mat: np.ndarray, slots: np.ndarray, values: np.ndarray) -> None:
-    """mat[:, slots] = values, as one slice copy per run of adjacent slots (faster than a fancy index)."""
-    runs = np.split(np.arange(slots.size), np.flatnonzero(np.diff(slots) > 1) + 1)
-    for run in runs:
-        mat[:, slots[run[0]]:slots[run[-1]] + 1] = values[:, run[0]:run[-1] + 1]
-
-
 def _fill(rng: np.random.Generator, pattern: str, n: int) -> np.ndarray:
     """A pattern ('#' any digit, '%' 1-9, '$' 2-9) filled for n rows, as a (n, len) uint32 code-point matrix."""
     raw = np.array([ord(c) for c in pattern], dtype=np.uint32)
-    mat = np.empty((n, raw.size), dtype=np.uint32)
-    mat[:] = raw
+    mat = code_points(pattern, n)
     for char, low in (("#", 0), ("%", 1), ("$", 2)):
         slots = np.flatnonzero(raw == ord(char))
         if slots.size:
-            _place(mat, slots, rng.integers(ord("0") + low, ord("9") + 1, size=(n, slots.size), dtype=np.uint8))
+            place(mat, slots, rng.integers(ord("0") + low, ord("9") + 1, size=(n, slots.size), dtype=np.uint8))
     return mat
-
-
-def _to_str(mat: np.ndarray) -> np.ndarray:
-    """A (n, width) uint32 code-point matrix -> object array of str, without a bytes detour."""
-    return np.ascontiguousarray(mat).view(f"U{mat.shape[1]}").ravel().astype(object)
 
 
 @functools.cache
@@ -147,7 +135,7 @@ def words(locale: str) -> _Words:
         street_p = np.repeat(pw, last.size)
         hoods = np.array(sorted(set(address.bairros)), dtype=object)
         street_hood = hoods[vocab.integers(0, hoods.size, streets.size)]
-        postcodes = _to_str(_fill(vocab, "#####-###", streets.size))
+        postcodes = to_str(_fill(vocab, "#####-###", streets.size))
         numbers = ", " + np.arange(1, 3000).astype(str).astype(object)
         area_codes = np.array(sorted({m.group(1) for f in phone.cellphone_formats
                                       if (m := re.fullmatch(r"\+55 (\d\d) 9####-####", f))}))
@@ -158,7 +146,7 @@ def words(locale: str) -> _Words:
         streets = (stems[:, None] + " " + suffixes[None, :]).ravel()
         street_p = np.ones(streets.size)
         street_hood = np.full(streets.size, "", dtype=object)
-        postcodes = _to_str(_fill(vocab, "#####", streets.size))
+        postcodes = to_str(_fill(vocab, "#####", streets.size))
         numbers = np.arange(1, 10_000).astype(str).astype(object) + " "
         area_codes = np.array([], dtype=str)  # en_US formats carry their own area codes
         formats = tuple(phone.basic_formats)
@@ -239,7 +227,7 @@ def numerify(rng: np.random.Generator, formats, n: int) -> np.ndarray:
     """Faker-style patterns filled in bulk, equally likely: '#' any digit, '%' 1-9, '$' 2-9."""
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
     if len(formats) == 1:
-        return _to_str(_fill(rng, formats[0], n))
+        return to_str(_fill(rng, formats[0], n))
     pick = rng.integers(0, len(formats), size=n)
     order = np.argsort(pick, kind="stable")
     bounds = np.searchsorted(pick[order], np.arange(len(formats) + 1))
@@ -247,7 +235,7 @@ def numerify(rng: np.random.Generator, formats, n: int) -> np.ndarray:
     for f, fmt in enumerate(formats):
         rows = order[bounds[f]:bounds[f + 1]]
         if rows.size:
-            out[rows] = _to_str(_fill(rng, fmt, rows.size))
+            out[rows] = to_str(_fill(rng, fmt, rows.size))
     return out
 
 
@@ -259,7 +247,7 @@ def phones(rng: np.random.Generator, n: int, locale: str = "pt_BR") -> np.ndarra
     mat = _fill(rng, w.phone_formats[0], n)
     ddd = np.array([[ord(c) for c in code] for code in w.area_codes], dtype=np.uint32)
     mat[:, 4:6] = ddd[rng.integers(0, ddd.shape[0], size=n)]
-    return _to_str(mat)
+    return to_str(mat)
 
 
 def addresses(rng: np.random.Generator, n: int, locale: str = "pt_BR") -> Addresses:
@@ -282,15 +270,7 @@ def ssn(index, seed: int) -> np.ndarray:
     group, serial = np.divmod(rest, 9999)
     digits = np.concatenate([documents.digits(_SSN_AREAS[area], 3), documents.digits(group + 1, 2),
                              documents.digits(serial + 1, 4)], axis=1)
-    return _formatted(digits, "###-##-####")
-
-
-def _formatted(digits: np.ndarray, pattern: str) -> np.ndarray:
-    raw = np.array([ord(c) for c in pattern], dtype=np.uint32)
-    mat = np.empty((digits.shape[0], raw.size), dtype=np.uint32)
-    mat[:] = raw
-    _place(mat, np.flatnonzero(raw == ord("#")), digits.astype(np.uint8) + np.uint8(ord("0")))
-    return _to_str(mat)
+    return digit_pattern(digits, "###-##-####")
 
 
 def national_ids(index, seed: int, locale: str = "pt_BR") -> np.ndarray:
@@ -299,7 +279,7 @@ def national_ids(index, seed: int, locale: str = "pt_BR") -> np.ndarray:
     Keep each kind of holder in its own documents.NAMESPACE range so ids never collide across files.
     """
     if locale == "pt_BR":
-        return _formatted(documents.cpf_digits(index, seed), "###.###.###-##")
+        return digit_pattern(documents.cpf_digits(index, seed), "###.###.###-##")
     if locale == "en_US":
         return ssn(index, seed)
     raise SimulationError(f"locale {locale!r} is not supported; use one of {', '.join(LOCALES)}")

@@ -18,14 +18,13 @@ import functools
 import numpy as np
 import pandas as pd
 
-from hospsim import documents, identity
+from hospsim import documents, geo, identity
 from hospsim import rng as rngs
+from hospsim.ages import age_on
 from hospsim.config import POPULATION_COLUMNS, ConfigError, Params
 
 PEOPLE_COLUMNS = POPULATION_COLUMNS[:12]   # people_data.csv
 RISK_COLUMNS = POPULATION_COLUMNS[12:]     # after the condition flags in population_with_illnesses.csv
-EARTH_RADIUS_KM = 6371.0088
-KM_PER_DEGREE_LAT = np.pi * EARTH_RADIUS_KM / 180
 
 
 def generate(params: Params) -> pd.DataFrame:
@@ -75,7 +74,7 @@ def with_illnesses(params: Params, people: pd.DataFrame) -> pd.DataFrame:
         raise ConfigError([f"population.conditions: {', '.join(clash)} would overwrite a people column; rename it"])
     n = len(people)
     rng = rngs.generator(params.seed, "illnesses")
-    age = ages(people["birth_date"], params.simulation.start_date)
+    age = age_on(people["birth_date"], params.simulation.start_date)
     band = np.searchsorted(np.asarray(pop.risk_age_bands), age, side="right") - 1
     cell = band * 2 + (people["sex"].to_numpy() == "M")  # (age band, sex) cell of the prevalence tables
 
@@ -115,27 +114,6 @@ def households(rng: np.random.Generator, n: int, mean_size: float) -> np.ndarray
     return np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)[:n]
 
 
-def ages(birth_date, on: dt.date) -> np.ndarray:
-    """Whole years of age on a date, for a column or array of birth dates."""
-    days = np.asarray(birth_date, dtype="datetime64[D]").astype(np.int64)
-    if days.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    first, last = int(days.min()), int(days.max())
-    if last - first > days.size:  # few people over a long span: no table worth building
-        return _calendar_ages(days, on)
-    return _calendar_ages(np.arange(first, last + 1), on)[days - first]  # one calendar sum per distinct day
-
-
-def _calendar_ages(days: np.ndarray, on: dt.date) -> np.ndarray:
-    days = days.astype("datetime64[D]")
-    years = days.astype("datetime64[Y]")
-    months = days.astype("datetime64[M]")
-    month = (months - years.astype("datetime64[M]")).astype(np.int64) + 1
-    day = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
-    before_birthday = (month > on.month) | ((month == on.month) & (day > on.day))
-    return on.year - 1970 - years.astype(np.int64) - before_birthday
-
-
 def _years_before(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year - years)
@@ -165,27 +143,10 @@ def _homes(rng: np.random.Generator, params: Params, n: int):
     u = rng.random(n)
     r = sd * np.sqrt(-2.0 * np.log1p(-u * -np.expm1(-radius**2 / (2 * sd**2))))
     theta = rng.random(n) * (2 * np.pi)
-    lat = h_lat[cluster] + r * np.sin(theta) / KM_PER_DEGREE_LAT
-    lon = h_lon[cluster] + r * np.cos(theta) / (KM_PER_DEGREE_LAT * np.cos(np.radians(h_lat[cluster])))
+    lat = h_lat[cluster] + r * np.sin(theta) / geo.KM_PER_DEGREE_LAT
+    lon = h_lon[cluster] + r * np.cos(theta) / (geo.KM_PER_DEGREE_LAT * np.cos(np.radians(h_lat[cluster])))
     lat, lon = np.round(lat, 6), np.round(lon, 6)
-    return lat, lon, nearest_hospital(lat, lon, h_lat, h_lon)
-
-
-def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
-
-
-def nearest_hospital(lat, lon, h_lat, h_lon) -> np.ndarray:
-    """Index of the nearest hospital by great-circle distance (first one on ties)."""
-    best = np.zeros(np.shape(lat), dtype=np.intp)
-    best_d = np.full(np.shape(lat), np.inf)
-    for i in range(len(h_lat)):
-        d = haversine_km(lat, lon, h_lat[i], h_lon[i])
-        closer = d < best_d
-        best[closer], best_d[closer] = i, d[closer]
-    return best
+    return lat, lon, geo.nearest(lat, lon, h_lat, h_lon)
 
 
 def _insurance(rng: np.random.Generator, params: Params, household: np.ndarray, n_households: int,
@@ -200,7 +161,7 @@ def _insurance(rng: np.random.Generator, params: Params, household: np.ndarray, 
         choice = np.where(rng.random(n_households) < ins.private_share, plan, 0)
     choice = choice[household]
     if ins.senior_plan:
-        choice[ages(birth_date, params.simulation.start_date) >= ins.senior_age] = plans.size - 1
+        choice[age_on(birth_date, params.simulation.start_date) >= ins.senior_age] = plans.size - 1
     return plans[choice]
 
 

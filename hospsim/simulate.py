@@ -23,6 +23,7 @@ import multiprocessing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from hospsim import config, daily, population, sinks, workforce
@@ -91,6 +92,16 @@ def batch_dir(params: Params) -> Path:
 
 def state_path(the_run: runs.Run) -> Path:
     return the_run.state_dir / "state.npz"
+
+
+def save_state(state: CensusState, path: Path) -> Path:
+    """The daily loop's carried state, written then renamed: a run stopped anywhere resumes from it."""
+    return sinks.write_npz(state.to_arrays(), path)
+
+
+def load_state(path: Path) -> CensusState:
+    with np.load(path, allow_pickle=False) as z:
+        return CensusState.from_arrays(z)
 
 
 def dates(params: Params) -> list[dt.date]:
@@ -206,7 +217,7 @@ def _in_memory(params: Params, progress: bool, people_ill: pd.DataFrame | None) 
 def _days(the_run: runs.Run, params: Params, made: Setup, progress: bool) -> SimulationResult:
     """The days step: days already in the run are read back; the rest are simulated, written and landed."""
     all_days, saved_at = dates(params), state_path(the_run)
-    state = CensusState.load(saved_at) if saved_at.exists() else None
+    state = load_state(saved_at) if saved_at.exists() else None
     done = (state.day - params.simulation.start_date).days + 1 if state is not None and state.day else 0
     todo = all_days[done:]
     frames: dict[str, list[pd.DataFrame]] = {k: [] for k in KINDS}
@@ -227,7 +238,7 @@ def _days(the_run: runs.Run, params: Params, made: Setup, progress: bool) -> Sim
                     written += day_files
                     for k in KINDS:
                         frames[k].append(getattr(result, k))
-                    state.save(saved_at)
+                    save_state(state, saved_at)
             finally:
                 the_run.record(DAYS_STEP, days_done=(state.day - params.simulation.start_date).days + 1
                                if state is not None and state.day else 0,
@@ -352,7 +363,7 @@ def load(params: Params) -> SimulationResult:
     made = read_setup(the_run)
     frames = read_days(the_run.files_dir, dates(params))
     saved_at = state_path(the_run)
-    state = CensusState.load(saved_at) if saved_at.exists() else CensusState.empty(params)
+    state = load_state(saved_at) if saved_at.exists() else CensusState.empty(params)
     return SimulationResult(params, made.people, made.population_with_illnesses, made.staff, **frames,
                             state=state, run=the_run)
 

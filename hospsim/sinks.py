@@ -52,3 +52,10 @@ def write_text(text: str, target: Path) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(target)
+
+
+def write_npz(arrays: dict, target: Path) -> Path:
+    """Named arrays as one .npz, renamed into place, so a crash never leaves half of it."""
+    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
+    return Path(target)

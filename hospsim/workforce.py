@@ -13,7 +13,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from hospsim import documents, identity, rng
+from hospsim import documents, formats, identity, rng
+from hospsim.ages import age_on
 from hospsim.config import WARDS, Hospital, Params
 from hospsim.errors import SimulationError
 
@@ -99,13 +100,6 @@ def _days_before(day: dt.date, days: np.ndarray) -> np.ndarray:
     return (np.datetime64(day, "D") - np.asarray(days, dtype="timedelta64[D]")).astype(object)
 
 
-def _age_on(birth: pd.Series, day: dt.date) -> np.ndarray:
-    """Whole years of age on a day (birthdays counted exactly)."""
-    b = pd.to_datetime(birth)
-    before_birthday = (b.dt.month > day.month) | ((b.dt.month == day.month) & (b.dt.day > day.day))
-    return (day.year - b.dt.year - before_birthday).to_numpy()
-
-
 def _people(params: Params, generator: np.random.Generator, roles: np.ndarray, cpf_index: np.ndarray,
             reg_index: np.ndarray, on: dt.date, age_shape: tuple[float, float]) -> dict[str, np.ndarray]:
     """Identity and registration for people of the given roles, aged between their role's minimum and retirement."""
@@ -138,7 +132,7 @@ def _role_codes(roles: np.ndarray) -> np.ndarray:
 
 
 def _ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
-    return np.char.add(prefix, np.char.zfill(np.asarray(numbers).astype(str), 6)).astype(object)
+    return formats.numbered(prefix, numbers).astype(object)
 
 
 def _id_numbers(ids: pd.Series) -> np.ndarray:
@@ -244,7 +238,7 @@ def quarterly_update(params: Params, staff: pd.DataFrame, reserve: pd.DataFrame,
     generator = rng.generator(params.seed, "workforce", day)
     staff = staff.copy()
     active = (staff["status"] == "active").to_numpy()
-    age = _age_on(staff["birth_date"], day)
+    age = age_on(staff["birth_date"], day)
     quarterly_retire = 1 - (1 - w.annual_retirement_hazard) ** 0.25
     quarterly_resign = 1 - (1 - w.annual_resignation_rate) ** 0.25
     u_retire, u_resign = generator.random(len(staff)), generator.random(len(staff))
@@ -295,7 +289,7 @@ def _hire(params: Params, generator: np.random.Generator, staff: pd.DataFrame, r
 
     pool = reserve.sort_values(["available_from", "candidate_id"]).reset_index(drop=True)
     eligible = ((pd.to_datetime(pool["available_from"]) <= pd.Timestamp(day)).to_numpy()
-                & (_age_on(pool["birth_date"], day) < params.workforce.retirement_age))
+                & (age_on(pool["birth_date"], day) < params.workforce.retirement_age))
     taken = np.zeros(len(pool), dtype=bool)
     pool_role = pool["role"].to_numpy()
     pool_specialty = pool["specialty"].to_numpy()

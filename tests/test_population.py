@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hospsim import config, documents, population
+from hospsim import config, documents, geo, population
+from hospsim.ages import age_on
 from hospsim.config import ConfigError
 
 N = 40_000
@@ -57,7 +58,7 @@ def test_us_locale(params_factory):
     people = population.generate(p)
     assert people["national_id"].is_unique
     assert people["national_id"].str.fullmatch(r"\d{3}-\d{2}-\d{4}").all()
-    age = population.ages(people["birth_date"], p.simulation.start_date)
+    age = age_on(people["birth_date"], p.simulation.start_date)
     assert (people.loc[age >= 65, "insurance"] == "Medicare").all()
     assert set(people.loc[age < 65, "insurance"]) >= {"Medicaid", "Aetna"}
     assert 0.55 < (people.loc[age < 65, "insurance"] != "Medicaid").mean() < 0.65
@@ -65,7 +66,7 @@ def test_us_locale(params_factory):
 
 def test_age_and_sex_follow_the_pyramid(params, people):
     bands = params.population.age_bands
-    age = population.ages(people["birth_date"], params.simulation.start_date)
+    age = age_on(people["birth_date"], params.simulation.start_date)
     assert age.min() >= 0 and age.max() <= bands[-1].max_age
     edges = [b.min_age for b in bands] + [bands[-1].max_age + 1]
     observed = np.histogram(age, bins=edges)[0] / N
@@ -87,7 +88,7 @@ def test_insurance_mix(params, people):
 
 def test_home_hospital_is_the_nearest(params, people):
     hospitals = params.region.hospitals
-    dist = np.stack([population.haversine_km(people["lat"], people["lon"], h.lat, h.lon) for h in hospitals], axis=1)
+    dist = np.stack([geo.haversine_km(people["lat"], people["lon"], h.lat, h.lon) for h in hospitals], axis=1)
     ids = np.array([h.id for h in hospitals])
     assert (ids[dist.argmin(axis=1)] == people["home_hospital"].to_numpy()).all()
     assert dist.min(axis=1).max() <= params.region.radius_km + 0.01
@@ -100,7 +101,7 @@ def test_homes_spread_around_each_hospital(params_factory):
     p = params_factory({"simulation.population": 20_000, "population.spread_km": 2.0, "region.radius_km": 5.0})
     people = population.generate(p)
     h = p.region.hospitals[0]
-    d = population.haversine_km(people["lat"], people["lon"], h.lat, h.lon)
+    d = geo.haversine_km(people["lat"], people["lon"], h.lat, h.lon)
     near = d[people["home_hospital"] == h.id]
     assert near.max() <= 5.01 and 1.5 < np.median(near) < 3.0  # Rayleigh median ~ 1.18 sd
 
@@ -117,7 +118,7 @@ def test_illness_columns(people, ill):
 
 
 def test_prevalence_by_age_and_sex(params, ill):
-    age = population.ages(ill["birth_date"], params.simulation.start_date)
+    age = age_on(ill["birth_date"], params.simulation.start_date)
     adult, old = (age >= 18) & (age < 40), age >= 60
     assert ill.loc[old, "hypertension"].mean() > 3 * ill.loc[adult, "hypertension"].mean()
     assert ill.loc[old, "heart_failure"].mean() > ill.loc[adult, "heart_failure"].mean()
@@ -129,7 +130,7 @@ def test_prevalence_by_age_and_sex(params, ill):
 
 
 def test_risk_multipliers(params, ill):
-    age = population.ages(ill["birth_date"], params.simulation.start_date)
+    age = age_on(ill["birth_date"], params.simulation.start_date)
     healthy_adult = (ill["conditions"] == "").to_numpy() & (age >= 18) & (age < 40)
     assert (ill.loc[healthy_adult, ["visit_risk", "admit_risk"]] == 1.0).all().all()
     assert 1.0 < ill["visit_risk"].mean() < 1.5

@@ -23,7 +23,7 @@ def _params(tmp, **overrides):
 
 
 def _state(params) -> daily.CensusState:
-    return daily.CensusState.load(simulate.state_path(runs.open_run(params)))
+    return simulate.load_state(simulate.state_path(runs.open_run(params)))
 
 
 def _hashes(params) -> dict[str, str]:

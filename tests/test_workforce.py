@@ -11,6 +11,7 @@ import pytest
 
 from hospsim import config, documents, sinks
 from hospsim import workforce as wf
+from hospsim.ages import age_on
 from hospsim.config import ConfigError
 
 HOSPITALS = [
@@ -72,7 +73,7 @@ def test_initial_staff_fills_every_team_with_people_of_working_age(tmp_path):
     assert (counts.droplevel("team") == plan.reindex(counts.droplevel("team").index)).all()
     assert (staff["status"] == "active").all() and staff["exit_date"].isna().all()
     start = params.simulation.start_date
-    age = wf._age_on(staff["birth_date"], start)
+    age = age_on(staff["birth_date"], start)
     min_age = staff["role"].map(wf.MIN_AGE).to_numpy()
     assert (age < params.workforce.retirement_age).all() and (age >= min_age).all()
     assert (staff["hire_date"] <= start).all()
@@ -183,7 +184,7 @@ def test_turnover_events_are_consistent(run, module_tmp):
     plan = wf.staffing_plan(params).set_index(["hospital_id", "ward", "role"])["team_size"]
     counts = active.groupby(["hospital_id", "ward", "role", "team"]).size().droplevel("team")
     assert (counts == plan.reindex(counts.index)).all() and len(counts) == 4 * len(plan)
-    assert (wf._age_on(active["birth_date"], q2) < params.workforce.retirement_age).all()
+    assert (age_on(active["birth_date"], q2) < params.workforce.retirement_age).all()
     assert set(active["staff_id"]) == set(staff.loc[staff["status"] == "active", "staff_id"])
 
 

@@ -3,8 +3,9 @@
 This is the one place to adjust when the simulation's files change: each FileKind says how its files are
 named, which columns (in PostgreSQL types) the staging table has, which kinds must be loaded first, and which
 sql/warehouse/merge/<kind>.sql and sql/warehouse/checks/<kind>.sql move it from staging into the warehouse.
-The column lists mirror the simulation's (population.PEOPLE_COLUMNS, workforce.STAFF_COLUMNS, daily.COLUMNS);
-tests/warehouse/test_filekinds.py fails when they drift apart.
+The daily files' columns are the simulation's own declaration (hospsim.daily.schema); the other lists mirror
+the simulation's (population.PEOPLE_COLUMNS, workforce.STAFF_COLUMNS) and tests/warehouse/test_filekinds.py
+fails when they drift apart.
 """
 from __future__ import annotations
 
@@ -13,29 +14,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from hospsim.columns import Column, col, opt
 from hospsim.config import Params
+from hospsim.daily.schema import ADMISSIONS, CENSUS, DISCHARGES, TRANSFERS, TRANSPORTS, VISITORS
 from hospsim.errors import WarehouseError
-
-PG_TYPES = ("bigint", "integer", "smallint", "double precision", "text", "date", "timestamp", "boolean")
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str
-    required: bool = True       # NOT NULL in staging: an empty cell is rejected with its line number
-
-    def __post_init__(self):
-        if self.type not in PG_TYPES:
-            raise ValueError(f"column {self.name}: type {self.type!r} is not one of {', '.join(PG_TYPES)}")
-
-
-def col(name: str, type_: str = "text", required: bool = True) -> Column:
-    return Column(name, type_, required)
-
-
-def opt(name: str, type_: str = "text") -> Column:
-    return Column(name, type_, False)
 
 
 @dataclass(frozen=True)
@@ -84,25 +66,6 @@ RESERVE = (col("candidate_id"), *IDENTITY, col("available_from", "date"))
 STAFF_EVENTS = (col("staff_id"), col("event"), col("date", "date"), col("hospital_id"), col("ward"), col("role"))
 SCHEDULES = (col("date", "date"), col("shift"), col("shift_start", "timestamp"), col("shift_end", "timestamp"),
              col("staff_id"), col("hospital_id"), col("ward"), col("role"))
-VISITORS = (col("visit_id"), col("person_id", "bigint"), col("hospital_id"), col("arrival_time", "timestamp"),
-            opt("departure_time", "timestamp"), col("arrival_mode"), col("age", "smallint"), col("sex"),
-            col("triage", "smallint"), col("triage_color"), col("reason"), col("disposition"))
-ADMISSIONS = (col("admission_id"), col("person_id", "bigint"), opt("visit_id"), col("hospital_id"), col("ward"), col("bed"),
-              col("admit_time", "timestamp"), col("length_of_stay_days", "double precision"),
-              col("planned_discharge_time", "timestamp"), col("type"))
-DISCHARGES = (col("admission_id"), col("person_id", "bigint"), col("hospital_id"), col("ward"), col("bed"),
-              col("admit_time", "timestamp"), col("discharge_time", "timestamp"),
-              col("length_of_stay_days", "double precision"))
-TRANSFERS = (col("transfer_id"), col("person_id", "bigint"), opt("visit_id"), opt("admission_id"),
-             col("origin_hospital_id"), col("destination_hospital_id"), col("ward"), col("reason"),
-             col("request_time", "timestamp"), col("departure_time", "timestamp"), col("arrival_time", "timestamp"),
-             col("distance_km", "double precision"))
-TRANSPORTS = (col("transport_id"), col("person_id", "bigint"), opt("visit_id"), col("priority", "smallint"),
-              col("dispatch_time", "timestamp"), col("pickup_time", "timestamp"), col("arrival_time", "timestamp"),
-              col("hospital_id"), col("distance_km", "double precision"))
-CENSUS = (col("date", "date"), col("hospital_id"), col("ward"), *(col(n, "integer") for n in (
-    "beds", "occupied", "admitted", "discharged", "transfers_in", "transfers_out", "boarding",
-    "cancelled_electives")))
 
 # --------------------------------------------------------------------------- the kinds
 

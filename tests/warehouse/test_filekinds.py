@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from hospsim import config, daily, population, workforce
+from hospsim.daily import schema
 from hospsim.warehouse import filekinds
 from hospsim.warehouse.filekinds import UnknownFile, classify
 
@@ -23,9 +24,8 @@ def test_columns_mirror_the_simulation_modules():
     assert names("reserve") == list(workforce.RESERVE_COLUMNS)
     assert names("staff_events") == list(workforce.EVENT_COLUMNS)
     assert names("schedules") == list(workforce.SCHEDULE_COLUMNS)
-    for kind, daily_kind in (("visitors", "visitors"), ("admissions", "admissions"), ("discharges", "discharges"),
-                             ("transfers", "transfers"), ("transports", "transports"), ("census", "census")):
-        assert names(kind) == daily.COLUMNS[daily_kind], kind
+    for kind, columns in schema.SCHEMAS.items():     # the daily files: the simulation's declaration itself
+        assert filekinds.BY_KIND[kind].columns is columns and names(kind) == daily.COLUMNS[kind], kind
 
 
 def test_every_file_of_a_simulated_month_classifies(month):

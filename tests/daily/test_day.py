@@ -8,10 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from hospsim import daily, population
+from hospsim import daily, population, simulate
 from hospsim.daily import CensusState
 
 WORKSHOP = "params/workshop.yaml"
@@ -189,8 +187,8 @@ def test_a_day_recomputed_from_its_seed_and_the_saved_state_is_the_same(workshop
     run = workshop
     params, cohort, results, states = run.params, run.cohort, run.results, run.states
     k = 12
-    path = states[k].save(tmp_path / "state.npz")
-    loaded = CensusState.load(path)
+    path = simulate.save_state(states[k], tmp_path / "state.npz")
+    loaded = simulate.load_state(path)
     assert loaded.equals(states[k])
     again, after = daily.simulate_day(params, results[k].day, cohort, loaded)
     for name, df in results[k].files().items():
@@ -219,15 +217,3 @@ def test_people_without_the_needed_columns_are_refused(workshop):
     params = workshop.params
     with pytest.raises(ValueError, match="population.with_illnesses"):
         daily.prepare(params, pd.DataFrame({"person_id": [1]}))
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(0, 50), max_size=12), st.lists(st.integers(0, 60), max_size=25))
-def test_first_come_first_served_matches_handing_beds_out_one_by_one(free_at, times):
-    free_at, times = np.sort(np.array(free_at, dtype=np.int64)), np.sort(np.array(times, dtype=np.int64))
-    expected, taken = [], 0
-    for t in times:      # the obvious per-request loop, as the reference
-        ok = np.searchsorted(free_at, t, side="right") > taken
-        taken += ok
-        expected.append(bool(ok))
-    assert daily.first_come_first_served(free_at, times).tolist() == expected

@@ -1,0 +1,55 @@
+"""Phase 1, arrivals: who comes to an ED today, when, with which complaint and triage level."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hospsim.ages import age_on
+from hospsim.daily import clinical
+from hospsim.daily.context import DayContext
+from hospsim.daily.frames import ids
+from hospsim.daily.tables import DOW_FACTOR, HOURLY_SHARE, R
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """The day's ED visits in arrival order, one element per visit."""
+    who: np.ndarray         # person row
+    seasonal: np.ndarray    # drawn by the respiratory season
+    age: np.ndarray
+    reason: np.ndarray      # index into REASONS
+    triage: np.ndarray      # 1 (red) .. 5 (blue)
+    hosp: np.ndarray        # the ED's hospital index
+    arrival: np.ndarray     # seconds
+    visit_id: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return self.who.size
+
+
+def arrivals(ctx: DayContext) -> Arrivals:
+    """Count from the yearly rate x weekday x season; people in proportion to their visit_risk (and, for the
+    season's extra visits, their respiratory risk); one visit a person a day, and none for inpatients."""
+    c, g, sim, day = ctx.cohort, ctx.rng, ctx.sim, ctx.day
+    base = c.base_visits_per_day * DOW_FACTOR[day.weekday()] / c.season_norm
+    bump = float(clinical.seasonal_bump(day.timetuple().tm_yday, sim.hemisphere))
+    n_base, n_resp = g.poisson(base), g.poisson(base * sim.respiratory_season_uplift * bump)
+    who = np.concatenate([clinical.draw(g, c.visit_cum, n_base), clinical.draw(g, c.resp_cum, n_resp)])
+    seasonal = np.arange(who.size) >= n_base
+    keep = np.zeros(who.size, bool)
+    keep[np.unique(who, return_index=True)[1]] = True
+    keep &= ~np.isin(who, ctx.state.busy)
+    who, seasonal = who[keep], seasonal[keep]
+    n = who.size
+    age = age_on(c.birth_day[who], ctx.day)
+    reason = clinical.reasons(g, c.female, c.conditions, who, age)
+    reason[seasonal] = R["respiratory"]
+    triage = clinical.triage(g, reason, age)
+    hosp = ctx.layout.ed_hospital[c.home[who]]
+    hour = np.searchsorted(np.cumsum(HOURLY_SHARE), g.random(n) * HOURLY_SHARE.sum(), side="right")
+    arrival = ctx.t0 + np.minimum(hour, 23) * 3600 + g.integers(0, 3600, n)
+    order = np.lexsort((who, arrival))
+    return Arrivals(who[order], seasonal[order], age[order], reason[order], triage[order], hosp[order],
+                    arrival[order], ids("V", ctx.stamp, n))

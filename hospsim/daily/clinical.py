@@ -1,0 +1,91 @@
+"""Per-patient draws and factors shared by the calibration and the day's phases: complaint, triage, the
+specialty and ward a patient needs, and the factors that make transfers and ambulances likelier."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from hospsim.daily.region import Layout
+from hospsim.daily.tables import (
+    AMBULANCE_BY_TRIAGE,
+    CONDITION_REASON,
+    ELDERLY_UPTRIAGE,
+    OBSTETRIC_SHARE,
+    REASON_BY_AGE,
+    REASON_SPECIALTY,
+    REASONS,
+    SEASON_PEAK_DOY,
+    SPEC,
+    SPECIALTY_MISSING_FACTOR,
+    TRANSFER_BY_TRIAGE,
+    TRIAGE_BY_REASON,
+    WARD,
+    R,
+)
+
+
+def days_since_epoch(day: dt.date) -> int:
+    return (day - dt.date(1970, 1, 1)).days
+
+
+def seasonal_bump(doy, hemisphere: str) -> np.ndarray:
+    """Respiratory season shape: 1 at the peak, half at ~66 days either side, ~0 six months away."""
+    return ((1 + np.cos(2 * np.pi * (np.asarray(doy) - SEASON_PEAK_DOY[hemisphere]) / 365.25)) / 2) ** 2
+
+
+def draw(g: np.random.Generator, cum: np.ndarray, n: int) -> np.ndarray:
+    """n people drawn with replacement in proportion to a weight whose cumulative sum is cum."""
+    return np.minimum(np.searchsorted(cum, g.random(n) * cum[-1], side="right"), cum.size - 1)
+
+
+def reasons(g: np.random.Generator, female: np.ndarray, conditions: dict, who: np.ndarray,
+            age: np.ndarray) -> np.ndarray:
+    """Chief complaints by age group, obstetric for some women 15-49, an illness's own complaint likelier."""
+    group = np.where(age < 15, 0, np.where(age >= 65, 2, 1))
+    cum = np.cumsum(REASON_BY_AGE, axis=1)[group]
+    reason = np.minimum((g.random(who.size)[:, None] > cum).sum(axis=1), len(REASONS) - 1)
+    u = g.random(who.size)
+    reason[female[who] & (age >= 15) & (age <= 49) & (u < OBSTETRIC_SHARE)] = R["obstetric"]
+    for name, (linked, p) in CONDITION_REASON.items():   # a loop over illnesses, not people
+        u = g.random(who.size)
+        if name in conditions:
+            reason[conditions[name][who] & (u < p)] = R[linked]
+    return reason
+
+
+def triage(g: np.random.Generator, reason: np.ndarray, age: np.ndarray) -> np.ndarray:
+    cum = np.cumsum(TRIAGE_BY_REASON, axis=1)[reason]
+    level = np.minimum((g.random(reason.size)[:, None] > cum).sum(axis=1), 4) + 1
+    up = (age >= 65) & (g.random(reason.size) < ELDERLY_UPTRIAGE)
+    return np.where(up, np.maximum(level - 1, 1), level)
+
+
+def specialty(reason: np.ndarray, age: np.ndarray, triage_level: np.ndarray) -> np.ndarray:
+    spec = REASON_SPECIALTY[reason].copy()
+    spec[(reason == R["trauma"]) & (triage_level > 2)] = 0        # minor injuries need no trauma centre
+    spec[age < 15] = SPEC["pediatrics"]
+    return spec
+
+
+def transfer_factor(lay: Layout, hosp, reason, age, triage_level) -> np.ndarray:
+    spec = specialty(reason, age, triage_level)
+    missing = (spec > 0) & ~lay.offers[hosp, spec]
+    return TRANSFER_BY_TRIAGE[triage_level - 1] * np.where(missing, SPECIALTY_MISSING_FACTOR, 1.0)
+
+
+def ambulance_factor(triage_level, age) -> np.ndarray:
+    return AMBULANCE_BY_TRIAGE[triage_level - 1] * np.where(age >= 65, 1.5, 1.0)
+
+
+def needed_ward(lay: Layout, reason, age, triage_level) -> np.ndarray:
+    """The ward an ED patient needs: ICU for the critical, then children, mothers, the mind, the heart."""
+    ward = np.full(reason.size, WARD["med_surg"])
+    heart_or_brain = (reason == R["cardiac"]) | (reason == R["neurological"])
+    ward[(reason == R["cardiac"]) & (triage_level == 3)] = WARD["telemetry"]
+    ward[heart_or_brain & (triage_level == 2)] = WARD["step_down"]
+    ward[reason == R["psychiatric"]] = WARD["psychiatry"]
+    ward[reason == R["obstetric"]] = WARD["maternity"]
+    ward[age < 15] = WARD["pediatrics"]
+    ward[triage_level == 1] = WARD["icu"]
+    return lay.region_ward[ward]

@@ -1,0 +1,121 @@
+"""The population as arrays, prepared once per run, and the calibrations that make the params' shares come out."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hospsim import rng as rngs
+from hospsim.ages import age_on
+from hospsim.config import Params
+from hospsim.daily import clinical
+from hospsim.daily.region import Layout, layout
+from hospsim.daily.tables import ADMIT_BY_REASON, ADMIT_BY_TRIAGE, CALIBRATION_VISITS, RURAL_TRANSFER_FACTOR
+from hospsim.geo import nearest
+
+NEEDED = ("person_id", "birth_date", "sex", "lat", "lon", "home_hospital", "visit_risk", "admit_risk")
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The population as arrays, prepared once per run: the daily loop indexes into these."""
+    layout: Layout
+    person_id: np.ndarray
+    birth_day: np.ndarray           # days since 1970-01-01
+    female: np.ndarray
+    sex: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    home: np.ndarray                # hospital index
+    conditions: dict                # name -> bool array
+    visit_cum: np.ndarray           # cumulative visit_risk: draws visitors in proportion to it
+    resp_cum: np.ndarray            # cumulative respiratory-season risk
+    admit_cum: np.ndarray           # cumulative admit_risk: draws elective patients
+    admit_per_visit: np.ndarray     # admit_risk / visit_risk: how often a visit ends in a bed, mean 1 over visits
+    base_visits_per_day: float      # before day-of-week and season
+    season_norm: float              # 1 + uplift x mean bump over a year: keeps the annual rate
+    admit_norm: float               # calibrations over a sample of visits: see _calibrate
+    transfer_scale: float
+    ambulance_norm: float
+
+    @property
+    def size(self) -> int:
+        return len(self.person_id)
+
+
+def prepare(params: Params, people: pd.DataFrame) -> Cohort:
+    """Arrays and calibrations for the daily loop, from population_with_illnesses."""
+    missing = [c for c in NEEDED if c not in people.columns]
+    if missing:
+        raise ValueError(f"people frame lacks columns {missing}; pass population.with_illnesses(params, people)")
+    lay = layout(params)
+    n = len(people)
+    birth = pd.to_datetime(people["birth_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    sex = people["sex"].astype(str).to_numpy()
+    female = np.char.startswith(np.char.upper(sex.astype(str)), "F")
+    lat = people["lat"].to_numpy(dtype=float)
+    lon = people["lon"].to_numpy(dtype=float)
+    names = [c.name for c in params.population.conditions]
+    conditions = {c: people[c].to_numpy(dtype=bool) for c in names if c in people.columns}
+    visit_risk = np.clip(people["visit_risk"].to_numpy(dtype=float), 0, None)
+    admit_risk = np.clip(people["admit_risk"].to_numpy(dtype=float), 0, None)
+    # admit_risk is a relative admission rate per person; visitors are already drawn by visit_risk, so a
+    # visit ends in a bed in proportion to admit_risk / visit_risk (population.py's contract).
+    per_visit = np.divide(admit_risk, visit_risk, out=np.zeros(n), where=visit_risk > 0)
+    if n == 0 or visit_risk.sum() <= 0:
+        raise ValueError("the population is empty or nobody has a positive visit_risk")
+    age0 = age_on(birth, params.simulation.start_date)
+    resp = visit_risk * (1 + 2 * conditions.get("asthma_copd", np.zeros(n, bool))) \
+        * np.where(age0 < 5, 2.0, np.where(age0 >= 65, 1.5, 1.0))
+    sim = params.simulation
+    bump_mean = clinical.seasonal_bump(np.arange(365), sim.hemisphere).mean()
+    cohort = Cohort(
+        layout=lay, person_id=people["person_id"].to_numpy(), birth_day=birth, female=female, sex=sex, lat=lat,
+        lon=lon, home=_homes(people, lay, lat, lon), conditions=conditions, visit_cum=np.cumsum(visit_risk),
+        resp_cum=np.cumsum(resp), admit_cum=np.cumsum(admit_risk),
+        admit_per_visit=per_visit / max(np.average(per_visit, weights=visit_risk), 1e-12),
+        base_visits_per_day=n * sim.ed_visits_per_1000_year / 1000 / 365,
+        season_norm=1 + sim.respiratory_season_uplift * bump_mean, admit_norm=1.0, transfer_scale=0.0,
+        ambulance_norm=1.0)
+    return _calibrate(params, cohort)
+
+
+def _homes(people: pd.DataFrame, lay: Layout, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Each person's home hospital index; anyone without a known one uses the nearest."""
+    index = {hid: i for i, hid in enumerate(lay.hospital_ids)}
+    home = people["home_hospital"].map(index).to_numpy(dtype=float, na_value=np.nan)
+    unknown = np.isnan(home)
+    if unknown.any():
+        home[unknown] = nearest(lat[unknown], lon[unknown], lay.lat, lay.lon)
+    return home.astype(np.int64)
+
+
+def _calibrate(params: Params, c: Cohort) -> Cohort:
+    """Scale the admit, transfer and ambulance factors so their means over a typical visit mix hit the params."""
+    g = rngs.generator(params.seed, "daily-calibration")
+    who = clinical.draw(g, c.visit_cum, CALIBRATION_VISITS)
+    age = age_on(c.birth_day[who], params.simulation.start_date)
+    reason = clinical.reasons(g, c.female, c.conditions, who, age)
+    triage = clinical.triage(g, reason, age)
+    hosp = c.layout.ed_hospital[c.home[who]]
+    sim = params.simulation
+    f_admit = ADMIT_BY_TRIAGE[triage - 1] * ADMIT_BY_REASON[reason] * c.admit_per_visit[who]
+    norm = f_admit.mean()
+    for _ in range(6):   # the clip at 0.95 lowers the mean: move the norm until the mean is right
+        mean = np.clip(sim.ed_admit_share * f_admit / norm, 0, 0.95).mean()
+        if mean <= 0:
+            break
+        norm *= mean / sim.ed_admit_share
+    # Admitted patients whose hospital lacks their ward are transferred anyway: the decided transfers make
+    # up the rest of simulation.ed_transfer_share (rural hospitals twice as often as the others).
+    p_admit = np.clip(sim.ed_admit_share * f_admit / norm, 0, 0.95)
+    lay = c.layout
+    ward = lay.origin_ward[hosp, clinical.needed_ward(lay, reason, age, triage)]
+    forced = float((p_admit * (lay.beds[hosp, ward] == 0)).mean()) if lay.n_hospitals > 1 else 0.0
+    f_transfer = clinical.transfer_factor(lay, hosp, reason, age, triage) \
+        * np.where(lay.rural[hosp], RURAL_TRANSFER_FACTOR, 1)
+    scale = max(sim.ed_transfer_share - forced, 0.0) / max(float(f_transfer.mean()), 1e-12)
+    return dataclasses.replace(c, admit_norm=float(norm), transfer_scale=scale,
+                               ambulance_norm=float(clinical.ambulance_factor(triage, age).mean()))

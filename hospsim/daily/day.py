@@ -1,0 +1,77 @@
+"""One day as a pipeline of named phases over a frozen day context."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from hospsim.config import Params
+from hospsim.daily.admissions import Admitted, Transfers, admissions, transfers
+from hospsim.daily.arrivals import Arrivals, arrivals
+from hospsim.daily.boarding import Boarding, boarding
+from hospsim.daily.census import census
+from hospsim.daily.cohort import Cohort, prepare
+from hospsim.daily.context import DayContext
+from hospsim.daily.discharges import Beds, discharges
+from hospsim.daily.disposition import Disposition, disposition
+from hospsim.daily.placement import Placement, placement
+from hospsim.daily.requests import Requests, requests
+from hospsim.daily.state import CensusState, DayResult
+from hospsim.daily.tables import LOS_FACTOR, LOS_MAX_DAYS
+from hospsim.daily.transports import transports
+from hospsim.daily.visits import Visits, visits
+
+
+@dataclass(frozen=True)
+class Phases:
+    """Every phase's result for one day, in pipeline order."""
+    arrivals: Arrivals
+    disposition: Disposition
+    requests: Requests
+    placement: Placement
+    admissions: Admitted
+    transfers: Transfers
+    boarding: Boarding
+    visits: Visits
+    transports: pd.DataFrame
+    discharges: Beds
+    census: pd.DataFrame
+
+
+def run_phases(ctx: DayContext) -> Phases:
+    """The day's phases in order. They draw from the day's one stream in this order (arrivals, disposition,
+    requests, transports); the others draw nothing. Reordering the draws changes every later number of the day."""
+    arr = arrivals(ctx)
+    disp = disposition(ctx, arr)
+    req = requests(ctx, arr, disp)
+    placed = placement(ctx, req)
+    adm = admissions(ctx, req, placed)
+    moves = transfers(ctx, req, placed, adm)
+    board = boarding(req, placed)
+    seen = visits(ctx, arr, disp, req, placed)
+    trips = transports(ctx, arr, disp)
+    beds = discharges(ctx, req, placed, adm)
+    counts = census(ctx, arr, req, placed, adm, moves, board, seen, beds)
+    return Phases(arr, disp, req, placed, adm, moves, board, seen, trips, beds, counts)
+
+
+def simulate_day(params: Params, day: dt.date, people: pd.DataFrame | Cohort,
+                 state: CensusState) -> tuple[DayResult, CensusState]:
+    """One day: draws from the day's own seed stream, reads the carried state, returns frames and the new state."""
+    cohort = people if isinstance(people, Cohort) else prepare(params, people)
+    p = run_phases(DayContext.of(params, day, cohort, state))
+    beds = p.discharges
+    after = CensusState(day, beds.person, beds.admission, beds.admit, beds.discharge, p.boarding.queue,
+                        state.fingerprint)
+    return DayResult(day, p.visits.frame, p.admissions.frame, beds.frame, p.transfers.frame, p.transports,
+                     p.census), after
+
+
+def check(params: Params) -> list[str]:
+    """Problems the daily loop would hit that field bounds cannot see (the config checks cover the rest)."""
+    problems = []
+    if params.simulation.mean_length_of_stay_days * LOS_FACTOR["psychiatry"] > LOS_MAX_DAYS:
+        problems.append(f"simulation.mean_length_of_stay_days = {params.simulation.mean_length_of_stay_days}: "
+                        f"stays are capped at {LOS_MAX_DAYS:g} days; pick a mean of at most {LOS_MAX_DAYS / 2.5:g}")
+    return problems

@@ -1,0 +1,52 @@
+"""Phase 2, disposition: each visit decided transferred, admitted or sent home, its ED stay, its arrival mode."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hospsim.daily import clinical
+from hospsim.daily.arrivals import Arrivals
+from hospsim.daily.context import DayContext
+from hospsim.daily.tables import (
+    ADMIT_BY_REASON,
+    ADMIT_BY_TRIAGE,
+    ED_ADMIT_EXTRA_H,
+    ED_STAY_MEDIAN_H,
+    ED_STAY_SIGMA,
+    RURAL_TRANSFER_FACTOR,
+)
+
+
+@dataclass(frozen=True)
+class Disposition:
+    """Per visit (arrival order): what the ED decided and when."""
+    spec: np.ndarray        # specialty needed, 0 = none
+    transfer: np.ndarray    # decided: to another hospital
+    admit: np.ndarray       # decided: a bed here
+    decision: np.ndarray    # seconds: the ED's decision (and a discharged patient's departure)
+    ambulance: np.ndarray   # came by ambulance
+
+
+def disposition(ctx: DayContext, arr: Arrivals) -> Disposition:
+    """Transfer and admit chances calibrated to the params' shares (see cohort._calibrate); the urgent and
+    the old come by ambulance more often."""
+    c, g, sim, lay = ctx.cohort, ctx.rng, ctx.sim, ctx.layout
+    n = arr.n
+    spec = clinical.specialty(arr.reason, arr.age, arr.triage)
+    p_transfer = c.transfer_scale * clinical.transfer_factor(lay, arr.hosp, arr.reason, arr.age, arr.triage)
+    p_transfer = np.clip(p_transfer * np.where(lay.rural[arr.hosp], RURAL_TRANSFER_FACTOR, 1.0), 0, 0.5)
+    if lay.n_hospitals < 2:
+        p_transfer[:] = 0
+    p_admit = np.clip(sim.ed_admit_share * ADMIT_BY_TRIAGE[arr.triage - 1] * ADMIT_BY_REASON[arr.reason]
+                      * c.admit_per_visit[arr.who] / c.admit_norm, 0, 0.95)
+    p_admit = np.minimum(p_admit, 1 - p_transfer)
+    u = g.random(n)
+    transfer = u < p_transfer
+    admit = ~transfer & (u < p_transfer + p_admit)
+    ed_stay = np.round(np.exp(np.log(ED_STAY_MEDIAN_H * 3600) + ED_STAY_SIGMA * g.standard_normal(n))).astype(np.int64)
+    ed_stay = np.clip(ed_stay, 1200, 20 * 3600) + np.where(admit | transfer, int(ED_ADMIT_EXTRA_H * 3600), 0)
+    p_amb = sim.transports_per_1000_year / sim.ed_visits_per_1000_year \
+        * clinical.ambulance_factor(arr.triage, arr.age) / c.ambulance_norm
+    ambulance = g.random(n) < np.clip(p_amb, 0, 1)
+    return Disposition(spec, transfer, admit, arr.arrival + ed_stay, ambulance)

@@ -1,0 +1,106 @@
+"""Phase 3, bed requests: yesterday's boarders first, then today's ED patients, then the day's electives."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hospsim.ages import age_on
+from hospsim.config import WARD_TYPES
+from hospsim.daily import clinical
+from hospsim.daily.arrivals import Arrivals
+from hospsim.daily.context import DayContext
+from hospsim.daily.disposition import Disposition
+from hospsim.daily.tables import (
+    ELECTIVE_LOS_FACTOR,
+    LOS_FACTOR,
+    LOS_MAX_DAYS,
+    LOS_MIN_DAYS,
+    LOS_SIGMA,
+    MODE_AWAY,
+    MODE_HOME,
+    MODE_ONLY,
+    TRANSFER_WAIT_MEDIAN_MIN,
+    WARD,
+)
+
+
+@dataclass(frozen=True)
+class Requests:
+    """One element per request for a bed, boarders first, then ED visits (`ed` in arrival order), electives."""
+    person: np.ndarray
+    visit: np.ndarray       # visit id, '' for electives
+    origin: np.ndarray      # hospital asking
+    ward: np.ndarray        # ward type asked (the origin's stand-in for a soft type it lacks)
+    spec: np.ndarray
+    mode: np.ndarray        # MODE_HOME / MODE_AWAY / MODE_ONLY
+    time: np.ndarray        # seconds: when the request is made today
+    since: np.ndarray       # seconds: when the patient first asked (a boarder's earlier day)
+    los: np.ndarray         # seconds of stay once placed
+    wait: np.ndarray        # seconds a transfer waits before leaving
+    n_queue: int            # boarders carried in
+    ed: np.ndarray          # visit indexes (into Arrivals) of today's ED requests
+
+    @property
+    def size(self) -> int:
+        return self.person.size
+
+    @property
+    def is_ed(self) -> np.ndarray:
+        return np.arange(self.size) < self.n_queue + self.ed.size
+
+
+@dataclass(frozen=True)
+class Electives:
+    who: np.ndarray
+    ward: np.ndarray
+    origin: np.ndarray
+    time: np.ndarray
+
+
+def requests(ctx: DayContext, arr: Arrivals, disp: Disposition) -> Requests:
+    """Every request of the day with its stay drawn (lognormal by ward) and its transfer wait."""
+    lay, g, q = ctx.layout, ctx.rng, ctx.state.queue
+    ed = np.flatnonzero(disp.admit | disp.transfer)
+    ward_ed = clinical.needed_ward(lay, arr.reason[ed], arr.age[ed], arr.triage[ed])
+    el = electives(ctx, arr.who)
+    nq, ne, n_el = q["person"].size, ed.size, el.who.size
+    origin = np.concatenate([q["origin"], arr.hosp[ed], el.origin])
+    mode = np.concatenate([q["mode"], np.where(disp.transfer[ed], MODE_AWAY, MODE_HOME), np.full(n_el, MODE_ONLY)])
+    ward = np.concatenate([q["ward"], ward_ed, el.ward])
+    ward = np.where(mode == MODE_AWAY, ward, lay.origin_ward[origin, ward])
+    m = origin.size
+    is_ed = np.arange(m) < nq + ne
+    los_mean = ctx.sim.mean_length_of_stay_days * np.array([LOS_FACTOR[t] for t in WARD_TYPES])[ward]
+    los_mean = los_mean * np.where(is_ed, 1.0, ELECTIVE_LOS_FACTOR)
+    los_days = np.exp(np.log(los_mean) - LOS_SIGMA**2 / 2 + LOS_SIGMA * g.standard_normal(m))
+    los = np.round(np.clip(los_days, LOS_MIN_DAYS, LOS_MAX_DAYS) * 1440).astype(np.int64) * 60
+    los[:nq] = q["los"]
+    wait = np.round(np.exp(np.log(TRANSFER_WAIT_MEDIAN_MIN * 60) + 0.5 * g.standard_normal(m))).astype(np.int64)
+    return Requests(
+        person=np.concatenate([q["person"], arr.who[ed], el.who]),
+        visit=np.concatenate([q["visit"], arr.visit_id[ed], np.full(n_el, "", dtype="U24")]),
+        origin=origin, ward=ward, spec=np.concatenate([q["spec"], disp.spec[ed], np.zeros(n_el, np.int64)]),
+        mode=mode, time=np.concatenate([np.full(nq, ctx.t0), disp.decision[ed], el.time]),
+        since=np.concatenate([q["since"], disp.decision[ed], el.time]), los=los, wait=wait, n_queue=nq, ed=ed)
+
+
+def electives(ctx: DayContext, visitors: np.ndarray) -> Electives:
+    """Planned admissions on working days, drawn by admit_risk, at their home hospital in the morning;
+    nobody already in a bed, boarding or at the ED today, nobody twice."""
+    c, g, lay, sim = ctx.cohort, ctx.rng, ctx.layout, ctx.sim
+    n_el = g.poisson(c.size * sim.elective_admissions_per_1000_year / 1000 / 365 * 7 / 5) \
+        if ctx.day.weekday() < 5 else 0
+    who = clinical.draw(g, c.admit_cum, n_el)
+    age = age_on(c.birth_day[who], ctx.day)
+    u = g.random(n_el)
+    ward = np.where(age < 15, WARD["pediatrics"],
+                    np.where(c.female[who] & (age >= 15) & (age <= 45) & (u < 0.3), WARD["maternity"],
+                             np.where(u > 0.92, WARD["step_down"], WARD["med_surg"])))
+    ward = lay.region_ward[ward]
+    origin = lay.candidates[c.home[who], ward, 0, MODE_HOME, 0]
+    first = np.zeros(n_el, bool)
+    first[np.unique(who, return_index=True)[1]] = True
+    ok = first & ~np.isin(who, np.concatenate([ctx.state.busy, visitors])) & (origin >= 0)
+    who, ward, origin = who[ok], ward[ok], origin[ok]
+    return Electives(who, ward, origin, ctx.t0 + 7 * 3600 + g.integers(0, 4 * 3600, who.size))

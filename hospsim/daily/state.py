@@ -1,0 +1,80 @@
+"""What a day carries into the next (beds and boarders) and what it gives back (the day's frames)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hospsim.config import Params
+from hospsim.daily.region import layout
+from hospsim.daily.schema import FILE_NAMES
+
+QUEUE_FIELDS = ("person", "visit", "origin", "ward", "spec", "mode", "los", "since")
+BED_FIELDS = ("bed_person", "bed_admission", "bed_admit", "bed_discharge")
+
+
+@dataclass
+class CensusState:
+    """Who lies in which bed until when, and who boards in an ED waiting for one, after `day`."""
+    day: dt.date | None
+    bed_person: np.ndarray          # (B,) person row index, -1 = empty
+    bed_admission: np.ndarray       # admission_id
+    bed_admit: np.ndarray           # seconds
+    bed_discharge: np.ndarray       # planned discharge, seconds
+    queue: dict                     # QUEUE_FIELDS -> arrays, one element per boarding patient
+    fingerprint: str = ""
+
+    @classmethod
+    def empty(cls, params: Params, fingerprint: str = "") -> CensusState:
+        b = int(layout(params).slot_label.size)
+        return cls(None, np.full(b, -1, np.int64), np.full(b, "", dtype="U24"), np.zeros(b, np.int64),
+                   np.zeros(b, np.int64), empty_queue(), fingerprint)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The state as named arrays (what a sink stores); from_arrays reverses it."""
+        return {"day": np.array(self.day.isoformat() if self.day else ""),
+                "fingerprint": np.array(self.fingerprint), **{k: getattr(self, k) for k in BED_FIELDS},
+                **{f"queue_{k}": v for k, v in self.queue.items()}}
+
+    @classmethod
+    def from_arrays(cls, arrays) -> CensusState:
+        day = str(arrays["day"])
+        return cls(dt.date.fromisoformat(day) if day else None, *(arrays[k] for k in BED_FIELDS),
+                   {k: arrays[f"queue_{k}"] for k in QUEUE_FIELDS}, str(arrays["fingerprint"]))
+
+    def equals(self, other: CensusState) -> bool:
+        return self.day == other.day \
+            and all(np.array_equal(getattr(self, k), getattr(other, k)) for k in BED_FIELDS) \
+            and all(np.array_equal(self.queue[k], other.queue[k]) for k in QUEUE_FIELDS)
+
+    @property
+    def occupied(self) -> int:
+        return int((self.bed_person >= 0).sum())
+
+    @property
+    def busy(self) -> np.ndarray:
+        """Person rows in a bed or boarding: they neither visit the ED nor come in for an elective."""
+        return np.concatenate([self.bed_person[self.bed_person >= 0], self.queue["person"]])
+
+
+def empty_queue() -> dict:
+    return {"person": np.zeros(0, np.int64), "visit": np.zeros(0, "U24"), "origin": np.zeros(0, np.int64),
+            "ward": np.zeros(0, np.int64), "spec": np.zeros(0, np.int64), "mode": np.zeros(0, np.int64),
+            "los": np.zeros(0, np.int64), "since": np.zeros(0, np.int64)}
+
+
+@dataclass
+class DayResult:
+    day: dt.date
+    visitors: pd.DataFrame
+    admissions: pd.DataFrame
+    discharges: pd.DataFrame
+    transfers: pd.DataFrame
+    transports: pd.DataFrame
+    census: pd.DataFrame
+
+    def files(self) -> dict[str, pd.DataFrame]:
+        """The day's output files, by name."""
+        return {FILE_NAMES[k].format(self.day.isoformat()): getattr(self, k) for k in FILE_NAMES}

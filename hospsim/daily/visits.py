@@ -1,0 +1,43 @@
+"""Phase 7, visits: the day's visitors file, each visit's disposition and departure settled by the bed search."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hospsim.daily.arrivals import Arrivals
+from hospsim.daily.context import DayContext
+from hospsim.daily.disposition import Disposition
+from hospsim.daily.frames import frame, ts
+from hospsim.daily.placement import Placement
+from hospsim.daily.requests import Requests
+from hospsim.daily.tables import REASON_NAMES, TRIAGE_COLORS
+
+
+@dataclass(frozen=True)
+class Visits:
+    disposition: np.ndarray     # 'transferred' / 'admitted' / 'discharged'
+    departure: np.ndarray       # seconds as float, NaN while boarding
+    frame: pd.DataFrame
+
+
+def visits(ctx: DayContext, arr: Arrivals, disp: Disposition, req: Requests, placed: Placement) -> Visits:
+    """A visit placed at another hospital is a transfer whatever the ED decided; it leaves when the transfer
+    does, an admitted one when its bed is ready, a boarder not today."""
+    c = ctx.cohort
+    disposition = np.where(disp.transfer, "transferred", np.where(disp.admit, "admitted", "discharged"))
+    departure = disp.decision.astype("float")
+    ed = req.ed
+    r = req.n_queue + np.arange(ed.size)        # the request of each requesting visit
+    moved, got = placed.moved(req)[r], placed.placed[r]
+    disposition[ed[moved]] = "transferred"
+    departure[ed[got & moved]] = (req.time[r] + req.wait[r])[got & moved]
+    departure[ed[got & ~moved]] = placed.at[r][got & ~moved]
+    departure[ed[~got]] = np.nan
+    return Visits(disposition, departure, frame("visitors", {
+        "visit_id": arr.visit_id, "person_id": c.person_id[arr.who], "hospital_id": ctx.layout.hospital_ids[arr.hosp],
+        "arrival_time": ts(arr.arrival), "departure_time": ts(departure),
+        "arrival_mode": np.where(disp.ambulance, "ambulance", "walk_in"), "age": arr.age, "sex": c.sex[arr.who],
+        "triage": arr.triage, "triage_color": TRIAGE_COLORS[arr.triage - 1], "reason": REASON_NAMES[arr.reason],
+        "disposition": disposition}))
