@@ -51,6 +51,8 @@ MAX_DAYS = 36_500
 """The longest run, a century: the cast is fixed (nobody is born or dies), so long before that its youngest
 would be older than MAX_AGE; the age cross-check (_age_checks) usually binds first. It keeps a typo such as
 days=100000000 from starting a run of 600 million files."""
+STAY_DAYS = (0.25, 60.0)
+"""The shortest and longest hospital stay the daily loop draws (a lognormal's tails cut here)."""
 KAFKA_REQUEST_TIMEOUT_MS = 30_000
 """kafka-python's request_timeout_ms, which the producer leaves at its default: delivery_timeout_ms must be at
 least this plus linger_ms (kafka-python's own rule)."""
@@ -711,7 +713,7 @@ def _convert(tp: Any, value: Any, key: str, meta: Mapping, problems: list[str]) 
 
 
 def _cross_checks(p: Params) -> list[str]:
-    problems = []
+    problems = _stay_checks(p)
     hospitals = p.region.hospitals
     if not hospitals:
         problems.append("region.hospitals: at least one hospital is needed")
@@ -757,6 +759,16 @@ def _cross_checks(p: Params) -> list[str]:
 
 _PG_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _TOPIC_PREFIX = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,200}")
+
+
+def _stay_checks(p: Params) -> list[str]:
+    """The longest ward's mean stay must fit under the cap, or the cap, not the params, would set it."""
+    longest = max(w.los_factor for w in WARDS.wards)
+    mean, cap = p.simulation.mean_length_of_stay_days, STAY_DAYS[1]
+    if mean * longest > cap:
+        return [f"simulation.mean_length_of_stay_days = {mean}: stays are capped at {cap:g} days and the longest "
+                f"ward type stays {longest:g}x the mean; pick a mean of at most {cap / longest:g}"]
+    return []
 
 
 def _age_checks(p: Params) -> list[str]:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from hospsim import config, daily, population, sinks, workforce
 from hospsim import run as runs
-from hospsim.config import ConfigError, Params
+from hospsim.config import Params
 from hospsim.daily import CensusState
 
 log = logging.getLogger(__name__)
@@ -112,9 +112,6 @@ def dates(params: Params) -> list[dt.date]:
 def validate(params: Params) -> None:
     """Every bound and cross-check config.load applies, again, for Params built or changed in code."""
     config.validate(params)
-    problems = daily.check(params)
-    if problems:
-        raise ConfigError(problems)
 
 
 def warm_up(params: Params, cohort: daily.Cohort) -> CensusState:

@@ -11,7 +11,7 @@ the orchestrator (hospsim.simulate) stores the state.
 Times are whole seconds since 1970-01-01 (naive local time) in int64 arrays until the frames are built.
 """
 from hospsim.daily.cohort import Cohort, prepare
-from hospsim.daily.day import check, simulate_day
+from hospsim.daily.day import simulate_day
 from hospsim.daily.placement import first_come_first_served
 from hospsim.daily.region import Layout, layout
 from hospsim.daily.schema import COLUMNS, FILE_NAMES
@@ -19,5 +19,5 @@ from hospsim.daily.state import CensusState, DayResult
 from hospsim.daily.tables import LOS_MAX_DAYS, LOS_MIN_DAYS, REASONS, SEASON_MONTHS, TRIAGE_COLORS, WARD_CODES
 
 __all__ = ["COLUMNS", "FILE_NAMES", "LOS_MAX_DAYS", "LOS_MIN_DAYS", "REASONS", "SEASON_MONTHS", "TRIAGE_COLORS",
-           "WARD_CODES", "CensusState", "Cohort", "DayResult", "Layout", "check", "first_come_first_served",
+           "WARD_CODES", "CensusState", "Cohort", "DayResult", "Layout", "first_come_first_served",
            "layout", "prepare", "simulate_day"]

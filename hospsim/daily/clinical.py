@@ -8,9 +8,11 @@ import numpy as np
 
 from hospsim.daily.region import Layout
 from hospsim.daily.tables import (
+    ADMIT_RULES,
     AMBULANCE_BY_TRIAGE,
     CONDITION_REASON,
     ELDERLY_UPTRIAGE,
+    GENERAL,
     OBSTETRIC_SHARE,
     REASON_BY_AGE,
     REASON_SPECIALTY,
@@ -79,13 +81,16 @@ def ambulance_factor(triage_level, age) -> np.ndarray:
 
 
 def needed_ward(lay: Layout, reason, age, triage_level) -> np.ndarray:
-    """The ward an ED patient needs: ICU for the critical, then children, mothers, the mind, the heart."""
-    ward = np.full(reason.size, WARD["med_surg"])
-    heart_or_brain = (reason == R["cardiac"]) | (reason == R["neurological"])
-    ward[(reason == R["cardiac"]) & (triage_level == 3)] = WARD["telemetry"]
-    ward[heart_or_brain & (triage_level == 2)] = WARD["step_down"]
-    ward[reason == R["psychiatric"]] = WARD["psychiatry"]
-    ward[reason == R["obstetric"]] = WARD["maternity"]
-    ward[age < 15] = WARD["pediatrics"]
-    ward[triage_level == 1] = WARD["icu"]
+    """The ward an ED patient needs, by the registry's admits rules (the highest rank that holds wins: ICU
+    for the critical, then children, mothers, the mind, the heart), else the general ward."""
+    ward = np.full(reason.size, WARD[GENERAL])
+    for w in ADMIT_RULES:
+        rule, hit = w.admits, np.ones(reason.size, dtype=bool)
+        if rule.reasons is not None:
+            hit &= np.isin(reason, [R[r] for r in rule.reasons])
+        if rule.triage is not None:
+            hit &= np.isin(triage_level, rule.triage)
+        if rule.max_age is not None:
+            hit &= age <= rule.max_age
+        ward[hit] = WARD[w.name]
     return lay.region_ward[ward]

@@ -13,6 +13,7 @@ from hospsim.config import Params
 from hospsim.daily import clinical
 from hospsim.daily.region import Layout, layout
 from hospsim.daily.tables import ADMIT_BY_REASON, ADMIT_BY_TRIAGE, CALIBRATION_VISITS, RURAL_TRANSFER_FACTOR
+from hospsim.errors import SimulationError
 from hospsim.geo import nearest
 
 NEEDED = ("person_id", "birth_date", "sex", "lat", "lon", "home_hospital", "visit_risk", "admit_risk")
@@ -49,7 +50,7 @@ def prepare(params: Params, people: pd.DataFrame) -> Cohort:
     """Arrays and calibrations for the daily loop, from population_with_illnesses."""
     missing = [c for c in NEEDED if c not in people.columns]
     if missing:
-        raise ValueError(f"people frame lacks columns {missing}; pass population.with_illnesses(params, people)")
+        raise SimulationError(f"people frame lacks columns {missing}; pass population.with_illnesses(params, people)")
     lay = layout(params)
     n = len(people)
     birth = pd.to_datetime(people["birth_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
@@ -65,7 +66,7 @@ def prepare(params: Params, people: pd.DataFrame) -> Cohort:
     # visit ends in a bed in proportion to admit_risk / visit_risk (population.py's contract).
     per_visit = np.divide(admit_risk, visit_risk, out=np.zeros(n), where=visit_risk > 0)
     if n == 0 or visit_risk.sum() <= 0:
-        raise ValueError("the population is empty or nobody has a positive visit_risk")
+        raise SimulationError("the population is empty or nobody has a positive visit_risk")
     age0 = age_on(birth, params.simulation.start_date)
     resp = visit_risk * (1 + 2 * conditions.get("asthma_copd", np.zeros(n, bool))) \
         * np.where(age0 < 5, 2.0, np.where(age0 >= 65, 1.5, 1.0))

@@ -13,6 +13,7 @@ from hospsim.daily.cohort import Cohort
 from hospsim.daily.region import Layout
 from hospsim.daily.state import CensusState
 from hospsim.daily.tables import DAY_S
+from hospsim.errors import SimulationError
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class DayContext:
     def of(cls, params: Params, day: dt.date, cohort: Cohort, state: CensusState) -> DayContext:
         beds = cohort.layout.slot_label.size
         if state.bed_person.size != beds:
-            raise ValueError(f"state holds {state.bed_person.size} beds but params give {beds}; "
+            raise SimulationError(f"state holds {state.bed_person.size} beds but params give {beds}; "
                              "the bed layout changed: start a new run instead of resuming")
         return cls(params, day, cohort, state, rngs.generator(params.seed, "daily", day),
                    np.int64(days_since_epoch(day)) * DAY_S, day.strftime("%Y%m%d"))

@@ -18,7 +18,6 @@ from hospsim.daily.disposition import Disposition, disposition
 from hospsim.daily.placement import Placement, placement
 from hospsim.daily.requests import Requests, requests
 from hospsim.daily.state import CensusState, DayResult
-from hospsim.daily.tables import LOS_FACTOR, LOS_MAX_DAYS
 from hospsim.daily.transports import transports
 from hospsim.daily.visits import Visits, visits
 
@@ -67,11 +66,3 @@ def simulate_day(params: Params, day: dt.date, people: pd.DataFrame | Cohort,
     return DayResult(day, p.visits.frame, p.admissions.frame, beds.frame, p.transfers.frame, p.transports,
                      p.census), after
 
-
-def check(params: Params) -> list[str]:
-    """Problems the daily loop would hit that field bounds cannot see (the config checks cover the rest)."""
-    problems = []
-    if params.simulation.mean_length_of_stay_days * LOS_FACTOR["psychiatry"] > LOS_MAX_DAYS:
-        problems.append(f"simulation.mean_length_of_stay_days = {params.simulation.mean_length_of_stay_days}: "
-                        f"stays are capped at {LOS_MAX_DAYS:g} days; pick a mean of at most {LOS_MAX_DAYS / 2.5:g}")
-    return problems

@@ -8,6 +8,7 @@ import numpy as np
 from hospsim.config import WARD_TYPES, Params
 from hospsim.daily.tables import (
     ED,
+    GENERAL,
     HANDOFF_MIN,
     ROAD_FACTOR,
     SOFT_FALLBACK,
@@ -82,7 +83,7 @@ def _region_ward(beds: np.ndarray) -> np.ndarray:
         while target in SOFT_FALLBACK and not in_region[WARD[target]]:
             target = SOFT_FALLBACK[target]
         if w != ED and not in_region[WARD[target]]:
-            target = "med_surg" if in_region[WARD["med_surg"]] else WARD_TYPES[int(np.argmax(inpatient_sizes))]
+            target = GENERAL if in_region[WARD[GENERAL]] else WARD_TYPES[int(np.argmax(inpatient_sizes))]
         region_ward[w] = WARD[target]
     return region_ward
 
@@ -94,8 +95,8 @@ def _origin_ward(has: np.ndarray) -> np.ndarray:
     for h in range(H):
         for name in SOFT_FALLBACK:
             w = WARD[name]
-            while not has[h, origin_ward[h, w]] and origin_ward[h, w] != WARD["med_surg"]:
-                nxt = WARD[SOFT_FALLBACK.get(WARD_TYPES[origin_ward[h, w]], "med_surg")]
+            while not has[h, origin_ward[h, w]] and origin_ward[h, w] != WARD[GENERAL]:
+                nxt = WARD[SOFT_FALLBACK.get(WARD_TYPES[origin_ward[h, w]], GENERAL)]
                 origin_ward[h, w] = nxt
             if not has[h, origin_ward[h, w]]:
                 origin_ward[h, w] = w

@@ -13,6 +13,7 @@ from hospsim.daily.context import DayContext
 from hospsim.daily.disposition import Disposition
 from hospsim.daily.tables import (
     ELECTIVE_LOS_FACTOR,
+    GENERAL,
     LOS_FACTOR,
     LOS_MAX_DAYS,
     LOS_MIN_DAYS,
@@ -96,7 +97,7 @@ def electives(ctx: DayContext, visitors: np.ndarray) -> Electives:
     u = g.random(n_el)
     ward = np.where(age < 15, WARD["pediatrics"],
                     np.where(c.female[who] & (age >= 15) & (age <= 45) & (u < 0.3), WARD["maternity"],
-                             np.where(u > 0.92, WARD["step_down"], WARD["med_surg"])))
+                             np.where(u > 0.92, WARD["step_down"], WARD[GENERAL])))
     ward = lay.region_ward[ward]
     origin = lay.candidates[c.home[who], ward, 0, MODE_HOME, 0]
     first = np.zeros(n_el, bool)

@@ -3,19 +3,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from hospsim.config import WARD_TYPES
+from hospsim.config import STAY_DAYS, WARD_TYPES, WARDS
 
 DAY_S = 86_400
 NEVER = np.int64(-(2**62))          # availability of a bed that is empty since before the run
 ROAD_FACTOR = 1.3                   # road distance / straight-line distance in a metropolitan area
 
-WARD_CODES = {"emergency": "ED", "icu": "ICU", "step_down": "SDU", "med_surg": "MS", "telemetry": "TEL",
-              "pediatrics": "PED", "maternity": "MAT", "psychiatry": "PSY"}
+# The ward types and what each one is: hospsim/ward_types.yaml, the one registry.
+WARD_CODES = {w.name: w.code for w in WARDS.wards}
 W = len(WARD_TYPES)
 WARD = {name: i for i, name in enumerate(WARD_TYPES)}
 ED = WARD["emergency"]
+GENERAL = next(w.name for w in WARDS.wards if w.admits is not None and w.admits.default)   # med_surg
 # A ward a hospital lacks is replaced by a lower level of care there instead of a transfer.
-SOFT_FALLBACK = {"telemetry": "step_down", "step_down": "med_surg"}
+SOFT_FALLBACK = {w.name: w.fallback for w in WARDS.wards if w.fallback is not None}
+ADMIT_RULES = tuple(sorted((w for w in WARDS.wards if w.admits is not None and not w.admits.default),
+                           key=lambda w: w.admits.rank))   # lowest rank first: a later rule that holds wins
 
 # Busiest working day ~124% of the daily mean, weekly day off ~70% (PMC10980504); Monday..Sunday, mean 1.
 DOW_FACTOR = np.array([1.24, 1.08, 1.02, 1.00, 0.98, 0.98, 0.70])
@@ -69,10 +72,9 @@ SPEC = {name: i + 1 for i, name in enumerate(SPECIALTIES)}   # 0 = none needed
 REASON_SPECIALTY = np.array([0, SPEC["cardiology"], SPEC["trauma"], 0, 0, SPEC["neurology"], SPEC["obstetrics"],
                              SPEC["psychiatry"], 0, 0, SPEC["oncology"], 0])
 # Mean stay by ward relative to simulation.mean_length_of_stay_days; about 1 over a typical admission mix.
-LOS_FACTOR = {"emergency": 1.0, "icu": 1.25, "step_down": 0.95, "med_surg": 1.05, "telemetry": 0.75,
-              "pediatrics": 0.7, "maternity": 0.55, "psychiatry": 2.5}
+LOS_FACTOR = {w.name: w.los_factor for w in WARDS.wards}
 LOS_SIGMA = 0.75                # lognormal shape: a long right tail of complicated stays
-LOS_MIN_DAYS, LOS_MAX_DAYS = 0.25, 60.0
+LOS_MIN_DAYS, LOS_MAX_DAYS = STAY_DAYS
 ELECTIVE_LOS_FACTOR = 0.95
 ED_STAY_MEDIAN_H, ED_STAY_SIGMA, ED_ADMIT_EXTRA_H = 2.5, 0.6, 2.0
 TRANSFER_WAIT_MEDIAN_MIN, TRANSFER_SPEED_KMH, HANDOFF_MIN = 60.0, 45.0, 10.0
