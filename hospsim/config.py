@@ -523,7 +523,9 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 def env_names() -> dict[str, str]:
     """Environment variable -> dotted key, for docs and the CLI."""
-    return {PARAMS_ENV: "(the params file when none is named)", **_field_envs()}
+    return {PARAMS_ENV: "(the params file when none is named)",
+            WARD_TYPES_ENV: "(another ward-type registry; from the environment, not .env: read at import)",
+            **_field_envs()}
 
 
 def _field_envs() -> dict[str, str]:

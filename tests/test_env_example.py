@@ -49,6 +49,11 @@ def render() -> str:
             lines += ["# the params file when none is named (make sets it from PARAMS)",
                       f"# {name}={config.PARAMS_DIR.name}/{config.DEFAULT_PARAMS_FILE.name}", ""]
             continue
+        if name == config.WARD_TYPES_ENV:
+            lines += ["# another ward-type registry than hospsim/ward_types.yaml: set it in the environment (hospsim",
+                      "# reads it at import, before .env); a new ward type also needs beds and a nurse ratio in the params",
+                      f"# {name}=my_ward_types.yaml", ""]
+            continue
         value, doc = known[key]
         lines += [f"# {key}" + (f": {doc}" if doc else ""), f"# {name}={_value(value)}", ""]
     return "\n".join(lines)
