@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 from psycopg2 import sql
 
-from hospsim import config, daily, population, sinks
+from hospsim import config, daily, filekinds, population, sinks
 from hospsim.services.postgres import EmbeddedPostgres
-from hospsim.warehouse import Ingestor, filekinds, schema
+from hospsim.warehouse import Ingestor, schema
 
 
 def free_port() -> int:
@@ -61,7 +61,7 @@ def make_files(params: config.Params, folder: Path, n_visits: int, n_admissions:
             "sex": rng.choice(["F", "M"], n), "triage": triage, "triage_color": daily.TRIAGE_COLORS[triage - 1],
             "reason": rng.choice(daily.REASONS, n), "disposition": rng.choice(["discharged", "admitted"], n)},
             columns=daily.COLUMNS["visitors"])
-        name = daily.FILE_NAMES["visitors"].format(day.isoformat())
+        name = filekinds.day_file_name("visitors", day)
         sinks.write_csv(visitors, folder / name)
         rows[name] = n
         m = n_admissions // n_files
@@ -77,7 +77,7 @@ def make_files(params: config.Params, folder: Path, n_visits: int, n_admissions:
             "admit_time": admit, "length_of_stay_days": los,
             "planned_discharge_time": admit + np.round(los * 86_400).astype("timedelta64[s]"),
             "type": rng.choice(["emergency", "elective"], m)}, columns=daily.COLUMNS["admissions"])
-        name = daily.FILE_NAMES["admissions"].format(day.isoformat())
+        name = filekinds.day_file_name("admissions", day)
         sinks.write_csv(admissions, folder / name)
         rows[name] = m
     return rows

@@ -1,5 +1,5 @@
 """A column of an output file with its PostgreSQL type: the simulation declares its files' columns with these,
-and the warehouse's file-kind registry (warehouse/filekinds.py) loads them by the same declaration."""
+and the warehouse's file-kind registry (filekinds.py) loads them by the same declaration."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -53,8 +53,8 @@ def describe(column: str, place: str | None = None) -> str | None:
 # --------------------------------------------------------------------------- the three sources
 
 def batch_files(params: Params) -> pd.DataFrame:
-    """file, column, type, description of every batch file kind (hospsim.warehouse.filekinds)."""
-    from hospsim.warehouse import filekinds
+    """file, column, type, description of every batch file kind (hospsim.filekinds)."""
+    from hospsim import filekinds
     conditions = {c.name for c in params.population.conditions}
     rows = []
     for kind in filekinds.KINDS:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from hospsim import config, plots
+from hospsim import config, filekinds, plots
 from hospsim import run as runs
 from hospsim.run import StepNotRun
 
@@ -101,7 +101,7 @@ def staffing_coverage(p: config.Params, staff: dict[str, pd.DataFrame], census: 
     """Nurses scheduled against required per shift; against the expected census when no real one is given."""
     from hospsim import workforce
 
-    schedules = pd.concat([df for name, df in sorted(staff.items()) if name.startswith("schedules_")],
+    schedules = pd.concat([df for name, df in sorted(staff.items()) if filekinds.BY_KIND["schedules"].matches(name)],
                           ignore_index=True)
     if census is None:
         days = pd.to_datetime(schedules["date"]).dt.date.unique()
@@ -116,7 +116,7 @@ RUN_CENSUS = "the run's census"
 
 
 def staff_events(staff: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    return staff.get("staff_events.csv", pd.DataFrame(columns=["date", "event"]))
+    return staff.get(filekinds.BY_KIND["staff_events"].name, pd.DataFrame(columns=["date", "event"]))
 
 
 def setup_figures(p: config.Params, s) -> list:

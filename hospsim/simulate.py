@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hospsim import config, daily, population, sinks, workforce
+from hospsim import config, daily, filekinds, population, sinks, workforce
 from hospsim import run as runs
 from hospsim.config import Params
 from hospsim.daily import CensusState
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 BACKGROUND_MIN_ROWS = 50_000           # frames at least this long are written by a second process
 BACKGROUND_DIGESTS = "background-digests.json"
-KINDS = tuple(daily.FILE_NAMES)          # visitors, admissions, discharges, transfers, transports, census
+KINDS = filekinds.DAILY                  # visitors, admissions, discharges, transfers, transports, census
 TIME_COLUMNS = ("arrival_time", "departure_time", "admit_time", "planned_discharge_time", "discharge_time",
                 "request_time", "dispatch_time", "pickup_time")
 TEXT_COLUMNS = {"national_id": str, "phone": str}
@@ -44,7 +44,7 @@ EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split("."
 """read_csv gives back the very floats to_csv wrote (pandas 3 does so by default), so a day simulated from the
 run's population file has the bytes of one simulated in the process that made it."""
 SETUP_STEP, DAYS_STEP = "setup", "days"
-POPULATION_FILES = ("people_data.csv", "population_with_illnesses.csv")
+POPULATION_FILES = (filekinds.BY_KIND["people"].name, filekinds.BY_KIND["population"].name)
 
 
 @dataclass
@@ -66,7 +66,7 @@ class SimulationResult:
 
     @property
     def schedules(self) -> pd.DataFrame:
-        frames = [df for name, df in sorted(self.staff.items()) if name.startswith("schedules_")]
+        frames = [df for name, df in sorted(self.staff.items()) if filekinds.BY_KIND["schedules"].matches(name)]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     @property
@@ -243,7 +243,7 @@ def _days(the_run: runs.Run, params: Params, made: Setup, progress: bool) -> Sim
                                outputs=the_run.outputs(the_run.step(DAYS_STEP).get("outputs", []), written))
     elif state is None:
         state = CensusState.empty(params)
-    day_names = [daily.FILE_NAMES[k].format(d.isoformat()) for d in all_days for k in KINDS]
+    day_names = [filekinds.day_file_name(k, d) for d in all_days for k in KINDS]
     the_run.land(params, [the_run.file(n) for n in day_names])     # again after a reset: from the run, not recomputed
     return SimulationResult(params, made.people, made.population_with_illnesses, made.staff,
                             **{k: _concat(frames[k], k) for k in KINDS}, state=state,
@@ -326,7 +326,7 @@ def read_days(folder: Path, days: list[dt.date]) -> dict[str, pd.DataFrame]:
     of small parses would cost in call overhead alone."""
     out = {}
     for kind in KINDS:
-        names = [folder / daily.FILE_NAMES[kind].format(d.isoformat()) for d in days]
+        names = [folder / filekinds.day_file_name(kind, d) for d in days]
         df = _concat([_read_joined(names)] if names else [], kind)
         for col in TIME_COLUMNS:
             if col in df.columns:

@@ -17,6 +17,7 @@ from hospsim import documents, formats, identity, rng
 from hospsim.ages import age_on
 from hospsim.config import WARDS, Hospital, Params
 from hospsim.errors import SimulationError
+from hospsim.filekinds import BY_KIND
 
 ROLES = ("physician", "nurse", "nursing_technician")
 TEAMS = ("A", "B", "C", "D")
@@ -413,12 +414,12 @@ def simulate(params: Params) -> dict[str, pd.DataFrame]:
             staff, reserve, quarter_events = quarterly_update(params, staff, reserve, year, quarter)
             events.append(quarter_events)
         active = staff[staff["status"] == "active"].reset_index(drop=True)
-        quarterly[f"staff_active_{year}_Q{quarter}.csv"] = active
+        quarterly[BY_KIND["staff_active"].file_name(year=year, quarter=quarter)] = active
         for y, m in months:
             if (y, (m - 1) // 3 + 1) == (year, quarter):
-                schedules[f"schedules_{y}_{m:02d}.csv"] = monthly_schedule(params, active, y, m)
-    return {"staff_data.csv": staff, "reserve_pool.csv": reserve, **quarterly, **schedules,
-            "staff_events.csv": (pd.concat(events, ignore_index=True) if events else _empty(EVENT_COLUMNS))}
+                schedules[BY_KIND["schedules"].file_name(year=y, month=m)] = monthly_schedule(params, active, y, m)
+    return {BY_KIND["staff"].name: staff, BY_KIND["reserve"].name: reserve, **quarterly, **schedules,
+            BY_KIND["staff_events"].name: (pd.concat(events, ignore_index=True) if events else _empty(EVENT_COLUMNS))}
 
 
 # --------------------------------------------------------------------------- coverage

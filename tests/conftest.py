@@ -83,6 +83,22 @@ def small_params(tmp: Path, pg_info: PgInfo | None = None, overrides: dict | Non
     return config.load(params_file, {**base, **(overrides or {})}, environ={}, dotenv=tmp / "no.env")
 
 
+MONTH_OVERRIDES = {
+    # Two small hospitals, 15k people, 31 days across a quarter boundary (staff events happen on April 1).
+    "simulation.population": 15_000, "simulation.start_date": "2025-03-15", "simulation.days": 31,
+}
+
+
+@pytest.fixture(scope="session")
+def month(tmp_path_factory):
+    """A real simulated month (simulate.run) written once: (params, result, folder with the batch files)."""
+    from hospsim import simulate
+    tmp = tmp_path_factory.mktemp("month")
+    params = small_params(tmp, None, MONTH_OVERRIDES, params_file="params/workshop.yaml")
+    result = simulate.run(params, progress=False)
+    return params, result, params.dirs.data_dir / "batch"
+
+
 @pytest.fixture
 def params_factory(tmp_path):
     def make(overrides: dict | None = None, *, pg_info: PgInfo | None = None, params_file: str | None = None):

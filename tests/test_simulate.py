@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from hospsim import cli, config, daily, documents, simulate, sinks
+from hospsim import cli, config, daily, documents, filekinds, simulate, sinks
 from hospsim import run as runs
 from hospsim.config import ConfigError
 from tests.conftest import small_params
@@ -44,7 +44,7 @@ def test_files_keep_the_original_names(reference):
     expected = {"people_data.csv", "population_with_illnesses.csv", "staff_data.csv", "reserve_pool.csv",
                 "staff_active_2025_Q1.csv", "schedules_2025_02.csv", "staff_events.csv"}
     for day in simulate.dates(params):
-        expected |= {name.format(day.isoformat()) for name in daily.FILE_NAMES.values()}
+        expected |= {filekinds.day_file_name(kind, day) for kind in filekinds.DAILY}
     assert expected <= set(hashes)
     assert {p.name for p in result.files} == set(hashes)
     assert len(result.census) == DAYS * sum(len(h.wards) for h in params.region.hospitals)

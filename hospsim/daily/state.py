@@ -9,7 +9,7 @@ import pandas as pd
 
 from hospsim.config import Params
 from hospsim.daily.region import layout
-from hospsim.daily.schema import FILE_NAMES
+from hospsim.filekinds import DAILY, day_file_name
 
 QUEUE_FIELDS = ("person", "visit", "origin", "ward", "spec", "mode", "los", "since")
 BED_FIELDS = ("bed_person", "bed_admission", "bed_admit", "bed_discharge")
@@ -77,4 +77,4 @@ class DayResult:
 
     def files(self) -> dict[str, pd.DataFrame]:
         """The day's output files, by name."""
-        return {FILE_NAMES[k].format(self.day.isoformat()): getattr(self, k) for k in FILE_NAMES}
+        return {day_file_name(k, self.day): getattr(self, k) for k in DAILY}

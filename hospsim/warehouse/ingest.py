@@ -43,10 +43,10 @@ import psycopg2.errorcodes
 import psycopg2.errors
 from psycopg2 import sql
 
-from hospsim import sinks, sqlfiles
+from hospsim import filekinds, sinks, sqlfiles
 from hospsim.config import Params
-from hospsim.warehouse import filekinds, schema, validate
-from hospsim.warehouse.filekinds import FileKind, Match, UnknownFile
+from hospsim.filekinds import FileKind, Match, UnknownFile
+from hospsim.warehouse import schema, validate
 from hospsim.warehouse.validate import FileRejected
 
 log = logging.getLogger("hospsim.warehouse")
@@ -585,8 +585,7 @@ def _pg_reason(exc: psycopg2.Error, rule: str | None = None) -> str:
 
 
 def _example_name(kind: str) -> str:
-    return {"people": "people_data.csv", "population": "population_with_illnesses.csv",
-            "staff": "staff_data.csv"}.get(kind, kind)
+    return filekinds.BY_KIND[kind].name if kind in filekinds.BY_KIND else kind
 
 
 def _run_of_landing(params: Params) -> str | None:

@@ -11,7 +11,7 @@ import difflib
 from typing import BinaryIO
 
 from hospsim.errors import WarehouseError
-from hospsim.warehouse.filekinds import Column, FileKind
+from hospsim.filekinds import Column, FileKind
 
 MAX_HEADER_BYTES = 64 * 1024
 TEXT_PROBE_BYTES = 64 * 1024        # the head of a file looked at for binary content before anything else

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hospsim import daily, population, simulate
+from hospsim import daily, filekinds, population, simulate
 from hospsim.daily import CensusState
 
 WORKSHOP = "params/workshop.yaml"
@@ -32,7 +32,7 @@ def _run(params, days: int, state: CensusState | None = None):
         result, state = daily.simulate_day(params, params.simulation.start_date + dt.timedelta(days=i), cohort, state)
         results.append(result)
         states.append(state)
-    frames = {k: pd.concat([getattr(r, k) for r in results], ignore_index=True) for k in daily.FILE_NAMES}
+    frames = {k: pd.concat([getattr(r, k) for r in results], ignore_index=True) for k in filekinds.DAILY}
     return SimpleNamespace(params=params, cohort=cohort, results=results, states=states, frames=frames)
 
 

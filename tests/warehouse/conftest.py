@@ -14,12 +14,7 @@ import pytest
 from hospsim import config
 from hospsim.config import PROJECT_ROOT
 from hospsim.warehouse import schema
-from tests.conftest import small_params
-
-MONTH_OVERRIDES = {
-    # Two small hospitals, 15k people, 31 days across a quarter boundary (staff events happen on April 1).
-    "simulation.population": 15_000, "simulation.start_date": "2025-03-15", "simulation.days": 31,
-}
+from tests.conftest import MONTH_OVERRIDES, month, small_params  # noqa: F401 - month: a fixture
 
 
 def schema_name(key: str) -> str:
@@ -30,16 +25,6 @@ def warehouse_params(tmp: Path, pg, key: str, overrides: dict | None = None) -> 
     """Workshop params with outputs under tmp, the test PostgreSQL and a warehouse schema named after key."""
     return small_params(tmp, pg, {**MONTH_OVERRIDES, "warehouse.schema": schema_name(key), **(overrides or {})},
                         params_file="params/workshop.yaml")
-
-
-@pytest.fixture(scope="session")
-def month(tmp_path_factory):
-    """A real simulated month (simulate.run) written once: (params, result, folder with the batch files)."""
-    from hospsim import simulate
-    tmp = tmp_path_factory.mktemp("month")
-    params = small_params(tmp, None, MONTH_OVERRIDES, params_file="params/workshop.yaml")
-    result = simulate.run(params, progress=False)
-    return params, result, params.dirs.data_dir / "batch"
 
 
 def copy_batch(source: Path, params: config.Params, names=None) -> Path:

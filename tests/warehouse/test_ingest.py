@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hospsim import workforce
-from hospsim.warehouse import Ingestor, filekinds, schema
+from hospsim import filekinds, workforce
+from hospsim.warehouse import Ingestor, schema
 from tests.warehouse.conftest import copy_batch, csv_rows, warehouse_params
 
 pytestmark = pytest.mark.services

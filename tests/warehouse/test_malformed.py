@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hospsim.warehouse import Ingestor, filekinds, schema
+from hospsim import filekinds
+from hospsim.warehouse import Ingestor, schema
 from tests.warehouse.conftest import copy_batch, warehouse_params
 
 pytestmark = pytest.mark.services

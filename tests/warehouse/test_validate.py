@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hospsim.warehouse import filekinds
+from hospsim import filekinds
 from hospsim.warehouse.validate import BOM, FileRejected, binary_content, header_columns
 
 CENSUS = filekinds.BY_KIND["census"]

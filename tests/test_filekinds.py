@@ -5,10 +5,8 @@ import datetime as dt
 
 import pytest
 
-from hospsim import config, daily, population, workforce
-from hospsim.daily import schema
-from hospsim.warehouse import filekinds
-from hospsim.warehouse.filekinds import UnknownFile, classify
+from hospsim import config, daily, filekinds, population, workforce
+from hospsim.filekinds import UnknownFile, classify
 
 
 def names(kind: str, params=None) -> list[str]:
@@ -24,16 +22,26 @@ def test_columns_mirror_the_simulation_modules():
     assert names("reserve") == list(workforce.RESERVE_COLUMNS)
     assert names("staff_events") == list(workforce.EVENT_COLUMNS)
     assert names("schedules") == list(workforce.SCHEDULE_COLUMNS)
-    for kind, columns in schema.SCHEMAS.items():     # the daily files: the simulation's declaration itself
-        assert filekinds.BY_KIND[kind].columns is columns and names(kind) == daily.COLUMNS[kind], kind
+    for kind in filekinds.DAILY:     # the daily files: the simulation builds its frames from the registry
+        assert names(kind) == daily.COLUMNS[kind], kind
 
 
 def test_every_file_of_a_simulated_month_classifies(month):
     _, _, source = month
     kinds = {classify(p.name).kind.kind for p in source.iterdir()}
     assert kinds == set(filekinds.BY_KIND)
-    for kind, pattern in daily.FILE_NAMES.items():
-        assert classify(pattern.format("2025-03-16")).date == dt.date(2025, 3, 16), kind
+    for kind in filekinds.DAILY:
+        name = filekinds.day_file_name(kind, dt.date(2025, 3, 16))
+        assert classify(name).date == dt.date(2025, 3, 16) and classify(name).kind.kind == kind, kind
+
+
+def test_a_kind_names_its_files_and_knows_them_again():
+    staff_active, schedules = filekinds.BY_KIND["staff_active"], filekinds.BY_KIND["schedules"]
+    assert staff_active.file_name(year=2025, quarter=3) == "staff_active_2025_Q3.csv"
+    assert schedules.file_name(year=2025, month=4) == "schedules_2025_04.csv"
+    assert schedules.matches("schedules_2025_04.csv") and not schedules.matches("schedules_2025_4.csv")
+    assert filekinds.known_names()[:2] == ["people_data.csv", "population_with_illnesses.csv"]
+    assert "census_<date>.csv (or census.csv)" in filekinds.known_names()
 
 
 def test_names_carry_their_period():

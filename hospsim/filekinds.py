@@ -1,11 +1,11 @@
-"""The registry of batch file kinds: name pattern -> expected columns and types -> merge and check SQL.
+"""The registry of batch files: each kind's name, its columns (with PostgreSQL types) and how it loads.
 
-This is the one place to adjust when the simulation's files change: each FileKind says how its files are
-named, which columns (in PostgreSQL types) the staging table has, which kinds must be loaded first, and which
-sql/warehouse/merge/<kind>.sql and sql/warehouse/checks/<kind>.sql move it from staging into the warehouse.
-The daily files' columns are the simulation's own declaration (hospsim.daily.schema); the other lists mirror
-the simulation's (population.PEOPLE_COLUMNS, workforce.STAFF_COLUMNS) and tests/warehouse/test_filekinds.py
-fails when they drift apart.
+This is the one place to adjust when the simulation's files change. The simulation names and shapes its
+files from here (hospsim.daily, workforce, simulate) and the warehouse stages and merges them by the same
+declaration: each FileKind says how its files are named, which columns the staging table has, which kinds
+must be loaded first, and which sql/warehouse/merge/<kind>.sql and checks/<kind>.sql move it into the
+warehouse. The setup lists mirror the simulation's frames (population.PEOPLE_COLUMNS, workforce.STAFF_COLUMNS)
+and tests/test_filekinds.py fails when they drift apart.
 """
 from __future__ import annotations
 
@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 
 from hospsim.columns import Column, col, opt
 from hospsim.config import Params
-from hospsim.daily.schema import ADMISSIONS, CENSUS, DISCHARGES, TRANSFERS, TRANSPORTS, VISITORS
 from hospsim.errors import WarehouseError
 
 
 @dataclass(frozen=True)
 class FileKind:
     kind: str                               # also the merge/check SQL file name
-    pattern: str                            # regex over the file name; named groups date/year/quarter/month
+    name: str                               # the file name, with {date}, {year}, {quarter} or {month:02d} fields
     columns: tuple[Column, ...] | Callable[[Params], tuple[Column, ...]]
     rank: int                               # load order within a pass: dimensions first; one rank loads side by
                                             # side (discharges come after admissions: they update them)
@@ -35,10 +34,23 @@ class FileKind:
     analyze_after: tuple[tuple[str, str], ...] = ()   # (table, key) later files' checks probe: ANALYZE after
     spans_after: tuple[str, ...] = ()       # sql/warehouse/spans/<name>.sql to refresh after a load
     direct_table: str | None = None         # COPY straight into this table while it is empty (see ingest)
+    also: str | None = None                 # an older name the ingestor still takes (census.csv)
     regex: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "regex", re.compile(self.pattern))
+        names = [_pattern(self.name)] + ([_pattern(self.also)] if self.also else [])
+        object.__setattr__(self, "regex", re.compile("|".join(names)))
+
+    @property
+    def pattern(self) -> str:
+        return self.regex.pattern
+
+    def matches(self, name: str) -> bool:
+        return self.regex.fullmatch(name) is not None
+
+    def file_name(self, **fields) -> str:
+        """This kind's file for a date (date=dt.date) or a period (year=, quarter= / month=)."""
+        return self.name.format(**{k: v.isoformat() if isinstance(v, dt.date) else v for k, v in fields.items()})
 
     def expected_columns(self, params: Params) -> tuple[Column, ...]:
         return self.columns(params) if callable(self.columns) else self.columns
@@ -67,9 +79,39 @@ STAFF_EVENTS = (col("staff_id"), col("event"), col("date", "date"), col("hospita
 SCHEDULES = (col("date", "date"), col("shift"), col("shift_start", "timestamp"), col("shift_end", "timestamp"),
              col("staff_id"), col("hospital_id"), col("ward"), col("role"))
 
+# The daily files: the simulation builds its frames in these column orders (an empty day still has its header).
+VISITORS = (col("visit_id"), col("person_id", "bigint"), col("hospital_id"), col("arrival_time", "timestamp"),
+            opt("departure_time", "timestamp"), col("arrival_mode"), col("age", "smallint"), col("sex"),
+            col("triage", "smallint"), col("triage_color"), col("reason"), col("disposition"))
+ADMISSIONS = (col("admission_id"), col("person_id", "bigint"), opt("visit_id"), col("hospital_id"), col("ward"),
+              col("bed"), col("admit_time", "timestamp"), col("length_of_stay_days", "double precision"),
+              col("planned_discharge_time", "timestamp"), col("type"))
+DISCHARGES = (col("admission_id"), col("person_id", "bigint"), col("hospital_id"), col("ward"), col("bed"),
+              col("admit_time", "timestamp"), col("discharge_time", "timestamp"),
+              col("length_of_stay_days", "double precision"))
+TRANSFERS = (col("transfer_id"), col("person_id", "bigint"), opt("visit_id"), opt("admission_id"),
+             col("origin_hospital_id"), col("destination_hospital_id"), col("ward"), col("reason"),
+             col("request_time", "timestamp"), col("departure_time", "timestamp"), col("arrival_time", "timestamp"),
+             col("distance_km", "double precision"))
+TRANSPORTS = (col("transport_id"), col("person_id", "bigint"), opt("visit_id"), col("priority", "smallint"),
+              col("dispatch_time", "timestamp"), col("pickup_time", "timestamp"), col("arrival_time", "timestamp"),
+              col("hospital_id"), col("distance_km", "double precision"))
+CENSUS = (col("date", "date"), col("hospital_id"), col("ward"), *(col(n, "integer") for n in (
+    "beds", "occupied", "admitted", "discharged", "transfers_in", "transfers_out", "boarding",
+    "cancelled_electives")))
+
+
 # --------------------------------------------------------------------------- the kinds
 
-DATE = r"(?P<date>\d{4}-\d{2}-\d{2})"
+FIELDS = {"date": r"\d{4}-\d{2}-\d{2}", "year": r"\d{4}", "quarter": r"\d+", "month": r"\d{2}"}
+
+
+def _pattern(name: str) -> str:
+    """A name with {fields} as a regex with named groups (a field twice in one name would not be a name)."""
+    parts = re.split(r"\{(\w+)(?::[^}]*)?\}", name)
+    return "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>{FIELDS[p]})" for i, p in enumerate(parts))
+
+
 NEEDS_PEOPLE = (("people", "population"),)
 NEEDS_STAFF = (("staff",),)
 # After a big dimension load, statistics on its key: the facts' reference checks then plan their probes well.
@@ -77,25 +119,25 @@ PERSON_KEY = (("dim_person", "person_id"),)
 STAFF_KEY = (("dim_staff", "staff_id"),)
 
 KINDS: tuple[FileKind, ...] = (
-    FileKind("people", r"people_data\.csv", PEOPLE, rank=0, allow_empty=False, analyze_after=PERSON_KEY,
+    FileKind("people", "people_data.csv", PEOPLE, rank=0, allow_empty=False, analyze_after=PERSON_KEY,
              spans_after=("person",), direct_table="dim_person", grows_with_run=True),
-    FileKind("population", r"population_with_illnesses\.csv", population_columns, rank=1, allow_empty=False,
+    FileKind("population", "population_with_illnesses.csv", population_columns, rank=1, allow_empty=False,
              analyze_after=PERSON_KEY, spans_after=("person",), grows_with_run=True),
-    FileKind("staff", r"staff_data\.csv", STAFF, rank=0, allow_empty=False, analyze_after=STAFF_KEY,
+    FileKind("staff", "staff_data.csv", STAFF, rank=0, allow_empty=False, analyze_after=STAFF_KEY,
              grows_with_run=True),
-    FileKind("reserve", r"reserve_pool\.csv", RESERVE, rank=0, grows_with_run=True),
-    FileKind("staff_active", r"staff_active_(?P<year>\d{4})_Q(?P<quarter>\d+)\.csv", STAFF, rank=2,
+    FileKind("reserve", "reserve_pool.csv", RESERVE, rank=0, grows_with_run=True),
+    FileKind("staff_active", "staff_active_{year}_Q{quarter}.csv", STAFF, rank=2,
              requires=NEEDS_STAFF, allow_empty=False, grows_with_run=True),
-    FileKind("schedules", r"schedules_(?P<year>\d{4})_(?P<month>\d{2})\.csv", SCHEDULES, rank=2,
+    FileKind("schedules", "schedules_{year}_{month:02d}.csv", SCHEDULES, rank=2,
              requires=NEEDS_STAFF, allow_empty=False, grows_with_run=True),
-    FileKind("staff_events", r"staff_events\.csv", STAFF_EVENTS, rank=2, requires=NEEDS_STAFF, grows_with_run=True),
-    FileKind("census", rf"census(?:_{DATE})?\.csv", CENSUS, rank=2, allow_empty=False),
-    FileKind("visitors", rf"daily_visitors_{DATE}\.csv", VISITORS, rank=2, requires=NEEDS_PEOPLE),
-    FileKind("admissions", rf"admissions_{DATE}\.csv", ADMISSIONS, rank=2, requires=NEEDS_PEOPLE),
-    FileKind("discharges", rf"discharges_{DATE}\.csv", DISCHARGES, rank=3, requires=NEEDS_PEOPLE,
+    FileKind("staff_events", "staff_events.csv", STAFF_EVENTS, rank=2, requires=NEEDS_STAFF, grows_with_run=True),
+    FileKind("census", "census_{date}.csv", CENSUS, rank=2, allow_empty=False, also="census.csv"),
+    FileKind("visitors", "daily_visitors_{date}.csv", VISITORS, rank=2, requires=NEEDS_PEOPLE),
+    FileKind("admissions", "admissions_{date}.csv", ADMISSIONS, rank=2, requires=NEEDS_PEOPLE),
+    FileKind("discharges", "discharges_{date}.csv", DISCHARGES, rank=3, requires=NEEDS_PEOPLE,
              requires_day=("admissions",)),
-    FileKind("transfers", rf"transfers_{DATE}\.csv", TRANSFERS, rank=2, requires=NEEDS_PEOPLE),
-    FileKind("transports", rf"emergency_transports_{DATE}\.csv", TRANSPORTS, rank=2, requires=NEEDS_PEOPLE),
+    FileKind("transfers", "transfers_{date}.csv", TRANSFERS, rank=2, requires=NEEDS_PEOPLE),
+    FileKind("transports", "emergency_transports_{date}.csv", TRANSPORTS, rank=2, requires=NEEDS_PEOPLE),
 )
 BY_KIND = {k.kind: k for k in KINDS}
 
@@ -146,17 +188,16 @@ def classify(name: str) -> Match:
 
 def day_file_name(kind: str, date: dt.date) -> str:
     """The name of a dated kind's file of one day (admissions_2025-03-20.csv)."""
-    pattern = BY_KIND[kind].pattern
-    name = pattern.replace(DATE, date.isoformat()).replace("\\.", ".")
-    if not BY_KIND[kind].regex.fullmatch(name):
-        raise ValueError(f"{kind} files are not named by one date ({pattern})")
-    return name
+    return BY_KIND[kind].file_name(date=date)
+
+
+DAILY = ("visitors", "admissions", "discharges", "transfers", "transports", "census")
+"""The kinds the daily loop writes, one file of each per day."""
 
 
 def known_names() -> list[str]:
-    """Human-readable name patterns, for error messages."""
-    return [re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", k.pattern).replace("\\.", ".").replace("(?:_<date>)?", "[_<date>]")
-            for k in KINDS]
+    """Human-readable names, for error messages."""
+    return [re.sub(r"\{(\w+)(?::[^}]*)?\}", r"<\1>", k.name) + (f" (or {k.also})" if k.also else "") for k in KINDS]
 
 
 def is_candidate(name: str) -> bool:
