@@ -30,7 +30,7 @@ class Schemas:
 
     @classmethod
     def of(cls, params: Params) -> Schemas:
-        return cls(params.warehouse.schema, "stream", params.oltp.schema)
+        return cls(params.warehouse.schema, params.stream.schema, params.oltp.schema)
 
     def items(self) -> list[tuple[str, str]]:
         return [("warehouse", self.warehouse), ("stream", self.stream), ("oltp", self.oltp)]
@@ -123,9 +123,9 @@ def create_schemas(conn, params: Params, pg_info) -> None:
     """The three schemas, created where missing (idempotent, nothing dropped): what the dictionary describes."""
     from hospsim import warehouse
     from hospsim.oltp import schema as oltp_schema
-    from hospsim.stream import processor
+    from hospsim.stream import sink
     warehouse.init(conn, params)
-    processor.ensure_schema(conn)
+    sink.ensure_schema(conn, params.stream.schema)
     oltp_schema.init(params, pg_info)
 
 
