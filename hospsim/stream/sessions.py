@@ -66,7 +66,7 @@ def finish(params, pg_info, session: Session) -> Session:
     the_run = runs.open_run(params)
     entry = the_run.step("stream")
     inserted = int(session.stats.inserted) if session.stats is not None else 0
-    the_run.record("stream", status="done", finished_at=runs.now(), tables="stream.*",
+    the_run.record("stream", status="done", finished_at=runs.now(), tables=f"{params.stream.schema}.*",
                    rows=entry.get("rows", 0) + inserted, sessions=[*entry.get("sessions", []), session.summary()])
     return session
 
