@@ -23,7 +23,7 @@ from pathlib import Path
 from hospsim import config, events, simulate, stream
 from hospsim.services import kafka
 from hospsim.services.postgres import EmbeddedPostgres
-from hospsim.stream import inprocess, processor, producer, topics
+from hospsim.stream import consumer, inprocess, producer, sink, topics
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PRODUCER_RATIO_TARGET = 0.8
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             # ---- processor: the last round's topics into PostgreSQL + files, offsets committed
             consumer_ceiling = bare_consumer(final, bootstrap, n)
             started = time.perf_counter()
-            stats = processor.run(final, pg, bootstrap, idle_timeout_s=3)
+            stats = consumer.run(final, pg, bootstrap, idle_timeout_s=3)
             assert stats.inserted == n and stats.rejected == 0, stats.summary()
             # from the first batch in hand to the last one stored (the group join and the idle wait excluded)
             rate = n / (stats.last_stored_at - stats.first_batch_at)
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             local = config.load(args.params, [*base, "kafka.enabled=false", f"paths.data_dir={tmp / 'local'}"],
                                 environ={})
             with pg.connect() as conn:
-                processor.drop_schema(conn)
+                sink.drop_schema(conn, local.stream.schema)
             t0 = time.perf_counter()
             local_stats = inprocess.run(local, replay, pg)
             local_rate = n / (time.perf_counter() - t0)

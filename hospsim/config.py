@@ -131,6 +131,8 @@ class Stream:
     group_id: str = _f(doc="the processors' consumer group")
     file_events: int = _f(ge=1, doc="offsets per JSON-lines file: a file covers one range of one partition")
     commit_interval_s: float = _f(gt=0, doc="partial files are written and offsets committed at least this often")
+    schema: str = _f(doc="PostgreSQL schema of the stream tables, dead-letter ledger and sessions; "
+                         "its own per lab or test keeps several side by side in one database")
 
 
 @dataclass(frozen=True)
@@ -750,12 +752,14 @@ def _cross_checks(p: Params) -> list[str]:
     problems += _oltp_checks(p)
     problems += _kafka_checks(p)
     problems += _path_checks(p)
-    if not _PG_NAME.fullmatch(p.warehouse.schema):
-        problems.append(f"warehouse.schema = {p.warehouse.schema!r}: use lowercase letters, digits and _ "
-                        "(a PostgreSQL name, at most 63 characters, not starting with a digit)")
-    if p.warehouse.schema in (p.oltp.schema, "stream", "public", "pg_catalog", "information_schema"):
-        problems.append(f"warehouse.schema = {p.warehouse.schema!r}: already another schema's name (`hospsim "
-                        "warehouse drop` would drop it with everything in it); pick another, e.g. warehouse")
+    for key, name, others in (("warehouse", p.warehouse.schema, (p.oltp.schema, p.stream.schema)),
+                              ("stream", p.stream.schema, (p.oltp.schema,))):
+        if not _PG_NAME.fullmatch(name):
+            problems.append(f"{key}.schema = {name!r}: use lowercase letters, digits and _ "
+                            "(a PostgreSQL name, at most 63 characters, not starting with a digit)")
+        if name in (*others, "public", "pg_catalog", "information_schema"):
+            problems.append(f"{key}.schema = {name!r}: already another schema's name (dropping the {key} schema "
+                            f"would drop it with everything in it); pick another, e.g. {key}")
     return problems
 
 

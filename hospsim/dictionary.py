@@ -29,7 +29,7 @@ class Schemas:
 
     @classmethod
     def of(cls, params: Params) -> Schemas:
-        return cls(params.warehouse.schema, "stream", params.oltp.schema)
+        return cls(params.warehouse.schema, params.stream.schema, params.oltp.schema)
 
     def items(self) -> list[tuple[str, str]]:
         return [("warehouse", self.warehouse), ("stream", self.stream), ("oltp", self.oltp)]

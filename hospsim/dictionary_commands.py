@@ -34,7 +34,7 @@ def create_schemas(conn, params, pg_info) -> None:
     Here, at the edge, because each schema's own module applies the dictionary to it."""
     from hospsim import warehouse
     from hospsim.oltp import schema as oltp_schema
-    from hospsim.stream import processor
+    from hospsim.stream import sink
     warehouse.init(conn, params)
-    processor.ensure_schema(conn)
+    sink.ensure_schema(conn, params.stream.schema)
     oltp_schema.init(params, pg_info)

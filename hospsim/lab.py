@@ -172,7 +172,7 @@ def dashboard_figures(p: config.Params, pg_info) -> list:
     figures = [plots.census(census), plots.occupancy_heatmap(census), plots.staffing(staffing, RUN_CENSUS),
                plots.hires_and_departures(warehouse_view(p, pg_info, "v_staff_events_quarterly"))]
     from hospsim.stream import metrics
-    figures.append(plots.stream_rate(metrics.rates(metrics.throughput(pg_info), window="2s")))
+    figures.append(plots.stream_rate(metrics.rates(metrics.throughput(pg_info, p.stream.schema), window="2s")))
     figures.append(plots.cdc_throughput(cdc_throughput(p, pg_info)))
     record_step(p, "dashboard", views=["v_census_daily", "v_staffing_shift", "v_staff_events_quarterly"])
     return figures

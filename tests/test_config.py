@@ -155,6 +155,8 @@ BAD = [
     ({"warehouse.watch_interval_seconds": float("inf")}, "warehouse.watch_interval_seconds = inf: expected a finite"),
     ({"stream.delivery_timeout_ms": 10_000}, "stream.delivery_timeout_ms = 10000: Kafka needs it >= linger_ms"),
     ({"kafka.topic_prefix": "a b"}, "kafka.topic_prefix = 'a b': Kafka topic names allow letters"),
+    ({"stream.schema": "Stream-1"}, "stream.schema = 'Stream-1': use lowercase letters, digits and _"),
+    ({"stream.schema": "oltp"}, "stream.schema = 'oltp': already another schema's name"),
 ]
 
 

@@ -6,7 +6,6 @@ quoted identifiers or literals here, so one server can hold several OLTP schemas
 from __future__ import annotations
 
 import re
-from functools import cache
 
 import pandas as pd
 
@@ -47,25 +46,9 @@ def render(text: str, values: dict[str, str]) -> str:
     return _TOKEN.sub(sub, text)
 
 
-@cache
-def _queries() -> dict[str, str]:
-    named: dict[str, str] = {}
-    current = None
-    for line in sqlfiles.read("oltp/queries.sql").splitlines():
-        if line.startswith("-- name:"):
-            current = line.split(":", 1)[1].strip()
-            named[current] = ""
-        elif current is not None:
-            named[current] += line + "\n"
-    return {k: v.strip() for k, v in named.items()}
-
-
 def query(name: str, params=None, **extra: str) -> str:
     """The named statement from sql/oltp/queries.sql, rendered for params (or only the extra tokens)."""
-    try:
-        text = _queries()[name]
-    except KeyError:
-        raise KeyError(f"no query named {name!r} in sql/oltp/queries.sql") from None
+    text = sqlfiles.query("oltp/queries.sql", name)
     return render(text, tokens(params, **extra) if params is not None else extra)
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import psycopg2
 
+from hospsim import pacing
 from hospsim import rng as rngs
 from hospsim.errors import OltpError, ServiceError
 from hospsim.oltp import generate, schema
@@ -208,50 +209,6 @@ class StreamReport:
                 f"reconnects {self.reconnects}, batches retried {self.retried_batches}; stopped by {self.stopped_by}")
 
 
-class Pacer:
-    """When the next batch may go, against a monotonic clock with absolute deadlines (no drift).
-
-    Target rate: batch k leaves when the events sent so far plus its own are due, origin + sent / rate.
-    Interval: one batch every interval_seconds plus a random jitter (as in the original); late batches
-    leave at once without a catch-up burst. Neither (interval 0, jitter 0): as fast as the database goes.
-    """
-
-    def __init__(self, stream, origin: float, jitter_rng: random.Random) -> None:
-        self.rate = stream.events_per_second
-        self.interval = stream.interval_seconds
-        self.jitter = stream.max_jitter_ms / 1000.0
-        self.batch_size = stream.batch_size
-        self.start = self.origin = origin
-        self.sent = 0
-        self.next_at = origin
-        self._jitter_rng = jitter_rng
-
-    @property
-    def unpaced(self) -> bool:
-        return self.rate is None and self.interval == 0 and self.jitter == 0
-
-    def size(self) -> int:
-        if self.rate is not None:
-            return max(1, min(self.batch_size, round(self.rate * RATE_TICK_S)))
-        return self.batch_size
-
-    def deadline(self, n: int) -> float:
-        if self.rate is not None:
-            return self.origin + (self.sent + n) / self.rate
-        return self.next_at
-
-    def done(self, n: int, now: float) -> None:
-        self.sent += n
-        if self.rate is None and not self.unpaced:
-            gap = self.interval + self._jitter_rng.uniform(0, self.jitter)
-            self.next_at = max(self.next_at + gap, now)
-
-    def pause(self, seconds: float) -> None:
-        """An outage is not lag: move the schedule on by its length."""
-        self.origin += seconds
-        self.next_at += seconds
-
-
 class Stream:
     """A running stream; `run()` blocks until max_events, duration_seconds, `stop()` or SIGINT/SIGTERM.
 
@@ -274,7 +231,7 @@ class Stream:
         self._ops_log: logging.Logger | None = None
         self._labels = {(ins, e): f"{'INSERT' if ins else 'UPDATE'} {SINGULAR[name]:<10}"
                         for ins in (True, False) for e, name in enumerate(ENTITIES)}
-        self._pacer: Pacer | None = None
+        self._pacer: pacing.BatchPacer | None = None
         self._unlogged: list[tuple] = []
         self._ops_written = 0.0
 
@@ -304,7 +261,8 @@ class Stream:
             self._rng = rngs.generator(self.params.seed, "oltp_stream", first)
             self._people = generate.PeoplePool(self.params, first)
             origin = time.monotonic()
-            pacer = self._pacer = Pacer(s, origin, random.Random(self.params.seed))
+            pacer = self._pacer = pacing.BatchPacer(s.events_per_second, s.interval_seconds, s.max_jitter_ms / 1000.0,
+                                                    s.batch_size, RATE_TICK_S, origin, random.Random(self.params.seed))
             end = origin + s.duration_seconds if s.duration_seconds else None
             self._next_report, self._last_report = origin + s.report_every_seconds, (origin, 0)
             log.info("stream into %s.%s on %s:%s: %s", self.info.database, self.params.oltp.schema, self.info.host,
@@ -327,8 +285,7 @@ class Stream:
                     inflight = None
                     if upcoming.version != self._caches.version:  # reloaded meanwhile: build on fresh caches
                         upcoming = self._build(n)
-                wait = deadline - time.monotonic()
-                if wait > 0 and self._stop.wait(wait):
+                if not pacing.wait_until(deadline, self._stop):
                     break
                 inflight = self._send(upcoming)
                 pacer.done(n, time.monotonic())

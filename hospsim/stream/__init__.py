@@ -4,13 +4,14 @@
     bootstrap, why = stream.kafka_bootstrap(params)      # None when Kafka is off or cannot start
     if bootstrap:
         producer.produce(params, replay, bootstrap)      # hospsim stream produce
-        processor.run(params, pg, bootstrap, ...)        # hospsim stream process (one or more instances)
+        consumer.run(params, pg, bootstrap, ...)         # hospsim stream process (one or more instances)
     else:
         inprocess.run(params, replay, pg)                # the same processor, no broker
 
-Layout: topics (admin, partition of a hospital), producer, processor (the sink), consumer (the loop), deadletter,
-errors, sessions (each delivery of a run's events and its measured rate),
-inprocess, metrics, commands (the CLI).
+Layout: topics (admin, partition of a hospital), producer, processor (decodes, and composes the rooms below),
+sink (the rows in PostgreSQL), files (the JSON-lines ranges), tables (columns and statements from the event
+registry), records, consumer (the loop), deadletter, errors, sessions (each delivery of a run's events and its
+measured rate), inprocess, metrics, commands (the CLI).
 """
 from __future__ import annotations
 
@@ -89,11 +90,11 @@ def kafka_bootstrap(params, *, start: bool = True) -> tuple[str | None, str]:
 
 def reset(params, pg_info=None, bootstrap: str | None = None) -> None:
     """Forget what the stream made: the stream schema, data/stream/ and (given a broker) this prefix's topics."""
-    from hospsim.stream import processor, topics
+    from hospsim.stream import files, sink, topics
     if pg_info is not None:
         with closing(pg_info.connect()) as conn:
-            processor.drop_schema(conn)
-    shutil.rmtree(processor.stream_dir(params), ignore_errors=True)
+            sink.drop_schema(conn, params.stream.schema)
+    shutil.rmtree(files.stream_dir(params), ignore_errors=True)
     if bootstrap:
         topics.delete(params, bootstrap)
 
@@ -101,7 +102,7 @@ def reset(params, pg_info=None, bootstrap: str | None = None) -> None:
 def deliver(params, pg_info, replay_frame=None, *, idle_timeout_s: float = 15.0):
     """One stream session: produce the run's events and process them to their end, through Kafka when usable,
     else in-process with the notice. The notebooks' one call for "stream this run" (a sessions.Session)."""
-    from hospsim.stream import inprocess, processor, producer, sessions
+    from hospsim.stream import consumer, inprocess, producer, sessions
     replay_frame = replay(params) if replay_frame is None else replay_frame
     bootstrap, why = kafka_bootstrap(params)
     session = sessions.start(params, pg_info, len(replay_frame), bootstrap, why)
@@ -111,6 +112,6 @@ def deliver(params, pg_info, replay_frame=None, *, idle_timeout_s: float = 15.0)
         session.stats = inprocess.run(params, replay_frame, pg_info)
     else:
         session.produced = producer.produce(params, replay_frame, bootstrap)
-        session.stats = processor.run(params, pg_info, bootstrap, max_events=len(replay_frame),
-                                      idle_timeout_s=idle_timeout_s)
+        session.stats = consumer.run(params, pg_info, bootstrap, max_events=len(replay_frame),
+                                     idle_timeout_s=idle_timeout_s)
     return sessions.finish(params, pg_info, session)

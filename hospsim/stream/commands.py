@@ -149,7 +149,7 @@ def _produce_outcome(params, report) -> int:
 def _process(args) -> int:
     from hospsim import stream
     from hospsim.services import ensure_postgres
-    from hospsim.stream import processor
+    from hospsim.stream import consumer
 
     params = params_from(args)
     bootstrap, why = stream.kafka_bootstrap(params)
@@ -159,8 +159,8 @@ def _process(args) -> int:
         return 1
     pg = ensure_postgres(params)
     with _stop_on_signals() as stop:
-        stats = processor.run(params, pg, bootstrap, stop=stop, max_events=args.max_events,
-                              idle_timeout_s=args.idle, instance=args.instance)
+        stats = consumer.run(params, pg, bootstrap, stop=stop, max_events=args.max_events,
+                             idle_timeout_s=args.idle, instance=args.instance)
     _print({"instance": args.instance or "main", **stats.summary()}, args.json, "stream processor stopped")
     return 0
 
@@ -175,13 +175,13 @@ def _metrics(args) -> int:
     params = params_from(args)
     pg = ensure_postgres(params)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        counts = metrics.counts(pg)
+        counts = metrics.counts(pg, params.stream.schema)
         if counts.empty:
             print("no stream tables yet: `hospsim stream produce` (after `hospsim simulate`) makes them")
         else:
             print("rows per stream table:")
             print(counts.to_string(index=False))
-        rates = metrics.throughput(pg)
+        rates = metrics.throughput(pg, params.stream.schema)
         if not rates.empty:
             per_topic = rates.groupby("topic")[["produced", "consumed"]].agg(["sum", "max"])
             per_topic.columns = ["produced", "peak produced/s", "consumed", "peak consumed/s"]

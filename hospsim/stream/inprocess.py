@@ -16,7 +16,7 @@ import pandas as pd
 from hospsim import events
 from hospsim.stream import topics as topic_admin
 from hospsim.stream.processor import Processor, Record, Stats
-from hospsim.stream.producer import Pacer, first_events, schedule
+from hospsim.stream.producer import first_events, pacer
 
 NOTICE = "hospsim stream: no Kafka ({reason}); events go through the stream processor in-process instead"
 
@@ -38,19 +38,19 @@ def run(params, replay: pd.DataFrame, pg_info, *, mode: str | None = None, limit
     topic, partition, offset = (coords[c].to_numpy() for c in ("topic", "partition", "offset"))
     keys = pd.Series(replay["hospital_id"].to_numpy(dtype=object)).str.encode("utf-8").to_numpy(dtype=object)
     heads = replay["head"].to_numpy(dtype=object)
-    pacer = Pacer(schedule(params, replay["event_time"], mode), stop)
+    paced_by = pacer(params, replay["event_time"], mode, stop)
     batch = params.stream.processor_batch_size
     processor = Processor(params, pg_info)
     try:
         last_flush = time.monotonic()
         i, n = 0, len(replay)
         while i < n:
-            if not pacer.wait(i):
+            if not paced_by.wait(i):
                 break
             j = min(n, i + batch)
-            if pacer.due is not None:   # paced: take what is due now, at most a batch
-                elapsed = time.perf_counter() - pacer.start
-                j = max(i + 1, min(j, int(np.searchsorted(pacer.due, elapsed, side="right"))))
+            if paced_by.due is not None:   # paced: take what is due now, at most a batch
+                due_now = int(np.searchsorted(paced_by.due, paced_by.elapsed(), side="right"))
+                j = max(i + 1, min(j, due_now))
             now_ms = time.time_ns() // 1_000_000
             tail = events.utc_stamp(now_ms).encode() + b'"}'
             processor.process([Record(topic[k], int(partition[k]), int(offset[k]), keys[k], heads[k] + tail, now_ms)

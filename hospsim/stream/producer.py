@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hospsim import config, events
+from hospsim import config, events, pacing
 from hospsim.stream import topics as topic_admin
 from hospsim.stream.errors import DeliveryError
 
@@ -140,38 +140,12 @@ def first_events(replay: pd.DataFrame, limit: int | None) -> pd.DataFrame:
     return replay.iloc[:limit]
 
 
-def schedule(params, event_times, mode: str | None = None) -> np.ndarray | None:
-    """Wall seconds after the start at which each event is due, or None for as fast as possible."""
-    mode = mode or params.stream.mode
-    n = len(event_times)
-    if mode == "asap" or n == 0:
-        return None
-    if mode == "rate":
-        return np.arange(n, dtype=float) / params.stream.events_per_second
-    times = np.asarray(pd.to_datetime(pd.Series(event_times)).to_numpy(dtype="datetime64[ms]"), dtype=np.int64)
-    return (times - times[0]) / 1000.0 / params.stream.speed
-
-
-class Pacer:
-    """Sleeps until event i is due; checks the clock cheaply enough to sit in a send loop."""
-
-    def __init__(self, due: np.ndarray | None, stop: threading.Event | None = None):
-        self.due = due
-        self.stop = stop
-        self.start = time.perf_counter()
-
-    def wait(self, i: int) -> bool:
-        """False when stop was set while waiting."""
-        if self.due is None:
-            return not (self.stop is not None and self.stop.is_set())
-        ahead = self.due[i] - (time.perf_counter() - self.start)
-        while ahead > 0.001:
-            if self.stop is not None and self.stop.wait(min(ahead, 0.5)):
-                return False
-            if self.stop is None:
-                time.sleep(min(ahead, 0.5))
-            ahead = self.due[i] - (time.perf_counter() - self.start)
-        return not (self.stop is not None and self.stop.is_set())
+def pacer(params, event_times, mode: str | None = None,
+          stop: threading.Event | None = None) -> pacing.EventPacer:
+    """The pace of stream.mode (or `mode`) over these events: each event's due time, for the producer and the
+    in-process path alike."""
+    s = params.stream
+    return pacing.EventPacer(pacing.schedule(mode or s.mode, event_times, s.events_per_second, s.speed), stop)
 
 
 def produce(params, replay: pd.DataFrame, bootstrap: str, *, mode: str | None = None, limit: int | None = None,
@@ -187,9 +161,8 @@ def produce(params, replay: pd.DataFrame, bootstrap: str, *, mode: str | None = 
     heads = replay["head"].to_numpy(dtype=object)
     # Python lists index faster than object arrays and give plain ints: this loop is the producer's ceiling.
     topic_l, partition_l, keys_l, heads_l = topic.tolist(), partition.tolist(), keys.tolist(), heads.tolist()
-    due = schedule(params, replay["event_time"], mode)
-    pacer = Pacer(due, stop)
-    paced = due is not None
+    paced_by = pacer(params, replay["event_time"], mode, stop)
+    paced = paced_by.due is not None
     sent_ms = np.zeros(n, dtype=np.int64)
     own = producer is None
     producer = producer or make_producer(params, bootstrap)
@@ -202,7 +175,7 @@ def produce(params, replay: pd.DataFrame, bootstrap: str, *, mode: str | None = 
     try:
         from kafka.errors import KafkaTimeoutError
         for i in range(n):
-            if paced and not pacer.wait(i):
+            if paced and not paced_by.wait(i):
                 break
             if not paced and stop is not None and stop.is_set():
                 break

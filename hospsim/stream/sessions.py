@@ -15,6 +15,8 @@ import pandas as pd
 from hospsim import run as runs
 from hospsim import sqlfiles
 
+QUERIES = "stream/queries.sql"
+
 
 @dataclass
 class Session:
@@ -60,35 +62,36 @@ def start(params, pg_info, events: int, bootstrap: str | None, reason: str = "")
 def finish(params, pg_info, session: Session) -> Session:
     """Measure the session, store its row and add it to the run's stream step."""
     session.finished_at = dt.datetime.now(dt.UTC)
-    record(pg_info, measure(session))
+    record(pg_info, measure(session), params.stream.schema)
     the_run = runs.open_run(params)
     entry = the_run.step("stream")
     inserted = int(session.stats.inserted) if session.stats is not None else 0
-    the_run.record("stream", status="done", finished_at=runs.now(), tables="stream.*",
+    the_run.record("stream", status="done", finished_at=runs.now(), tables=f"{params.stream.schema}.*",
                    rows=entry.get("rows", 0) + inserted, sessions=[*entry.get("sessions", []), session.summary()])
     return session
 
 
 def check(params, pg_info) -> None:
     """RunMismatch when the stream tables already hold events of another run (before anything is sent)."""
+    schema = params.stream.schema
     with closing(pg_info.connect()) as conn, conn.cursor() as cur:
-        cur.execute(sqlfiles.read("stream/queries/sessions_exist.sql"))
+        cur.execute(sqlfiles.render(QUERIES, "sessions_exist"), {"schema": schema})
         if not cur.fetchone()[0]:
             return
-        cur.execute(sqlfiles.read("stream/queries/session_runs.sql"))
+        cur.execute(sqlfiles.render(QUERIES, "session_runs", schema=schema))
         held = {row[0] for row in cur.fetchall()}
-    runs.check_holder(params, "the stream tables (schema stream)", held,
+    runs.check_holder(params, f"the stream tables (schema {schema})", held,
                       "Start the course over with `hospsim reset --yes` (make course-reset), or `hospsim stream "
                       "reset` to empty the stream tables and topics.")
 
 
-def record(pg_info, session: Session) -> Session:
-    """Store the session row (its id numbers the sessions of these tables)."""
-    from hospsim.stream import processor
+def record(pg_info, session: Session, schema: str) -> Session:
+    """Store the session row in the stream schema `schema` (its id numbers the sessions of these tables)."""
+    from hospsim.stream import sink
     with closing(pg_info.connect()) as conn:
-        processor.ensure_schema(conn)
+        sink.ensure_schema(conn, schema)
         with conn.cursor() as cur:
-            cur.execute(sqlfiles.read("stream/queries/session_insert.sql"),
+            cur.execute(sqlfiles.render(QUERIES, "session_insert", schema=schema),
                         {k: getattr(session, k) for k in ("run_id", "path", "mode", "target_per_s", "events",
                                                           "produced_per_s", "consumed_per_s", "started_at",
                                                           "finished_at")})

@@ -365,22 +365,22 @@ class Ingestor:
 
     def _claim_empty(self, conn, cur, table: str, file_id: int) -> bool:
         """Lock the table and say whether it is empty; when it is not, the lock is given back at once."""
-        cur.execute("SAVEPOINT claim")
-        cur.execute(schema.text(conn, "direct/claim.sql", self.schema, table), {"file_id": file_id})
-        if cur.fetchone()[0]:
-            cur.execute("RELEASE SAVEPOINT claim")
-            return True
-        cur.execute("ROLLBACK TO SAVEPOINT claim")
-        return False
+        with sqlfiles.savepoint(cur, "claim") as claim:
+            cur.execute(schema.text(conn, "direct/claim.sql", self.schema, table), {"file_id": file_id})
+            empty = cur.fetchone()[0]
+            if not empty:
+                claim.rollback()
+        return empty
 
     def _merge(self, cur, kind: FileKind, params: dict, then: sql.Composable) -> None:
         """Plain INSERTs first; the upserts when a key already exists (see schema.merge_statements); then `then`."""
         plain, upsert = schema.merge_statements(kind.kind, self.schema)
         try:
-            cur.execute(_together([sql.SQL("SAVEPOINT merge"), plain, sql.SQL("RELEASE SAVEPOINT merge"), then]),
-                        params)
+            with sqlfiles.savepoint(cur, "merge", psycopg2.errors.UniqueViolation):
+                cur.execute(plain, params)
         except psycopg2.errors.UniqueViolation:
-            cur.execute(_together([sql.SQL("ROLLBACK TO SAVEPOINT merge"), upsert, then]), params)
+            cur.execute(upsert, params)
+        cur.execute(then, params)
 
     def _stage_ddl(self, kind: FileKind) -> sql.Composed:
         cols = [sql.SQL("{} {}{}").format(sql.Identifier(c.name), sql.SQL(c.type),

@@ -19,13 +19,9 @@ FOLDER = "warehouse"
 CALENDAR_MARGIN_YEARS = 10          # dim_date spans the simulated period and this many years either side
 
 
-@cache
 def render(name: str, schema: str, table: str | None = None) -> sql.Composed:
     """sql/warehouse/<name> with {schema} (and {table}, when given) bound to quoted identifiers."""
-    bind = {"schema": sql.Identifier(schema)}
-    if table is not None:
-        bind["table"] = sql.Identifier(table)
-    return sql.SQL(sqlfiles.read(f"{FOLDER}/{name}")).format(**bind)
+    return sqlfiles.render(f"{FOLDER}/{name}", schema=schema, **({"table": table} if table is not None else {}))
 
 
 def text(conn, name: str, schema: str, table: str | None = None) -> str:
@@ -45,9 +41,7 @@ def merge_statements(kind: str, schema: str) -> tuple[sql.Composed, sql.Composed
     within the file.
     """
     full = sqlfiles.read(f"{FOLDER}/merge/{kind}.sql")
-    plain = _CONFLICT_CLAUSE.sub("", full)
-    bind = {"schema": sql.Identifier(schema)}
-    return sql.SQL(plain).format(**bind), sql.SQL(full).format(**bind)
+    return sqlfiles.bind(_CONFLICT_CLAUSE.sub("", full), schema=schema), sqlfiles.bind(full, schema=schema)
 
 
 def lock_key(schema: str, name: str = "") -> sql.Composed:

@@ -128,7 +128,7 @@ def table_ids(pg_info: PgInfo) -> dict[str, list[str]]:
 def table_rows(pg_info: PgInfo, wall_columns=("produced_at", "processed_at")) -> dict[str, list[tuple]]:
     """Every row of every stream table minus the wall-clock columns, sorted."""
     from hospsim import events
-    from hospsim.stream.processor import table_columns
+    from hospsim.stream.tables import table_columns
     out = {}
     with closing(pg_info.connect()) as conn, conn.cursor() as cur:
         for event_type, table in events.TABLES.items():

@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hospsim import events, sqlfiles
-from hospsim.stream.processor import table_columns
+from hospsim import events
 from tests.conftest import small_params
 from tests.stream.conftest import SIM
 
@@ -82,18 +81,6 @@ def test_decode_names_the_schema_violation(replay):
     missing = {k: v for k, v in event.items() if k != "bed"}
     with pytest.raises(events.InvalidEvent, match="bed"):
         events.decode(json.dumps(missing), "admission")
-
-
-def test_sql_copy_and_ddl_columns_follow_the_schemas():
-    ddl = sqlfiles.read("stream/01_schema.sql")
-    for event_type, table in events.TABLES.items():
-        columns = table_columns(event_type)
-        copy = sqlfiles.read(f"stream/copy/{table}.sql")
-        listed = re.search(r"COPY \w+ \(([^)]*)\)", copy).group(1)
-        assert [c.strip() for c in listed.split(",")] == columns
-        body = re.search(rf"CREATE TABLE IF NOT EXISTS stream\.{table} \((.*?)\n\);", ddl, re.DOTALL).group(1)
-        declared = [line.split()[0] for line in body.strip().splitlines() if line.strip() and not line.strip().startswith("--")]
-        assert sorted(declared) == sorted(columns + ["processed_at"])
 
 
 def test_build_refuses_an_incomplete_result(tmp_path):

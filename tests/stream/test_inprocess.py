@@ -7,7 +7,7 @@ import time
 import pytest
 
 from hospsim import cli, stream
-from hospsim.stream import inprocess, processor, producer
+from hospsim.stream import consumer, inprocess, producer
 from tests.conftest import free_port
 from tests.stream.conftest import file_lines, params_file, table_ids, table_rows
 
@@ -23,7 +23,7 @@ def test_in_process_and_kafka_paths_give_the_same_tables_and_files(kafka_broker,
     via_kafka = make_params(bootstrap, "kafka", db=kafka_db)
     local = make_params(None, "local", db=local_db, **{"kafka.topic_prefix": via_kafka.kafka.topic_prefix})
     producer.produce(via_kafka, replay, bootstrap)
-    processor.run(via_kafka, kafka_db, bootstrap, idle_timeout_s=2)
+    consumer.run(via_kafka, kafka_db, bootstrap, idle_timeout_s=2)
     stats = inprocess.run(local, replay, local_db)
     assert stats.inserted == len(replay)
     kafka_rows, local_rows = table_rows(kafka_db), table_rows(local_db)
@@ -74,7 +74,7 @@ def test_reset_drops_the_tables_and_the_files(make_params, stream_db, replay, tm
     from hospsim.stream import metrics
     params = make_params(None)
     inprocess.run(params, replay, stream_db, limit=100)
-    assert file_lines(params) and metrics.counts(stream_db)["events"].sum() == 100
+    assert file_lines(params) and metrics.counts(stream_db, params.stream.schema)["events"].sum() == 100
     assert cli.main(["stream", "reset", "-f", str(params_file(params, tmp_path / "p.yaml"))]) == 0
     assert "dropped the stream schema" in capsys.readouterr().out
-    assert not (params.dirs.data_dir / "stream").exists() and metrics.counts(stream_db).empty
+    assert not (params.dirs.data_dir / "stream").exists() and metrics.counts(stream_db, params.stream.schema).empty

@@ -8,11 +8,11 @@ from hospsim.stream import inprocess, metrics, topics
 def test_counts_throughput_and_rates_add_up(make_params, stream_db, replay):
     params = make_params(None, **{"stream.mode": "rate", "stream.events_per_second": 600})
     stats = inprocess.run(params, replay, stream_db)
-    counts = metrics.counts(stream_db).set_index("table")["events"]
+    counts = metrics.counts(stream_db, params.stream.schema).set_index("table")["events"]
     expected = replay["event_type"].map(events.TABLES).value_counts()
     assert counts.sort_index().to_dict() == expected.sort_index().to_dict()
 
-    flow = metrics.throughput(stream_db)
+    flow = metrics.throughput(stream_db, params.stream.schema)
     assert list(flow.columns) == ["second", "topic", "produced", "consumed"]
     per_topic = flow.groupby("topic")[["produced", "consumed"]].sum()
     by_topic = replay["event_type"].map(topics.names(params)).value_counts()
@@ -29,5 +29,5 @@ def test_counts_throughput_and_rates_add_up(make_params, stream_db, replay):
 
 
 def test_empty_database_gives_empty_frames(stream_db):
-    assert metrics.counts(stream_db).empty and metrics.throughput(stream_db).empty
-    assert metrics.rates(metrics.throughput(stream_db)).empty
+    assert metrics.counts(stream_db, "stream").empty and metrics.throughput(stream_db, "stream").empty
+    assert metrics.rates(metrics.throughput(stream_db, "stream")).empty

@@ -12,7 +12,7 @@ from contextlib import closing
 import pytest
 
 from hospsim import events
-from hospsim.stream import processor, topics
+from hospsim.stream import consumer, files, topics
 from hospsim.stream.processor import Processor, Record
 from tests.stream.conftest import table_ids, wait_for
 from tests.stream.poison import STAMP, corpus
@@ -73,7 +73,7 @@ def test_every_poison_message_is_rejected_once_for_its_reason(make_params, strea
     assert not wrong, f"rejected for another reason than expected: {wrong}"
     stored = table_ids(stream_db)
     assert sorted(i for v in stored.values() for i in v) == sorted(json.loads(r.value)["event_id"] for r in valid)
-    rejected = list((params.dirs.data_dir / "stream" / processor.REJECTED_DIR).rglob("*.json"))
+    rejected = list((params.dirs.data_dir / "stream" / files.REJECTED_DIR).rglob("*.json"))
     assert len(rejected) == len(cases)
     assert sorted(_ledger(stream_db)) == sorted((r.topic, r.partition, r.offset, True) for r in poison)
 
@@ -85,7 +85,7 @@ def test_every_poison_message_is_rejected_once_for_its_reason(make_params, strea
     second.close()
     assert again == []
     assert second.stats.inserted == 0 and second.stats.replayed == len(valid)
-    assert len(list((params.dirs.data_dir / "stream" / processor.REJECTED_DIR).rglob("*.json"))) == len(cases)
+    assert len(list((params.dirs.data_dir / "stream" / files.REJECTED_DIR).rglob("*.json"))) == len(cases)
     print(f"\npoison corpus: {len(cases)} messages, {len(by_offset)} quarantined, "
           f"{len(cases) - len(by_offset)} wrongly accepted, 0 crashes")
 
@@ -139,7 +139,7 @@ def test_the_corpus_through_the_broker_fills_the_dead_letter_topic_once(kafka_br
         raw.send(names[case.event_type], key=case.key, value=case.value, partition=partition)
     raw.flush(timeout=60)
     raw.close(timeout=10)
-    stats = processor.run(params, stream_db, bootstrap, idle_timeout_s=3)
+    stats = consumer.run(params, stream_db, bootstrap, idle_timeout_s=3)
     assert stats.rejected == len(cases) and stats.inserted == len(part)
     dead = KafkaConsumer(topics.dead_letter(params), bootstrap_servers=bootstrap, auto_offset_reset="earliest")
     letters: list = []

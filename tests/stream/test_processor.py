@@ -12,7 +12,7 @@ import time
 import pytest
 
 from hospsim import events, sqlfiles, stream
-from hospsim.stream import inprocess, processor, producer
+from hospsim.stream import consumer, files, inprocess, producer, sink
 from hospsim.stream.processor import Processor, Record
 from tests.stream.conftest import (
     cli,
@@ -147,15 +147,15 @@ def test_invalid_messages_go_to_the_dead_letter_sink_and_rejected_files(make_par
     assert [(r.record.topic, r.record.offset) for r in sent] == [("elsewhere", 7), (topic, 1000), (topic, 1001),
                                                                   (topic, 1000)]
     assert sum(len(v) for v in table_ids(stream_db).values()) == 50, "the valid ones went on"
-    rejected = params.dirs.data_dir / "stream" / processor.REJECTED_DIR
-    files = {p.relative_to(rejected).as_posix(): json.loads(p.read_text()) for p in rejected.rglob("*.json")}
-    assert set(files) == {f"{topic}/p000-000000001000.json", f"{topic}/p000-000000001001.json",
-                          "elsewhere/p000-000000000007.json", f"{topic}/p001-000000001000.json"}
-    assert files[f"{topic}/p000-000000001000.json"]["reason"].startswith("not JSON")
-    assert files[f"{topic}/p000-000000001000.json"]["value"] == "{broken"
-    assert "tombstone" in files[f"{topic}/p000-000000001001.json"]["reason"]
-    assert "no hospsim event type" in files["elsewhere/p000-000000000007.json"]["reason"]
-    assert "schema" in files[f"{topic}/p001-000000001000.json"]["reason"]
+    rejected = params.dirs.data_dir / "stream" / files.REJECTED_DIR
+    written = {p.relative_to(rejected).as_posix(): json.loads(p.read_text()) for p in rejected.rglob("*.json")}
+    assert set(written) == {f"{topic}/p000-000000001000.json", f"{topic}/p000-000000001001.json",
+                            "elsewhere/p000-000000000007.json", f"{topic}/p001-000000001000.json"}
+    assert written[f"{topic}/p000-000000001000.json"]["reason"].startswith("not JSON")
+    assert written[f"{topic}/p000-000000001000.json"]["value"] == "{broken"
+    assert "tombstone" in written[f"{topic}/p000-000000001001.json"]["reason"]
+    assert "no hospsim event type" in written["elsewhere/p000-000000000007.json"]["reason"]
+    assert "schema" in written[f"{topic}/p001-000000001000.json"]["reason"]
 
 
 # --------------------------------------------------------------------------- on the real broker
@@ -170,7 +170,7 @@ def test_kafka_every_produced_event_lands_exactly_once(kafka_broker, make_params
     params = make_params(bootstrap)
     report = _produce(params, replay, bootstrap)
     assert report.sent == len(replay) and report.failed == 0
-    stats = processor.run(params, stream_db, bootstrap, idle_timeout_s=2)
+    stats = consumer.run(params, stream_db, bootstrap, idle_timeout_s=2)
     assert stats.consumed == len(replay) and stats.inserted == len(replay)
     ids = table_ids(stream_db)
     for event_type in events.EVENT_TYPES:
@@ -198,7 +198,7 @@ def test_kafka_poison_messages_go_to_the_dead_letter_topic_and_the_processor_car
              partition=1).get(30)
     raw.close()
     _produce(params, part.iloc[150:], bootstrap)
-    stats = processor.run(params, stream_db, bootstrap, idle_timeout_s=2)
+    stats = consumer.run(params, stream_db, bootstrap, idle_timeout_s=2)
     assert stats.rejected == 2 and stats.inserted == 300
     assert set(file_ids(params)) == set(part["event_id"])
     dead = KafkaConsumer(stream.topics.dead_letter(params), bootstrap_servers=bootstrap,
@@ -214,7 +214,7 @@ def test_kafka_poison_messages_go_to_the_dead_letter_topic_and_the_processor_car
     reasons = {dict(m.headers)["hospsim.reason"].decode() for m in letters}
     assert any(r.startswith("not JSON") for r in reasons) and any("schema" in r for r in reasons)
     assert {dict(m.headers)["hospsim.topic"] for m in letters} == {topic.encode()}
-    rejected = list((params.dirs.data_dir / "stream" / processor.REJECTED_DIR / topic).glob("*.json"))
+    rejected = list((params.dirs.data_dir / "stream" / files.REJECTED_DIR / topic).glob("*.json"))
     assert len(rejected) == 2
 
 
@@ -296,7 +296,7 @@ def _expected_files(params, replay) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for (topic, part, off), event_id, when in zip(coords.itertuples(index=False, name=None), replay["event_id"],
                                                   replay["event_time"]):
-        name = f"{topic}/{str(when)[:10]}/{processor.file_name(part, off - off % size)}"
+        name = f"{topic}/{str(when)[:10]}/{files.file_name(part, off - off % size)}"
         out.setdefault(name, []).append(event_id)
     return dict(sorted(out.items()))
 
@@ -337,7 +337,7 @@ def test_broker_stopped_and_restarted_mid_stream_loses_and_duplicates_nothing(ka
 
         def consume():
             try:
-                outcome["stats"] = processor.run(params, stream_db, bootstrap, stop=stop)
+                outcome["stats"] = consumer.run(params, stream_db, bootstrap, stop=stop)
             except BaseException as exc:  # noqa: BLE001 - reported by the test thread
                 outcome["processor"] = exc
 
@@ -410,12 +410,12 @@ def test_a_joining_member_takes_no_lock_the_running_ones_hold(make_params, strea
         with writer.cursor() as cur:
             for table in events.TABLES.values():
                 cur.execute(f"LOCK TABLE stream.{table} IN ROW EXCLUSIVE MODE")
-        processor.ensure_schema(joiner, attempts=1)         # one try: a lock wait would raise here
+        sink.ensure_schema(joiner, "stream", attempts=1)    # one try: a lock wait would raise here
         with writer.cursor() as cur:                         # and the upgrade path: a missing piece is made
             cur.execute("ROLLBACK")
             cur.execute("DROP TABLE stream.dead_letters")
         writer.commit()
-        processor.ensure_schema(joiner, attempts=1)
+        sink.ensure_schema(joiner, "stream", attempts=1)
         with joiner.cursor() as cur:
-            cur.execute(sqlfiles.read("stream/queries/schema_ready.sql"))
+            cur.execute(sqlfiles.render("stream/queries.sql", "schema_ready"), {"schema": "stream"})
             assert cur.fetchone()[0] == 0

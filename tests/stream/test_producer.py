@@ -14,10 +14,10 @@ from hospsim.stream.errors import DeliveryError
 
 def test_schedules_for_each_mode(make_params, replay):
     params = make_params(None, **{"stream.events_per_second": 250, "stream.speed": 3600})
-    assert producer.schedule(params, replay["event_time"], "asap") is None
-    due = producer.schedule(params, replay["event_time"], "rate")
+    assert producer.pacer(params, replay["event_time"], "asap").due is None
+    due = producer.pacer(params, replay["event_time"], "rate").due
     assert due[0] == 0 and due[250] == pytest.approx(1.0) and np.all(np.diff(due) > 0)
-    real = producer.schedule(params, replay["event_time"], "realtime")
+    real = producer.pacer(params, replay["event_time"], "realtime").due
     span = (replay["event_time"].iloc[-1] - replay["event_time"].iloc[0]).total_seconds()
     assert real[-1] == pytest.approx(span / 3600) and np.all(np.diff(real) >= 0)
 

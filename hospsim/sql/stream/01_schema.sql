@@ -3,9 +3,9 @@
 -- hospsim/event_schemas (event_type is the table); the last five say where and when the row came from.
 -- Concurrent processors start together: the lock (held to COMMIT) lets one create, the others wait.
 SELECT pg_advisory_xact_lock(hashtext('hospsim.stream.schema'));
-CREATE SCHEMA IF NOT EXISTS stream;
+CREATE SCHEMA IF NOT EXISTS {schema};
 
-CREATE TABLE IF NOT EXISTS stream.emergency_transports (
+CREATE TABLE IF NOT EXISTS {schema}.emergency_transports (
     event_id                uuid PRIMARY KEY,
     event_time              timestamp NOT NULL,     -- dispatch, simulated local time
     hospital_id             text NOT NULL,          -- destination
@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS stream.emergency_transports (
     kafka_offset            bigint NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS stream.patient_transfers (
+CREATE TABLE IF NOT EXISTS {schema}.patient_transfers (
     event_id                uuid PRIMARY KEY,
     event_time              timestamp NOT NULL,     -- departure from the origin
     hospital_id             text NOT NULL,          -- origin
@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS stream.patient_transfers (
     kafka_offset            bigint NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS stream.admissions (
+CREATE TABLE IF NOT EXISTS {schema}.admissions (
     event_id                uuid PRIMARY KEY,
     event_time              timestamp NOT NULL,     -- admission
     hospital_id             text NOT NULL,
@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS stream.admissions (
     kafka_offset            bigint NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS stream.discharges (
+CREATE TABLE IF NOT EXISTS {schema}.discharges (
     event_id                uuid PRIMARY KEY,
     event_time              timestamp NOT NULL,     -- discharge
     hospital_id             text NOT NULL,
@@ -85,7 +85,7 @@ CREATE TABLE IF NOT EXISTS stream.discharges (
     kafka_offset            bigint NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS stream.bed_status (
+CREATE TABLE IF NOT EXISTS {schema}.bed_status (
     event_id                uuid PRIMARY KEY,
     event_time              timestamp NOT NULL,     -- the bed fills or frees
     hospital_id             text NOT NULL,

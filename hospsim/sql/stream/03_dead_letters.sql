@@ -2,7 +2,7 @@
 -- value. The processor records its rejects here and marks them sent once the dead-letter topic has them;
 -- a replay after a crash, a heartbeat expiry or a rebalance finds them sent and does not send them again.
 -- (The schema lock of 01_schema.sql is held: the files run in one transaction.)
-CREATE TABLE IF NOT EXISTS stream.dead_letters (
+CREATE TABLE IF NOT EXISTS {schema}.dead_letters (
     kafka_topic             text NOT NULL,
     kafka_partition         integer NOT NULL,
     kafka_offset            bigint NOT NULL,

@@ -1,2 +1,2 @@
 -- Everything the stream processor made; data/stream/ files are removed separately.
-DROP SCHEMA IF EXISTS stream CASCADE;
+DROP SCHEMA IF EXISTS {schema} CASCADE;

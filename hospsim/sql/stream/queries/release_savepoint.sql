@@ -1,1 +1,0 @@
-RELEASE SAVEPOINT stream_direct_copy

@@ -1,1 +1,0 @@
-ROLLBACK TO SAVEPOINT stream_direct_copy

@@ -1,1 +1,0 @@
-SAVEPOINT stream_direct_copy

@@ -1,1 +1,0 @@
-SELECT to_regclass('stream.bed_status') IS NOT NULL

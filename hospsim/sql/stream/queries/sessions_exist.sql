@@ -1,1 +1,0 @@
-SELECT to_regclass('stream.sessions') IS NOT NULL
