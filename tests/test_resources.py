@@ -42,7 +42,7 @@ def sql_names_in_code() -> set[str]:
 
 def test_every_sql_file_name_the_code_uses_resolves_in_the_package():
     names = sql_names_in_code()
-    assert len(names) > 40, f"the scan found only {sorted(names)}"
+    assert len(names) > 30, f"the scan found only {sorted(names)}"
     unresolved = [name for name in sorted(names)
                   if not any(list(resources.sql_dir().glob(base + name)) for base in SQL_BASES)]
     assert not unresolved, f"no file in {resources.sql_dir()} for {unresolved}"
@@ -89,7 +89,7 @@ def test_the_wheel_ships_the_sql_the_params_and_the_notebooks(tmp_path):
               *resources.notebooks_dir().glob("*.ipynb"), resources.path("services/pom.xml"),
               resources.path("dictionary.yaml"), resources.path("ward_types.yaml"),
               *resources.path("event_schemas").glob("*.json")]
-    assert len(needed) > 100
+    assert len(needed) > 80
     missing = [str(p.relative_to(package)) for p in needed if f"hospsim/{p.relative_to(package).as_posix()}" not in shipped]
     assert not missing, f"the wheel lacks {missing}: see [tool.setuptools.package-data] in pyproject.toml"
     assert not [n for n in shipped if n.startswith(("tests/", "hospsim/notebooks/solutions/"))]

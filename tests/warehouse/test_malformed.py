@@ -89,7 +89,7 @@ def kinds_for(shape: str, samples) -> list[str]:
     if shape == "header_only":      # legal for kinds whose day may have no rows (a day without transfers)
         return sorted(k for k in samples if not filekinds.BY_KIND[k].allow_empty)
     if shape == "bad_name_date":
-        return sorted(k for k in samples if filekinds.DATE in filekinds.BY_KIND[k].pattern)
+        return sorted(k for k in samples if "{date}" in filekinds.BY_KIND[k].name)
     return sorted(samples)
 
 
