@@ -41,10 +41,6 @@ class FileKind:
         names = [_pattern(self.name)] + ([_pattern(self.also)] if self.also else [])
         object.__setattr__(self, "regex", re.compile("|".join(names)))
 
-    @property
-    def pattern(self) -> str:
-        return self.regex.pattern
-
     def matches(self, name: str) -> bool:
         return self.regex.fullmatch(name) is not None
 
