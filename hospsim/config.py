@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from hospsim import resources, wards
+from hospsim import locales, resources, wards
 from hospsim.errors import ConfigError, HospsimError
 
 PROJECT_ROOT = resources.checkout() or Path.cwd()
@@ -34,7 +34,8 @@ DEFAULT_PARAMS_FILE = PARAMS_DIR / "default.yaml"
 PARAMS_ENV = "HOSPSIM_PARAMS"
 """The params file every command and notebook uses when none is named (the Makefile sets it from PARAMS)."""
 
-LOCALES = ("pt_BR", "en_US")
+LOCALES = locales.LOCALES
+"""The locale profiles' registry (hospsim/locales.py): a new profile there is a new choice here."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 WARD_TYPES_ENV = "HOSPSIM_WARD_TYPES"
 """Another ward-type registry than hospsim/ward_types.yaml (read at import: the types shape every stage)."""

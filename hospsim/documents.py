@@ -1,4 +1,5 @@
-"""Brazilian documents, vectorized: CPF and CNPJ with correct check digits, CRM and COREN registrations.
+"""Documents, vectorized: Brazil's CPF and CNPJ with correct check digits, CRM and COREN registrations; the US
+SSN and NPI (hospsim.locales picks a locale's).
 
 Uniqueness without bookkeeping: an index k maps through an affine bijection (a*k + b mod M, gcd(a, M) = 1),
 so distinct indexes give distinct documents; callers keep their indexes in disjoint ranges (see NAMESPACE).
@@ -122,11 +123,53 @@ def crm(index: np.ndarray, seed: int, states: np.ndarray | str = "SP") -> np.nda
     return np.char.add(number.astype(str), st)
 
 
-def coren(index: np.ndarray, seed: int, states: np.ndarray | str = "SP") -> np.ndarray:
-    """Unique COREN registrations such as 'COREN-SP 123456'."""
+def coren(index: np.ndarray, seed: int, states: np.ndarray | str = "SP", category: str = "") -> np.ndarray:
+    """Unique COREN registrations such as 'COREN-SP 123456', or 'COREN-SP 123456-ENF' with a category
+    (ENF for nurses, TE for nursing technicians)."""
     number = permutation(index, 900_000, seed ^ 0x5EED) + 100_000
     st = np.broadcast_to(np.asarray(states, dtype=str), number.shape)
-    return np.char.add(np.char.add(np.char.add("COREN-", st), " "), number.astype(str))
+    out = np.char.add(np.char.add(np.char.add("COREN-", st), " "), number.astype(str))
+    return np.char.add(out, "-" + category) if category else out
+
+
+_SSN_AREAS = np.array([a for a in range(1, 900) if a != 666])   # 000, 666 and 900-999 are never issued
+_SSN_SPACE = _SSN_AREAS.size * 99 * 9999                       # groups 01-99, serials 0001-9999
+
+
+def ssn(index, seed: int) -> np.ndarray:
+    """Unique SSN-like '###-##-####' strings for distinct indexes, as an object array of str."""
+    v = permutation(np.asarray(index, dtype=np.int64), _SSN_SPACE, seed)
+    area, rest = np.divmod(v, 99 * 9999)
+    group, serial = np.divmod(rest, 9999)
+    d = np.concatenate([digits(_SSN_AREAS[area], 3), digits(group + 1, 2), digits(serial + 1, 4)], axis=1)
+    return formats.digit_pattern(d, "###-##-####")
+
+
+_NPI_PREFIX_SUM = 24   # the Luhn sum of the prefix 80840 that CMS puts before an NPI's digits
+
+
+def _luhn_npi(d: np.ndarray) -> np.ndarray:
+    """The NPI check digit of 9-digit rows: Luhn over 80840 + the digits (every other one doubled from the right)."""
+    doubled = d[:, ::-2] * 2
+    plain = d[:, -2::-2]
+    total = _NPI_PREFIX_SUM + (doubled // 10 + doubled % 10).sum(axis=1) + plain.sum(axis=1)
+    return (10 - total % 10) % 10
+
+
+def npi(index: np.ndarray, seed: int) -> np.ndarray:
+    """Unique National Provider Identifiers ('1234567893'): 10 digits, first 1 or 2, Luhn check digit last."""
+    base = permutation(index, 2 * 10**8, seed) + 10**8
+    d = digits(base, 9, extra=1)
+    d[:, 9] = _luhn_npi(d[:, :9])
+    return formats.digit_pattern(d, "#" * 10)
+
+
+def valid_npi(values) -> np.ndarray:
+    """True where a 10-digit NPI starts with 1 or 2 and its last digit is the Luhn check of the rest."""
+    ok, d = _digit_rows(np.asarray(values, dtype=str), 10)
+    result = np.zeros(ok.shape, dtype=bool)
+    result[ok] = (_luhn_npi(d[:, :9]) == d[:, 9]) & np.isin(d[:, 0], (1, 2))
+    return result
 
 
 def _only_digits(values) -> np.ndarray:
@@ -134,13 +177,18 @@ def _only_digits(values) -> np.ndarray:
     return np.char.replace(np.char.replace(np.char.replace(s, ".", ""), "-", ""), "/", "")
 
 
+def _digit_rows(raw: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which strings are `length` digits, and those as an (n, length) int matrix."""
+    ok = (np.char.str_len(raw) == length) & np.char.isdigit(raw)
+    d = np.frombuffer(raw[ok].astype(f"S{length}").tobytes(), dtype=np.uint8).reshape(-1, length).astype(np.int64)
+    return ok, d - 48
+
+
 def _valid(values, length: int, w1: np.ndarray, w2: np.ndarray) -> np.ndarray:
     """True where a document of `length` digits (formatted or bare) has both check digits right."""
-    raw = _only_digits(values)
-    ok = (np.char.str_len(raw) == length) & np.char.isdigit(raw)
-    result = np.zeros(raw.shape, dtype=bool)
+    ok, d = _digit_rows(_only_digits(values), length)
+    result = np.zeros(ok.shape, dtype=bool)
     if ok.any():
-        d = np.frombuffer(raw[ok].astype(f"S{length}").tobytes(), dtype=np.uint8).reshape(-1, length).astype(np.int64) - 48
         good = (_check_digit(d[:, :length - 2], w1) == d[:, length - 2]) & (_check_digit(d[:, :length - 1], w2) == d[:, length - 1])
         good &= ~(d == d[:, :1]).all(axis=1)
         result[ok] = good

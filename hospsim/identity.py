@@ -17,22 +17,17 @@ from __future__ import annotations
 
 import functools
 import importlib
-import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from hospsim import config, documents
+from hospsim import locales
 from hospsim.errors import SimulationError
-from hospsim.formats import code_points, digit_pattern, place, to_str
+from hospsim.formats import code_points, place, to_str
 
-LOCALES = config.LOCALES
+LOCALES = locales.LOCALES
 
-# Faker lists every street prefix once; real streets are mostly "Rua" and "Avenida".
-_PT_STREET_PREFIX_WEIGHTS = {"Rua": 60.0, "Avenida": 15.0, "Travessa": 5.0, "Alameda": 4.0, "Praça": 3.0,
-                             "Estrada": 3.0, "Rodovia": 1.0, "Largo": 1.0, "Viela": 1.0}
-_PT_OTHER_STREET_PREFIX_WEIGHT = 0.2
 _MAX_PRECOMPUTED_PAIRS = 60_000   # first x last combinations worth building once per locale
 _TABLE_SIZE = 1 << 16             # resolution of weighted sampling tables
 _VOCABULARY_SEED = 20_250_101     # fixes which CEP and bairro each street has, the same in every run
@@ -70,14 +65,13 @@ class _Words:
     first_t: dict[str, np.ndarray]     # their sampling tables (en_US lists carry frequencies)
     last: np.ndarray
     last_t: np.ndarray
-    surnames: int                      # 2 in Brazil (mother's and father's), 1 in the US
     streets: np.ndarray                # 'Rua Souza' / 'Oak Street'
     streets_t: np.ndarray
     street_hood: np.ndarray            # each street's neighbourhood ('' where the locale has none)
     street_postcode: np.ndarray        # each street's postcode (a CEP covers a street in Brazil)
     numbers: np.ndarray                # building numbers as text, joined to the street the locale's way
     numbers_t: np.ndarray              # small numbers are commoner
-    area_codes: np.ndarray             # phone area codes (DDD)
+    area_codes: np.ndarray             # phone area codes (DDD) filling a format's first digits; none in en_US
     phone_formats: tuple[str, ...]
 
 
@@ -120,40 +114,25 @@ def _fill(rng: np.random.Generator, pattern: str, n: int) -> np.ndarray:
 @functools.cache
 def words(locale: str) -> _Words:
     """The locale's vocabulary, built once per process (same in every run, whatever the seed)."""
-    if locale not in LOCALES:
-        raise SimulationError(f"locale {locale!r} is not supported; use one of {', '.join(LOCALES)}")
-    person, address = _provider("person", locale), _provider("address", locale)
-    phone = _provider("phone_number", locale)
+    profile = locales.profile(locale)
+    person, address = _provider("person", profile.vocabulary), _provider("address", profile.vocabulary)
     first_f, tf = _weighted(person.first_names_female)
     first_m, tm = _weighted(person.first_names_male)
     last, tl = _weighted(person.last_names)
     vocab = np.random.default_rng(_VOCABULARY_SEED)
-    if locale == "pt_BR":
-        prefixes = np.array(sorted(set(address.street_prefixes)), dtype=object)
-        pw = np.array([_PT_STREET_PREFIX_WEIGHTS.get(p, _PT_OTHER_STREET_PREFIX_WEIGHT) for p in prefixes])
-        streets = (prefixes[:, None] + " " + last[None, :]).ravel()
-        street_p = np.repeat(pw, last.size)
-        hoods = np.array(sorted(set(address.bairros)), dtype=object)
+    streets, street_p = profile.streets(address, first_m, last)
+    if profile.neighbourhoods:
+        hoods = np.array(sorted(set(getattr(address, profile.neighbourhoods))), dtype=object)
         street_hood = hoods[vocab.integers(0, hoods.size, streets.size)]
-        postcodes = to_str(_fill(vocab, "#####-###", streets.size))
-        numbers = ", " + np.arange(1, 3000).astype(str).astype(object)
-        area_codes = np.array(sorted({m.group(1) for f in phone.cellphone_formats
-                                      if (m := re.fullmatch(r"\+55 (\d\d) 9####-####", f))}))
-        formats: tuple[str, ...] = ("+55 ## 9####-####",)
     else:
-        suffixes = np.array(sorted(set(address.street_suffixes)), dtype=object)
-        stems = np.concatenate([first_m[:300], last[:400]])  # ~160k streets are plenty for one region
-        streets = (stems[:, None] + " " + suffixes[None, :]).ravel()
-        street_p = np.ones(streets.size)
         street_hood = np.full(streets.size, "", dtype=object)
-        postcodes = to_str(_fill(vocab, "#####", streets.size))
-        numbers = np.arange(1, 10_000).astype(str).astype(object) + " "
-        area_codes = np.array([], dtype=str)  # en_US formats carry their own area codes
-        formats = tuple(phone.basic_formats)
+    postcodes = to_str(_fill(vocab, profile.postcode, streets.size))
+    numbers = np.arange(1, profile.highest_number + 1).astype(str).astype(object)
+    numbers = profile.number_joint + numbers if profile.street_first else numbers + profile.number_joint
     number_p = 1.0 / np.sqrt(np.arange(1, numbers.size + 1))
-    return _Words({"F": first_f, "M": first_m}, {"F": tf, "M": tm}, last, tl, 2 if locale == "pt_BR" else 1,
-                  streets, sampling_table(street_p), street_hood, postcodes, numbers, sampling_table(number_p),
-                  area_codes, formats)
+    formats, area_codes = profile.phones(_provider("phone_number", profile.vocabulary))
+    return _Words({"F": first_f, "M": first_m}, {"F": tf, "M": tm}, last, tl, streets, sampling_table(street_p),
+                  street_hood, postcodes, numbers, sampling_table(number_p), area_codes, formats)
 
 
 @functools.cache
@@ -213,7 +192,7 @@ def person_names(rng: np.random.Generator, sex, locale: str = "pt_BR", family=No
         last = draw(rng, w.last_t, int(family.max()) + 1 if n else 0)[family]
     first = np.where(female, draw(rng, w.first_t["F"], n), draw(rng, w.first_t["M"], n) + w.first["F"].size)
     pairs = _first_last_pairs(locale)
-    if w.surnames == 2:  # the mother's surname first, different from the family's: shift by 1..L-1
+    if locales.profile(locale).surnames == 2:  # the mother's surname first, different from the family's: shift by 1..L-1
         mother = (last + 1 + rng.integers(0, w.last.size - 1, size=n)) % w.last.size
         if pairs is not None:
             return pairs[first * w.last.size + mother] + _spaced_last(locale)[last]
@@ -242,11 +221,13 @@ def numerify(rng: np.random.Generator, formats, n: int) -> np.ndarray:
 def phones(rng: np.random.Generator, n: int, locale: str = "pt_BR") -> np.ndarray:
     """Mobile-style numbers: '+55 11 91234-5678' (pt_BR, Faker's DDDs), '(212)555-0142' (en_US)."""
     w = words(locale)
-    if locale != "pt_BR":
+    if not w.area_codes.size:
         return numerify(rng, w.phone_formats, n)
-    mat = _fill(rng, w.phone_formats[0], n)
+    fmt = w.phone_formats[0]
+    mat = _fill(rng, fmt, n)
     ddd = np.array([[ord(c) for c in code] for code in w.area_codes], dtype=np.uint32)
-    mat[:, 4:6] = ddd[rng.integers(0, ddd.shape[0], size=n)]
+    first = fmt.index("#")
+    mat[:, first:first + ddd.shape[1]] = ddd[rng.integers(0, ddd.shape[0], size=n)]
     return to_str(mat)
 
 
@@ -255,22 +236,9 @@ def addresses(rng: np.random.Generator, n: int, locale: str = "pt_BR") -> Addres
     w = words(locale)
     street = draw(rng, w.streets_t, n)
     number = w.numbers[draw(rng, w.numbers_t, n)]
-    street_address = w.streets[street] + number if locale == "pt_BR" else number + w.streets[street]
+    street_first = locales.profile(locale).street_first
+    street_address = w.streets[street] + number if street_first else number + w.streets[street]
     return Addresses(street_address, w.street_hood[street], w.street_postcode[street], street, locale)
-
-
-_SSN_AREAS = np.array([a for a in range(1, 900) if a != 666])   # 000, 666 and 900-999 are never issued
-_SSN_SPACE = _SSN_AREAS.size * 99 * 9999                       # groups 01-99, serials 0001-9999
-
-
-def ssn(index, seed: int) -> np.ndarray:
-    """Unique SSN-like '###-##-####' strings for distinct indexes (the bijection trick of hospsim.documents)."""
-    v = documents.permutation(np.asarray(index, dtype=np.int64), _SSN_SPACE, seed)
-    area, rest = np.divmod(v, 99 * 9999)
-    group, serial = np.divmod(rest, 9999)
-    digits = np.concatenate([documents.digits(_SSN_AREAS[area], 3), documents.digits(group + 1, 2),
-                             documents.digits(serial + 1, 4)], axis=1)
-    return digit_pattern(digits, "###-##-####")
 
 
 def national_ids(index, seed: int, locale: str = "pt_BR") -> np.ndarray:
@@ -278,8 +246,4 @@ def national_ids(index, seed: int, locale: str = "pt_BR") -> np.ndarray:
 
     Keep each kind of holder in its own documents.NAMESPACE range so ids never collide across files.
     """
-    if locale == "pt_BR":
-        return digit_pattern(documents.cpf_digits(index, seed), "###.###.###-##")
-    if locale == "en_US":
-        return ssn(index, seed)
-    raise SimulationError(f"locale {locale!r} is not supported; use one of {', '.join(LOCALES)}")
+    return locales.profile(locale).national_id(index, seed)

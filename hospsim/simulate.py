@@ -38,8 +38,8 @@ BACKGROUND_DIGESTS = "background-digests.json"
 KINDS = filekinds.DAILY                  # visitors, admissions, discharges, transfers, transports, census
 TIME_COLUMNS = ("arrival_time", "departure_time", "admit_time", "planned_discharge_time", "discharge_time",
                 "request_time", "dispatch_time", "pickup_time")
-TEXT_COLUMNS = {"national_id": str, "phone": str}
-"""Read back as text: a CPF or phone number with a leading zero is not a number."""
+TEXT_COLUMNS = {"national_id": str, "phone": str, "registration": str}
+"""Read back as text: a CPF or phone number with a leading zero is not a number, nor is an NPI (en_US staff)."""
 EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 """read_csv gives back the very floats to_csv wrote (pandas 3 does so by default), so a day simulated from the
 run's population file has the bytes of one simulated in the process that made it."""

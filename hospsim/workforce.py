@@ -13,7 +13,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from hospsim import documents, formats, identity, rng
+from hospsim import documents, formats, identity, locales, rng
 from hospsim.ages import age_on
 from hospsim.config import WARDS, Hospital, Params
 from hospsim.errors import SimulationError
@@ -24,9 +24,7 @@ TEAMS = ("A", "B", "C", "D")
 MIN_AGE = {"physician": 25, "nurse": 22, "nursing_technician": 19}
 # Perfil da Enfermagem no Brasil (COFEN/Fiocruz 2017): ~85% women; Demografia Medica 2023: ~49% women.
 FEMALE_SHARE = {"physician": 0.49, "nurse": 0.85, "nursing_technician": 0.85}
-COREN_CATEGORY = {"nurse": "ENF", "nursing_technician": "TE"}
-REGISTRATION_STATE = "SP"
-# CRM/COREN indexes live in [0, 900000): staff below RESERVE_REGISTRATION_BASE, reserve candidates above it.
+# Registration indexes (CRM/COREN, NPI; see hospsim.locales) live in [0, 900000): staff below RESERVE_REGISTRATION_BASE, reserve candidates above it.
 RESERVE_REGISTRATION_BASE = 450_000
 
 # (name, start hour, hours) per shift slot; PATTERNS[rotation][team][day number % cycle] = slot or -1 (off).
@@ -101,9 +99,11 @@ def _days_before(day: dt.date, days: np.ndarray) -> np.ndarray:
     return (np.datetime64(day, "D") - np.asarray(days, dtype="timedelta64[D]")).astype(object)
 
 
-def _people(params: Params, generator: np.random.Generator, roles: np.ndarray, cpf_index: np.ndarray,
+def _people(params: Params, generator: np.random.Generator, roles: np.ndarray, id_index: np.ndarray,
             reg_index: np.ndarray, on: dt.date, age_shape: tuple[float, float]) -> dict[str, np.ndarray]:
-    """Identity and registration for people of the given roles, aged between their role's minimum and retirement."""
+    """Identity and registration for people of the given roles, aged between their role's minimum and retirement.
+
+    The national id and each role's registration are the locale's (hospsim.locales)."""
     n = len(roles)
     female_share = np.array([FEMALE_SHARE[r] for r in ROLES])[_role_codes(roles)]
     sex = np.where(generator.random(n) < female_share, "F", "M").astype(object)
@@ -112,15 +112,13 @@ def _people(params: Params, generator: np.random.Generator, roles: np.ndarray, c
     age = min_age + span * generator.beta(*age_shape, size=n)
     age = np.minimum(age, params.workforce.retirement_age - 0.02)
     birth = _days_before(on, np.floor(age * 365.25).astype(np.int64))
-    physician = roles == "physician"
+    profile = locales.profile(params.locale)
     registration = np.empty(n, dtype=object)
-    if physician.any():
-        registration[physician] = documents.crm(reg_index[physician], params.seed, REGISTRATION_STATE)
-    if (~physician).any():
-        category = np.array([COREN_CATEGORY.get(r, "") for r in ROLES])[_role_codes(roles[~physician])]
-        coren = documents.coren(reg_index[~physician], params.seed, REGISTRATION_STATE)
-        registration[~physician] = np.char.add(np.char.add(coren, "-"), category)
-    return {"national_id": documents.cpf(cpf_index, params.seed).astype(object),
+    for role in ROLES:
+        rows = roles == role
+        if rows.any():
+            registration[rows] = profile.registrations[role](reg_index[rows], params.seed)
+    return {"national_id": profile.national_id(id_index, params.seed).astype(object),
             "name": identity.person_names(generator, sex, params.locale), "sex": sex, "birth_date": birth,
             "role": roles.astype(object), "registration": registration, "age": age}
 

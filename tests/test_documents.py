@@ -44,3 +44,26 @@ def test_cnpj_crm_coren_shapes_and_uniqueness():
     assert len(set(crm)) == 5000 and all(c.endswith("RJ") and c[:6].isdigit() for c in crm)
     coren = d.coren(np.arange(3), 3)
     assert all(c.startswith("COREN-SP ") for c in coren)
+
+
+def test_npis_pass_the_luhn_check_cms_publishes():
+    # CMS's worked example: base 123456789 gets check digit 3 (Luhn over 80840 + the digits)
+    assert d.valid_npi(["1234567893", "1234567890", "3234567891", "123456789", "12345678a3"]).tolist() == [
+        True, False, False, False, False]
+    npi = d.npi(np.arange(100_000), 5)
+    assert d.valid_npi(npi).all() and len(set(npi)) == npi.size
+    assert {x[0] for x in npi} == {"1", "2"}
+    assert not (d.npi(np.arange(100), 6) == npi[:100]).all()
+
+
+def test_ssns_avoid_areas_never_issued():
+    ssn = d.ssn(np.arange(200_000), 11)
+    assert len(set(ssn)) == ssn.size
+    area = np.array([int(x[:3]) for x in ssn])
+    assert (area >= 1).all() and (area < 900).all() and (area != 666).all()
+    assert all(x[3] == "-" and x[6] == "-" and x[7:] != "0000" and x[4:6] != "00" for x in ssn)
+
+
+def test_coren_category_follows_the_number():
+    assert all(c.startswith("COREN-RJ ") and c.endswith("-TE") for c in d.coren(np.arange(3), 3, "RJ", "TE"))
+    assert [c[:-4] for c in d.coren(np.arange(3), 3, category="ENF")] == list(d.coren(np.arange(3), 3))
