@@ -95,6 +95,20 @@ def test_command_modules_never_import_the_cli():
     assert offenders == [], "command modules take params_from from hospsim.commandline, not hospsim.cli"
 
 
+SIMULATION_STAGES = ("hospsim.population", "hospsim.workforce", "hospsim.identity", "hospsim.documents",
+                     "hospsim.daily", "hospsim.events", "hospsim.oltp.generate")
+WRITERS = ("hospsim.sinks", "hospsim.run")
+
+
+def test_the_simulation_stages_import_no_writer():
+    """Pure stages: params, a random generator and state in, frames out; files are written at the edge."""
+    graph = import_graph()
+    stages = [m for m in graph if m.startswith(SIMULATION_STAGES)]
+    assert len(stages) > 10
+    offenders = {m: sorted(d for d in graph[m] if d in WRITERS) for m in stages}
+    assert {m: w for m, w in offenders.items() if w} == {}
+
+
 MAX_FUNCTION_LINES = 80
 
 
