@@ -1,0 +1,45 @@
+"""The registry of OLTP tables: each table once, and every list of tables (the schema's, the stream's, the
+publication's, REPLICA IDENTITY, table_counts(), sync_sequences(), the stream_state counters, the Debezium
+topics) derives from it. A table's DDL lives in sql/oltp/01_schema.sql; what the stream writes into it in
+hospsim.oltp.generate and sql/oltp/05_stream.sql.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OltpTable:
+    """One table: `singular` names a row in the stream's log; `streamed` tables get INSERTs and UPDATEs from
+    the stream (in the order of its mix weights); `seed_key` is its oltp.seed.<key> count."""
+    name: str
+    singular: str
+    streamed: bool = False
+    seed_key: str | None = None
+
+
+REGISTRY: tuple[OltpTable, ...] = (
+    OltpTable("pacientes", "paciente", streamed=True, seed_key="pacientes"),
+    OltpTable("medicos", "medico", seed_key="medicos"),
+    OltpTable("convenios", "convenio", seed_key="convenios"),
+    OltpTable("pacientes_convenios", "paciente_convenio", seed_key="pacientes_convenios"),
+    OltpTable("consultas", "consulta", streamed=True, seed_key="consultas"),
+    OltpTable("exames", "exame", streamed=True, seed_key="exames"),
+    OltpTable("internacoes", "internacao", streamed=True, seed_key="internacoes"),
+)
+"""In dependency order: a table comes after the tables it refers to (the seed COPYs in this order)."""
+
+NAMES: tuple[str, ...] = tuple(t.name for t in REGISTRY)
+STREAMED: tuple[str, ...] = tuple(t.name for t in REGISTRY if t.streamed)
+SINGULAR: dict[str, str] = {t.name: t.singular for t in REGISTRY}
+OPS: tuple[str, ...] = ("INSERT", "UPDATE")
+"""What the stream does to a streamed table (never DELETE)."""
+
+
+def counter(table: str, op: str) -> str:
+    """The key of a stream_state.counts counter, e.g. "pacientes.INSERT"."""
+    return f"{table}.{op}"
+
+
+COUNTERS: tuple[str, ...] = tuple(counter(t, op) for t in STREAMED for op in OPS)
+"""stream_state.counts' keys, in the stream's order (table by table, INSERT then UPDATE)."""
