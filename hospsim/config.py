@@ -23,6 +23,7 @@ from typing import Any, Mapping
 import yaml
 
 from hospsim import resources, wards
+from hospsim.oltp import tables as oltp_tables
 from hospsim.errors import ConfigError, HospsimError
 
 PROJECT_ROOT = resources.checkout() or Path.cwd()
@@ -200,26 +201,15 @@ class Workforce:
     min_rest_hours: float = _f(ge=0, doc="CLT art. 66: 11 h between two working days")
 
 
-@dataclass(frozen=True)
-class OltpSeed:
-    pacientes: int = _f(ge=0, env="SEED_PACIENTES")
-    medicos: int = _f(ge=1, env="SEED_MEDICOS")
-    convenios: int = _f(ge=1, env="SEED_CONVENIOS")
-    pacientes_convenios: int = _f(ge=0, env="SEED_PACIENTES_CONVENIOS")
-    consultas: int = _f(ge=0, env="SEED_CONSULTAS")
-    exames: int = _f(ge=0, env="SEED_EXAMES")
-    internacoes: int = _f(ge=0, env="SEED_INTERNACOES")
-    as_of: dt.date = _f(doc="the seeded history ends this day (fixed, so a seed is reproducible)")
-    history_days: int = _f(ge=1, doc="pacientes registered over this many days before as_of")
-
-
-@dataclass(frozen=True)
-class OltpMix:
-    """Relative weights of the four tables the stream writes (normalized, need not sum to 1)."""
-    pacientes: float = _f(ge=0)
-    consultas: float = _f(ge=0)
-    exames: float = _f(ge=0)
-    internacoes: float = _f(ge=0)
+# A field per table of the OLTP registry (hospsim.oltp.tables): its seed count, its stream weight.
+OltpSeed = dataclasses.make_dataclass("OltpSeed", [
+    *((t.seed_key, int, _f(ge=t.seed_min, env=t.seed_env)) for t in oltp_tables.REGISTRY if t.seed_key),
+    ("as_of", dt.date, _f(doc="the seeded history ends this day (fixed, so a seed is reproducible)")),
+    ("history_days", int, _f(ge=1, doc="pacientes registered over this many days before as_of"))], frozen=True,
+    namespace={"__doc__": "Rows per table in the initial load, and the history they span."})
+OltpMix = dataclasses.make_dataclass(
+    "OltpMix", [(t, float, _f(ge=0)) for t in oltp_tables.STREAMED], frozen=True,
+    namespace={"__doc__": "Relative weights of the tables the stream writes (normalized, need not sum to 1)."})
 
 
 @dataclass(frozen=True)

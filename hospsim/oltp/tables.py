@@ -11,17 +11,23 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class OltpTable:
     """One table: `singular` names a row in the stream's log; `streamed` tables get INSERTs and UPDATEs from
-    the stream (in the order of its mix weights); `seed_key` is its oltp.seed.<key> count."""
+    the stream (in the order of its mix weights, oltp.stream.inserts/updates.<name>); `seed_key` is its
+    oltp.seed.<key> count (at least `seed_min`; set by SEED_<KEY> too), whose default is in params/default.yaml."""
     name: str
     singular: str
     streamed: bool = False
     seed_key: str | None = None
+    seed_min: int = 0
+
+    @property
+    def seed_env(self) -> str:
+        return f"SEED_{self.seed_key.upper()}"
 
 
 REGISTRY: tuple[OltpTable, ...] = (
     OltpTable("pacientes", "paciente", streamed=True, seed_key="pacientes"),
-    OltpTable("medicos", "medico", seed_key="medicos"),
-    OltpTable("convenios", "convenio", seed_key="convenios"),
+    OltpTable("medicos", "medico", seed_key="medicos", seed_min=1),
+    OltpTable("convenios", "convenio", seed_key="convenios", seed_min=1),
     OltpTable("pacientes_convenios", "paciente_convenio", seed_key="pacientes_convenios"),
     OltpTable("consultas", "consulta", streamed=True, seed_key="consultas"),
     OltpTable("exames", "exame", streamed=True, seed_key="exames"),

@@ -2,11 +2,10 @@
 and a table added to the registry reaches each of them."""
 from __future__ import annotations
 
+import dataclasses
 from contextlib import closing
 
-import pytest
-
-from hospsim import cdc
+from hospsim import cdc, config
 from hospsim.oltp import generate, schema, tables
 
 
@@ -74,7 +73,10 @@ def test_a_table_added_to_the_registry_reaches_every_list(fresh, pg, monkeypatch
     assert schema.counts(params, pg).set_index("tabela")["linhas"]["altas"] == 3
 
 
-@pytest.mark.parametrize("table", tables.REGISTRY, ids=lambda t: t.name)
-def test_each_entry_names_a_seed_count_and_a_singular(table, seeded):
-    assert table.singular and table.singular != table.name
-    assert isinstance(getattr(seeded.oltp.seed, table.seed_key), int)
+def test_each_seed_count_sets_its_table_and_has_its_environment_variable(seeded):
+    made = generate.seed_tables(seeded)
+    names = config.env_names()
+    for t in tables.REGISTRY:
+        assert len(made[t.name]) == getattr(seeded.oltp.seed, t.seed_key) > 0, t.name
+        assert names[t.seed_env] == f"oltp.seed.{t.seed_key}"
+    assert sorted(f.name for f in dataclasses.fields(config.OltpMix)) == sorted(tables.STREAMED)
