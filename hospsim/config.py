@@ -23,8 +23,8 @@ from typing import Any, Mapping
 import yaml
 
 from hospsim import resources, wards
-from hospsim.oltp import tables as oltp_tables
 from hospsim.errors import ConfigError, HospsimError
+from hospsim.oltp import tables as oltp_tables
 
 PROJECT_ROOT = resources.checkout() or Path.cwd()
 """The project folder, where a user's outputs go (data/, runs/, logs/, .hospsim/, .env; paths.* move each):

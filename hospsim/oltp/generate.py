@@ -198,7 +198,7 @@ class PeoplePool:
 
 
 def seed_tables(params) -> dict[str, pd.DataFrame]:
-    """The seven tables of the initial load, with explicit ids 1..n, in dependency order.
+    """The tables of the initial load (hospsim.oltp.tables), with explicit ids 1..n, in dependency order.
 
     Dates are coherent: registrations spread over history_days before as_of; every consulta, exame and
     internacao falls after its paciente registered; results after collection; altas after entradas;
