@@ -80,3 +80,11 @@ def test_each_seed_count_sets_its_table_and_has_its_environment_variable(seeded)
         assert len(made[t.name]) == getattr(seeded.oltp.seed, t.seed_key) > 0, t.name
         assert names[t.seed_env] == f"oltp.seed.{t.seed_key}"
     assert sorted(f.name for f in dataclasses.fields(config.OltpMix)) == sorted(tables.STREAMED)
+
+
+def test_init_again_gives_a_schema_made_before_the_counters_its_counters(fresh, pg):
+    params = fresh(seed_it=False)
+    with closing(pg.connect()) as conn, conn, conn.cursor() as cur:
+        cur.execute(f"ALTER TABLE {params.oltp.schema}.stream_state DROP COLUMN counts")
+    schema.init(params, pg)
+    assert database_lists(params, pg)["counters"] == set(tables.COUNTERS)

@@ -114,6 +114,8 @@ CREATE TABLE IF NOT EXISTS {schema}.stream_state (
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 INSERT INTO {schema}.stream_state DEFAULT VALUES ON CONFLICT DO NOTHING;
+ALTER TABLE {schema}.stream_state ADD COLUMN IF NOT EXISTS counts JSONB NOT NULL DEFAULT '{}';  -- a schema made
+-- before counts (its per-table columns stay, no longer moved) takes init again
 UPDATE {schema}.stream_state
 SET counts = coalesce((SELECT jsonb_object_agg(k, 0) FROM unnest({counters}) AS k), '{}') || counts;
 
