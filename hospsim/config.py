@@ -821,10 +821,11 @@ def _oltp_checks(p: Params) -> list[str]:
     if not o.connector_name or "/" in o.connector_name:
         problems.append(f"oltp.connector_name = {o.connector_name!r}: give a non-empty name without '/'")
     s = o.seed
-    if s.pacientes == 0:
-        for key in ("pacientes_convenios", "consultas", "exames", "internacoes"):
-            if getattr(s, key):
-                problems.append(f"oltp.seed.{key} = {getattr(s, key)}: needs oltp.seed.pacientes >= 1 to refer to")
+    for t in oltp_tables.REGISTRY:
+        for ref in (oltp_tables.BY_NAME[r].seed_key for r in t.refers_to):
+            if t.seed_key and getattr(s, t.seed_key) and ref and getattr(s, ref) == 0:
+                problems.append(f"oltp.seed.{t.seed_key} = {getattr(s, t.seed_key)}: needs oltp.seed.{ref} >= 1 "
+                                "to refer to")
     if s.pacientes_convenios > s.pacientes * s.convenios:
         problems.append(f"oltp.seed.pacientes_convenios = {s.pacientes_convenios}: at most pacientes x convenios "
                         f"= {s.pacientes * s.convenios} distinct pairs; lower it or seed more pacientes/convenios")

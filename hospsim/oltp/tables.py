@@ -12,12 +12,14 @@ from dataclasses import dataclass
 class OltpTable:
     """One table: `singular` names a row in the stream's log; `streamed` tables get INSERTs and UPDATEs from
     the stream (in the order of its mix weights, oltp.stream.inserts/updates.<name>); `seed_key` is its
-    oltp.seed.<key> count (at least `seed_min`; set by SEED_<KEY> too), whose default is in params/default.yaml."""
+    oltp.seed.<key> count (at least `seed_min`; set by SEED_<KEY> too), whose default is in params/default.yaml;
+    `refers_to` the tables its foreign keys point at (they come before it, and must be seeded for it to be)."""
     name: str
     singular: str
     streamed: bool = False
     seed_key: str | None = None
     seed_min: int = 0
+    refers_to: tuple[str, ...] = ()
 
     @property
     def seed_env(self) -> str:
@@ -28,16 +30,18 @@ REGISTRY: tuple[OltpTable, ...] = (
     OltpTable("pacientes", "paciente", streamed=True, seed_key="pacientes"),
     OltpTable("medicos", "medico", seed_key="medicos", seed_min=1),
     OltpTable("convenios", "convenio", seed_key="convenios", seed_min=1),
-    OltpTable("pacientes_convenios", "paciente_convenio", seed_key="pacientes_convenios"),
-    OltpTable("consultas", "consulta", streamed=True, seed_key="consultas"),
-    OltpTable("exames", "exame", streamed=True, seed_key="exames"),
-    OltpTable("internacoes", "internacao", streamed=True, seed_key="internacoes"),
+    OltpTable("pacientes_convenios", "paciente_convenio", seed_key="pacientes_convenios",
+              refers_to=("pacientes", "convenios")),
+    OltpTable("consultas", "consulta", streamed=True, seed_key="consultas", refers_to=("pacientes", "medicos")),
+    OltpTable("exames", "exame", streamed=True, seed_key="exames", refers_to=("pacientes",)),
+    OltpTable("internacoes", "internacao", streamed=True, seed_key="internacoes", refers_to=("pacientes",)),
 )
 """In dependency order: a table comes after the tables it refers to (the seed COPYs in this order)."""
 
 NAMES: tuple[str, ...] = tuple(t.name for t in REGISTRY)
 STREAMED: tuple[str, ...] = tuple(t.name for t in REGISTRY if t.streamed)
 SINGULAR: dict[str, str] = {t.name: t.singular for t in REGISTRY}
+BY_NAME: dict[str, OltpTable] = {t.name: t for t in REGISTRY}
 OPS: tuple[str, ...] = ("INSERT", "UPDATE")
 """What the stream does to a streamed table (never DELETE)."""
 

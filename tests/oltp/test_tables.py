@@ -33,6 +33,15 @@ def test_every_list_in_the_database_is_the_registry(seeded, pg):
     assert lists["counters"] == set(tables.COUNTERS) and len(tables.COUNTERS) == 2 * len(generate.ENTITIES)
 
 
+def test_foreign_keys_are_the_registry_s_and_point_back_in_its_order(seeded, pg):
+    with closing(pg.connect()) as conn, conn.cursor() as cur:
+        cur.execute("""SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint
+                       WHERE contype = 'f' AND connamespace = %s::regnamespace""", (seeded.oltp.schema,))
+        keys = {(child.rsplit(".", 1)[-1], parent.rsplit(".", 1)[-1]) for child, parent in cur.fetchall()}
+    assert keys == {(t.name, ref) for t in tables.REGISTRY for ref in t.refers_to}
+    assert all(tables.NAMES.index(ref) < tables.NAMES.index(t.name) for t in tables.REGISTRY for ref in t.refers_to)
+
+
 def test_the_python_lists_are_the_registry(seeded):
     assert schema.TABLES == tables.NAMES and generate.ENTITIES == tables.STREAMED
     assert list(generate.seed_tables(seeded)) == list(tables.NAMES)
