@@ -37,7 +37,7 @@ BUCKET_ORIGIN_MS = 946_684_800_000
 
 
 def connector_config(params, pg_info: PgInfo | None = None) -> dict:
-    """The Debezium PostgreSQL connector for the seven tables: {"name": ..., "config": {...}}.
+    """The Debezium PostgreSQL connector for the OLTP tables (hospsim.oltp.tables): {"name": ..., "config": {...}}.
 
     pgoutput with the project's own publication (autocreate disabled), its slot, JSON without schemas.
     `pg_info` defaults to where params say the server is (nothing is started).
@@ -341,7 +341,7 @@ class _TopicReader:
 
 def topic_source(params, bootstrap: str | None = None, *, since: dt.datetime | None = None,
                  clock: str = "commit") -> TopicSource:
-    """The Debezium topics of the seven tables, <oltp.topic_prefix>.<oltp.schema>.<table>, on `bootstrap`
+    """The Debezium topics of the OLTP tables, <oltp.topic_prefix>.<oltp.schema>.<table>, on `bootstrap`
     (default: kafka.bootstrap_servers, else the embedded broker's address; nothing is started)."""
     from hospsim.services import bootstrap_servers
     o = params.oltp

@@ -24,6 +24,7 @@ import yaml
 
 from hospsim import locales, resources, wards
 from hospsim.errors import ConfigError, HospsimError
+from hospsim.oltp import tables as oltp_tables
 
 PROJECT_ROOT = resources.checkout() or Path.cwd()
 """The project folder, where a user's outputs go (data/, runs/, logs/, .hospsim/, .env; paths.* move each):
@@ -201,26 +202,15 @@ class Workforce:
     min_rest_hours: float = _f(ge=0, doc="CLT art. 66: 11 h between two working days")
 
 
-@dataclass(frozen=True)
-class OltpSeed:
-    pacientes: int = _f(ge=0, env="SEED_PACIENTES")
-    medicos: int = _f(ge=1, env="SEED_MEDICOS")
-    convenios: int = _f(ge=1, env="SEED_CONVENIOS")
-    pacientes_convenios: int = _f(ge=0, env="SEED_PACIENTES_CONVENIOS")
-    consultas: int = _f(ge=0, env="SEED_CONSULTAS")
-    exames: int = _f(ge=0, env="SEED_EXAMES")
-    internacoes: int = _f(ge=0, env="SEED_INTERNACOES")
-    as_of: dt.date = _f(doc="the seeded history ends this day (fixed, so a seed is reproducible)")
-    history_days: int = _f(ge=1, doc="pacientes registered over this many days before as_of")
-
-
-@dataclass(frozen=True)
-class OltpMix:
-    """Relative weights of the four tables the stream writes (normalized, need not sum to 1)."""
-    pacientes: float = _f(ge=0)
-    consultas: float = _f(ge=0)
-    exames: float = _f(ge=0)
-    internacoes: float = _f(ge=0)
+# A field per table of the OLTP registry (hospsim.oltp.tables): its seed count, its stream weight.
+OltpSeed = dataclasses.make_dataclass("OltpSeed", [
+    *((t.seed_key, int, _f(ge=t.seed_min, env=t.seed_env)) for t in oltp_tables.REGISTRY if t.seed_key),
+    ("as_of", dt.date, _f(doc="the seeded history ends this day (fixed, so a seed is reproducible)")),
+    ("history_days", int, _f(ge=1, doc="pacientes registered over this many days before as_of"))], frozen=True,
+    namespace={"__doc__": "Rows per table in the initial load, and the history they span."})
+OltpMix = dataclasses.make_dataclass(
+    "OltpMix", [(t, float, _f(ge=0)) for t in oltp_tables.STREAMED], frozen=True,
+    namespace={"__doc__": "Relative weights of the tables the stream writes (normalized, need not sum to 1)."})
 
 
 @dataclass(frozen=True)
@@ -832,10 +822,11 @@ def _oltp_checks(p: Params) -> list[str]:
     if not o.connector_name or "/" in o.connector_name:
         problems.append(f"oltp.connector_name = {o.connector_name!r}: give a non-empty name without '/'")
     s = o.seed
-    if s.pacientes == 0:
-        for key in ("pacientes_convenios", "consultas", "exames", "internacoes"):
-            if getattr(s, key):
-                problems.append(f"oltp.seed.{key} = {getattr(s, key)}: needs oltp.seed.pacientes >= 1 to refer to")
+    for t in oltp_tables.REGISTRY:
+        for ref in (oltp_tables.BY_NAME[r].seed_key for r in t.refers_to):
+            if t.seed_key and getattr(s, t.seed_key) and ref and getattr(s, ref) == 0:
+                problems.append(f"oltp.seed.{t.seed_key} = {getattr(s, t.seed_key)}: needs oltp.seed.{ref} >= 1 "
+                                "to refer to")
     if s.pacientes_convenios > s.pacientes * s.convenios:
         problems.append(f"oltp.seed.pacientes_convenios = {s.pacientes_convenios}: at most pacientes x convenios "
                         f"= {s.pacientes * s.convenios} distinct pairs; lower it or seed more pacientes/convenios")

@@ -17,10 +17,11 @@ import pandas as pd
 from hospsim import documents, identity
 from hospsim import rng as rngs
 from hospsim.config import OltpMix
+from hospsim.oltp import tables
 
-ENTITIES = ("pacientes", "consultas", "exames", "internacoes")
+ENTITIES = tables.STREAMED
 """The tables the stream writes, in the order of its mix weights."""
-SINGULAR = {"pacientes": "paciente", "consultas": "consulta", "exames": "exame", "internacoes": "internacao"}
+SINGULAR = tables.SINGULAR
 
 ESPECIALIDADES = {  # share of specialists in Brazil, rounded (CFM Demografia Médica)
     "Clínica Médica": 0.13, "Pediatria": 0.10, "Cirurgia Geral": 0.09, "Ginecologia e Obstetrícia": 0.09,
@@ -197,7 +198,7 @@ class PeoplePool:
 
 
 def seed_tables(params) -> dict[str, pd.DataFrame]:
-    """The seven tables of the initial load, with explicit ids 1..n, in dependency order.
+    """The tables of the initial load (hospsim.oltp.tables), with explicit ids 1..n, in dependency order.
 
     Dates are coherent: registrations spread over history_days before as_of; every consulta, exame and
     internacao falls after its paciente registered; results after collection; altas after entradas;
@@ -206,9 +207,7 @@ def seed_tables(params) -> dict[str, pd.DataFrame]:
     the order they are made in.
     """
     history = _History.of(params)
-    return {"pacientes": history.pacientes, "medicos": _seed_medicos(history), "convenios": _seed_convenios(history),
-            "pacientes_convenios": _seed_pacientes_convenios(history), "consultas": _seed_consultas(history),
-            "exames": _seed_exames(history), "internacoes": _seed_internacoes(history)}
+    return {t: _SEEDERS[t](history) for t in tables.NAMES}
 
 
 @dataclass(frozen=True)
@@ -327,6 +326,12 @@ def _seed_internacoes(h: _History) -> pd.DataFrame:
         "id": np.arange(1, n + 1), "paciente_id": who + 1, "data_entrada": _timestamps(when),
         "data_saida": pd.Series(_timestamps(out)).where(out < h.end_s), "motivo": _choice(r, MOTIVOS, n),
     })
+
+
+_SEEDERS = {"pacientes": lambda h: h.pacientes, "medicos": _seed_medicos, "convenios": _seed_convenios,
+            "pacientes_convenios": _seed_pacientes_convenios, "consultas": _seed_consultas, "exames": _seed_exames,
+            "internacoes": _seed_internacoes}
+"""Each registry table's initial rows, from the shared history (hospsim.oltp.tables lists the tables)."""
 
 
 def results(rng: np.random.Generator, tipo: np.ndarray) -> np.ndarray:

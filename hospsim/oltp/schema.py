@@ -11,10 +11,11 @@ import pandas as pd
 
 from hospsim import sqlfiles
 from hospsim.errors import OltpError
+from hospsim.oltp import tables
 from hospsim.services.postgres import PgInfo, ensure_postgres
 
-TABLES = ("pacientes", "medicos", "convenios", "pacientes_convenios", "consultas", "exames", "internacoes")
-"""The seven tables of the original simulator, in dependency order."""
+TABLES = tables.NAMES
+"""The tables of the original simulator, in dependency order (hospsim.oltp.tables)."""
 
 DDL_FILES = ("oltp/01_schema.sql", "oltp/02_indexes.sql", "oltp/03_seed-lookups.sql", "oltp/04_cdc.sql",
              "oltp/05_stream.sql")
@@ -28,11 +29,17 @@ def _literal(value: str) -> str:
 
 
 def tokens(params, **extra: str) -> dict[str, str]:
-    """Token -> SQL text: identifiers quoted ({schema}), names as literals ({schema_name})."""
+    """Token -> SQL text: identifiers quoted ({schema}), names as literals ({schema_name}), and the registry's
+    lists as text[] literals ({tables}, {counters}) for the DDL to loop over."""
     o = params.oltp
     return {"schema": _ident(o.schema), "schema_name": _literal(o.schema),
             "publication": _ident(o.publication), "publication_name": _literal(o.publication),
-            "slot_prefix_name": _literal(o.slot), **extra}
+            "slot_prefix_name": _literal(o.slot), "tables": _array(tables.NAMES),
+            "counters": _array(tables.COUNTERS), **extra}
+
+
+def _array(values: tuple[str, ...]) -> str:
+    return f"ARRAY[{', '.join(map(_literal, values))}]::text[]"
 
 
 def _ident(name: str) -> str:

@@ -1,4 +1,4 @@
-"""The initial load: the seven tables generated in memory and COPYed in, in one transaction."""
+"""The initial load: the registry's tables generated in memory and COPYed in, in one transaction."""
 from __future__ import annotations
 
 import io

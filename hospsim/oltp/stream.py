@@ -29,6 +29,7 @@ from hospsim import rng as rngs
 from hospsim.errors import OltpError, ServiceError
 from hospsim.oltp import generate, schema
 from hospsim.oltp.generate import ENTITIES, SINGULAR
+from hospsim.oltp.tables import COUNTERS, OPS, counter
 from hospsim.services.postgres import PgInfo, ensure_postgres
 
 log = logging.getLogger("hospsim.oltp.stream")
@@ -40,7 +41,6 @@ OPS_WRITE_S = 0.2
 """The per-operation log is written this often (every line, a few hundred milliseconds late at most)."""
 BACKOFF_BASE_S = 0.1
 BACKOFF_CAP_S = 2.0
-OPS = ("INSERT", "UPDATE")
 
 
 class _IdPool:
@@ -227,7 +227,7 @@ class Stream:
         self._floor = generate.history_end(params).to_pydatetime()
         self._sql_apply = schema.query("apply_batch", params)
         self._sql_state = schema.query("stream_state", params)
-        self._baseline: list[int] | None = None  # stream_state totals when this run started
+        self._baseline: dict[str, int] | None = None  # stream_state.counts when this run started
         self._ops_log: logging.Logger | None = None
         self._labels = {(ins, e): f"{'INSERT' if ins else 'UPDATE'} {SINGULAR[name]:<10}"
                         for ins in (True, False) for e, name in enumerate(ENTITIES)}
@@ -418,7 +418,7 @@ class Stream:
             raise
         self._db = db
         if self._baseline is None:
-            self._baseline = list(db.run(self._sql_state)[0][1:])
+            self._baseline = db.run(self._sql_state)[0][1]
         self._load_caches()
 
     def _load_caches(self) -> None:
@@ -447,12 +447,11 @@ class Stream:
 
     def _committed(self, batch_id: int) -> dict[str, dict[str, int]] | None:
         """The batch's counts if stream_state shows it applied (totals now - at start - counted so far)."""
-        last, *totals = self._db.run(self._sql_state)[0]
+        last, totals = self._db.run(self._sql_state)[0]
         if last < batch_id:
             return None
-        counted = [self.report.counts[e][op] for e in ENTITIES for op in OPS]
-        delta = [t - b - c for t, b, c in zip(totals, self._baseline, counted)]
-        return {e: {op: delta[2 * i + j] for j, op in enumerate(OPS)} for i, e in enumerate(ENTITIES)}
+        delta = {k: totals[k] - self._baseline.get(k, 0) for k in COUNTERS}
+        return {e: {op: delta[counter(e, op)] - self.report.counts[e][op] for op in OPS} for e in ENTITIES}
 
     def _close(self) -> None:
         if self._db is not None:

@@ -7,7 +7,7 @@ STATE_SQL = """SELECT
     (SELECT count(*) FROM {s}.consultas WHERE status <> 'agendada'),
     (SELECT count(*) FROM {s}.exames WHERE resultado <> 'Pendente'),
     (SELECT count(*) FROM {s}.internacoes WHERE data_saida IS NOT NULL),
-    (SELECT pacientes_upd FROM {s}.stream_state),
+    (SELECT (counts ->> 'pacientes.UPDATE')::bigint FROM {s}.stream_state),
     (SELECT events FROM {s}.stream_state)"""
 
 

@@ -103,22 +103,21 @@ CREATE TABLE IF NOT EXISTS {schema}.internacoes (
 -- batch applied and the running totals. After a connection drops during COMMIT the stream reads it to
 -- know whether its batch was applied (and apply_stream_batch refuses a batch id out of sequence, so
 -- nothing is ever applied twice). One row, not one per batch: it does not grow. Not published.
+-- counts: rows committed per streamed table and operation ("pacientes.INSERT": n); its keys, the
+-- registry's (hospsim.oltp.tables), are all there from init on.
 CREATE TABLE IF NOT EXISTS {schema}.stream_state (
-    id              BOOLEAN PRIMARY KEY DEFAULT true CHECK (id),
-    last_batch      BIGINT      NOT NULL DEFAULT 0,
-    batches         BIGINT      NOT NULL DEFAULT 0,
-    events          BIGINT      NOT NULL DEFAULT 0,
-    pacientes_ins   BIGINT      NOT NULL DEFAULT 0,
-    pacientes_upd   BIGINT      NOT NULL DEFAULT 0,
-    consultas_ins   BIGINT      NOT NULL DEFAULT 0,
-    consultas_upd   BIGINT      NOT NULL DEFAULT 0,
-    exames_ins      BIGINT      NOT NULL DEFAULT 0,
-    exames_upd      BIGINT      NOT NULL DEFAULT 0,
-    internacoes_ins BIGINT      NOT NULL DEFAULT 0,
-    internacoes_upd BIGINT      NOT NULL DEFAULT 0,
-    updated_at      TIMESTAMPTZ NOT NULL DEFAULT now()
+    id         BOOLEAN PRIMARY KEY DEFAULT true CHECK (id),
+    last_batch BIGINT      NOT NULL DEFAULT 0,
+    batches    BIGINT      NOT NULL DEFAULT 0,
+    events     BIGINT      NOT NULL DEFAULT 0,
+    counts     JSONB       NOT NULL DEFAULT '{}',
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 INSERT INTO {schema}.stream_state DEFAULT VALUES ON CONFLICT DO NOTHING;
+ALTER TABLE {schema}.stream_state ADD COLUMN IF NOT EXISTS counts JSONB NOT NULL DEFAULT '{}';  -- a schema made
+-- before counts (its per-table columns stay, no longer moved) takes init again
+UPDATE {schema}.stream_state
+SET counts = coalesce((SELECT jsonb_object_agg(k, 0) FROM unnest({counters}) AS k), '{}') || counts;
 
 -- Status moves: a consulta leaves 'agendada' once, to realizada, cancelada or faltou; an exame leaves
 -- 'Pendente' once, for a result; an internacao's data_saida (alta), once set, stays.

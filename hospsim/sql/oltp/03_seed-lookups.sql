@@ -1,16 +1,15 @@
 -- What the seeder and the stream look up, one round trip each.
 
--- Row counts of the seven tables, in the order of the schema.
+-- Row counts of the registry's tables (hospsim.oltp.tables), in its order.
 CREATE OR REPLACE FUNCTION {schema}.table_counts() RETURNS TABLE (tabela text, linhas bigint)
-LANGUAGE sql STABLE AS $$
-    SELECT 'pacientes', count(*) FROM {schema}.pacientes
-    UNION ALL SELECT 'medicos', count(*) FROM {schema}.medicos
-    UNION ALL SELECT 'convenios', count(*) FROM {schema}.convenios
-    UNION ALL SELECT 'pacientes_convenios', count(*) FROM {schema}.pacientes_convenios
-    UNION ALL SELECT 'consultas', count(*) FROM {schema}.consultas
-    UNION ALL SELECT 'exames', count(*) FROM {schema}.exames
-    UNION ALL SELECT 'internacoes', count(*) FROM {schema}.internacoes
-$$;
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY {tables} LOOP
+        RETURN QUERY EXECUTE format('SELECT %L::text, count(*) FROM %I.%I', t, {schema_name}, t);
+    END LOOP;
+END $$;
 
 -- The stream's caches: who may be referenced (pacientes, medicos) and who may still move
 -- (agendada consultas, Pendente exames, open internacoes), plus the next batch id.
@@ -32,8 +31,7 @@ CREATE OR REPLACE FUNCTION {schema}.sync_sequences() RETURNS void LANGUAGE plpgs
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['pacientes', 'medicos', 'convenios', 'pacientes_convenios', 'consultas', 'exames',
-                             'internacoes'] LOOP
+    FOREACH t IN ARRAY {tables} LOOP
         EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, ''id''), coalesce(max(id), 0) + 1, false) FROM %s',
                        format('%I.%I', {schema_name}, t), format('%I.%I', {schema_name}, t));
     END LOOP;

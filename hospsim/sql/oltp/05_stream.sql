@@ -11,23 +11,17 @@
 -- UPDATEs find their rows by primary key (id = ANY of the batch's ids), never by scanning the open rows:
 -- the planner's statistics lag far behind a fast stream. A row that has already moved is skipped.
 -- The batch ids come in sequence (stream_state.last_batch + 1): a batch that was already applied is refused.
--- Returns the ids inserted and updated, per table.
-CREATE OR REPLACE FUNCTION {schema}.apply_stream_batch(p_batch_id bigint, p_batch jsonb, p_floor timestamptz)
+-- Returns the ids inserted and updated, per table. stream_rows writes the tables (a block per streamed
+-- table); apply_stream_batch checks the sequence and moves stream_state's totals by what stream_rows returned.
+CREATE OR REPLACE FUNCTION {schema}.stream_rows(p_batch jsonb, p_at timestamptz)
 RETURNS TABLE (tbl text, op text, ids bigint[])
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_at     timestamptz := greatest(now(), p_floor);
-    v_n      integer[] := '{}';
+    v_at     timestamptz := p_at;
     v_ins    bigint[];
     v_upd    bigint[];
     v_keys   bigint[];
-    v_last   bigint;
 BEGIN
-    SELECT last_batch INTO v_last FROM {schema}.stream_state;
-    IF p_batch_id <> v_last + 1 THEN
-        RAISE EXCEPTION 'stream batch % is out of sequence: the last batch applied is %', p_batch_id, v_last
-            USING ERRCODE = 'unique_violation', HINT = 'a batch is applied once; reload the stream state';
-    END IF;
     -- pacientes: new registrations; a phone or an address changes
     v_ins := '{}'; v_upd := '{}';
     IF p_batch ? 'pacientes' THEN
@@ -51,7 +45,6 @@ BEGIN
     END IF;
     tbl := 'pacientes'; op := 'INSERT'; ids := v_ins; RETURN NEXT;
     op := 'UPDATE'; ids := v_upd; RETURN NEXT;
-    v_n := v_n || cardinality(v_ins) || cardinality(v_upd);
 
     -- consultas: booked 'agendada' for a 15-minute slot ahead; a realizada/faltou move happens now at the latest
     v_ins := '{}'; v_upd := '{}';
@@ -78,7 +71,6 @@ BEGIN
     END IF;
     tbl := 'consultas'; op := 'INSERT'; ids := v_ins; RETURN NEXT;
     op := 'UPDATE'; ids := v_upd; RETURN NEXT;
-    v_n := v_n || cardinality(v_ins) || cardinality(v_upd);
 
     -- exames: collected now, 'Pendente' until a result arrives
     v_ins := '{}'; v_upd := '{}';
@@ -104,7 +96,6 @@ BEGIN
     END IF;
     tbl := 'exames'; op := 'INSERT'; ids := v_ins; RETURN NEXT;
     op := 'UPDATE'; ids := v_upd; RETURN NEXT;
-    v_n := v_n || cardinality(v_ins) || cardinality(v_upd);
 
     -- internacoes: admitted now, discharged (data_saida) by a later UPDATE
     v_ins := '{}'; v_upd := '{}';
@@ -127,14 +118,31 @@ BEGIN
     END IF;
     tbl := 'internacoes'; op := 'INSERT'; ids := v_ins; RETURN NEXT;
     op := 'UPDATE'; ids := v_upd; RETURN NEXT;
-    v_n := v_n || cardinality(v_ins) || cardinality(v_upd);
+END $$;
 
-    UPDATE {schema}.stream_state
-    SET last_batch = p_batch_id, batches = batches + 1,
-        events = events + v_n[1] + v_n[2] + v_n[3] + v_n[4] + v_n[5] + v_n[6] + v_n[7] + v_n[8],
-        pacientes_ins = pacientes_ins + v_n[1], pacientes_upd = pacientes_upd + v_n[2],
-        consultas_ins = consultas_ins + v_n[3], consultas_upd = consultas_upd + v_n[4],
-        exames_ins = exames_ins + v_n[5], exames_upd = exames_upd + v_n[6],
-        internacoes_ins = internacoes_ins + v_n[7], internacoes_upd = internacoes_upd + v_n[8],
-        updated_at = now();
+CREATE OR REPLACE FUNCTION {schema}.apply_stream_batch(p_batch_id bigint, p_batch jsonb, p_floor timestamptz)
+RETURNS TABLE (tbl text, op text, ids bigint[])
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_last   bigint;
+BEGIN
+    SELECT last_batch INTO v_last FROM {schema}.stream_state;
+    IF p_batch_id <> v_last + 1 THEN
+        RAISE EXCEPTION 'stream batch % is out of sequence: the last batch applied is %', p_batch_id, v_last
+            USING ERRCODE = 'unique_violation', HINT = 'a batch is applied once; reload the stream state';
+    END IF;
+    RETURN QUERY
+    WITH applied AS MATERIALIZED (
+        SELECT r.tbl, r.op, r.ids FROM {schema}.stream_rows(p_batch, greatest(now(), p_floor)) AS r
+    ), state AS (
+        UPDATE {schema}.stream_state s
+        SET last_batch = p_batch_id, batches = s.batches + 1,
+            events = s.events + (SELECT coalesce(sum(cardinality(a.ids)), 0) FROM applied a),
+            counts = s.counts || (SELECT coalesce(jsonb_object_agg(a.tbl || '.' || a.op,
+                                                                   coalesce((s.counts ->> (a.tbl || '.' || a.op))::bigint, 0)
+                                                                   + cardinality(a.ids)), '{}')
+                                  FROM applied a),
+            updated_at = now()
+        RETURNING 1)
+    SELECT a.tbl, a.op, a.ids FROM applied a;
 END $$;

@@ -27,9 +27,7 @@ SELECT pg_try_advisory_lock(hashtextextended('hospsim.oltp.stream:' || {schema_n
 SELECT tbl, op, ids FROM {schema}.apply_stream_batch(%(batch_id)s, %(batch)s, %(floor)s);
 
 -- name: stream_state
-SELECT last_batch, pacientes_ins, pacientes_upd, consultas_ins, consultas_upd, exames_ins, exames_upd,
-       internacoes_ins, internacoes_upd
-FROM {schema}.stream_state;
+SELECT last_batch, counts FROM {schema}.stream_state;
 
 -- name: slot_exists
 SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = %(slot)s AND database = current_database());
