@@ -7,17 +7,36 @@
 -- The stream objects that are missing (0 = ready). Checked before any DDL: CREATE INDEX IF NOT EXISTS takes
 -- a ShareLock on its table even when the index is there, which deadlocks with running processors' inserts.
 SELECT count(*) FILTER (WHERE to_regclass(format('%%I.%%I', %(schema)s::text, name)) IS NULL)
-FROM unnest(ARRAY[
-    'emergency_transports', 'patient_transfers', 'admissions', 'discharges', 'bed_status', 'dead_letters',
-    'sessions', 'emergency_transports_hospital_time', 'patient_transfers_hospital_time',
-    'admissions_hospital_time', 'discharges_hospital_time', 'bed_status_hospital_time'
-]) AS name
+FROM unnest(%(names)s::text[]) AS name
 
 -- name: schema_exists
 SELECT to_regclass(format('%%I.bed_status', %(schema)s::text)) IS NOT NULL
 
 -- name: sessions_exist
 SELECT to_regclass(format('%%I.sessions', %(schema)s::text)) IS NOT NULL
+
+-- name: event_table
+-- One event type's table (hospsim.stream.tables.ddl): its columns follow the event's JSON schema (event_type
+-- is the table), keyed on the deterministic event id, so a replayed message is a no-op (INSERT ... ON
+-- CONFLICT (event_id) DO NOTHING); the last four say when and where the row came from.
+CREATE TABLE IF NOT EXISTS {schema}.{table} (
+    {columns},
+    processed_at            timestamptz NOT NULL DEFAULT now(),
+    kafka_topic             text NOT NULL,
+    kafka_partition         integer NOT NULL,
+    kafka_offset            bigint NOT NULL
+)
+
+-- name: event_index
+-- What the notebooks ask: one hospital's events over simulated time. (No index on processed_at: the
+-- throughput query reads whole tables anyway, and every index costs the processor on each insert.)
+CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} ({key}, event_time)
+
+-- name: event_stage
+-- This connection's staging table of one event type: COPY lands a batch here, then one INSERT ... SELECT
+-- upserts it. ON COMMIT DELETE ROWS empties it at every COMMIT, so a batch never sees the previous one; the
+-- defaults fill processed_at, which LIKE keeps NOT NULL.
+CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {schema}.{table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
 
 -- name: lock_timeout
 -- Schema creation waits this long for a table lock, then gives up and is retried (never an endless wait).
