@@ -150,3 +150,11 @@ def stage_ddl(schema: str) -> list[sql.Composed]:
 def relations() -> list[str]:
     """The names of every event table and index, which a ready stream schema has."""
     return [n for t, table in events.TABLES.items() for n in (table, index_name(t))]
+
+
+def union(section: str, schema: str) -> sql.Composed:
+    """Query `section` of sql/stream/queries.sql ({schema}.{table}, {name} the table as text) for every event
+    table, joined by UNION ALL: what the per-table figures (counts, throughput) read."""
+    return sql.SQL("\nUNION ALL ").join(
+        sqlfiles.bind(sqlfiles.query(QUERIES, section), schema=schema, table=table, name=sql.Literal(table))
+        for table in events.TABLES.values())

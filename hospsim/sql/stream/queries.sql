@@ -107,25 +107,24 @@ RETURNING session_id
 SELECT DISTINCT run_id FROM {schema}.sessions
 
 -- name: counts
--- Rows per stream table and the simulated period they cover.
-SELECT 'emergency_transports' AS "table", count(*) AS events, min(event_time) AS first_event, max(event_time) AS last_event FROM {schema}.emergency_transports
-UNION ALL SELECT 'patient_transfers', count(*), min(event_time), max(event_time) FROM {schema}.patient_transfers
-UNION ALL SELECT 'admissions', count(*), min(event_time), max(event_time) FROM {schema}.admissions
-UNION ALL SELECT 'discharges', count(*), min(event_time), max(event_time) FROM {schema}.discharges
-UNION ALL SELECT 'bed_status', count(*), min(event_time), max(event_time) FROM {schema}.bed_status
+-- Rows per stream table and the simulated period they cover: table_counts of every event table, joined by
+-- UNION ALL (hospsim.stream.tables.union).
+{tables}
+
+-- name: table_counts
+SELECT {name} AS "table", count(*) AS events, min(event_time) AS first_event, max(event_time) AS last_event
+FROM {schema}.{table}
 
 -- name: throughput
--- Events per topic and wall-clock second: produced (producer's stamp) and consumed (the processor's commit).
-WITH e AS (
-    SELECT kafka_topic, produced_at, processed_at FROM {schema}.emergency_transports
-    UNION ALL SELECT kafka_topic, produced_at, processed_at FROM {schema}.patient_transfers
-    UNION ALL SELECT kafka_topic, produced_at, processed_at FROM {schema}.admissions
-    UNION ALL SELECT kafka_topic, produced_at, processed_at FROM {schema}.discharges
-    UNION ALL SELECT kafka_topic, produced_at, processed_at FROM {schema}.bed_status
-)
+-- Events per topic and wall-clock second: produced (producer's stamp) and consumed (the processor's commit);
+-- e is table_stamps of every event table, joined by UNION ALL.
+WITH e AS ({tables})
 SELECT kafka_topic AS topic, 'produced' AS what, date_trunc('second', produced_at) AS second, count(*) AS events
 FROM e GROUP BY 1, 2, 3
 UNION ALL
 SELECT kafka_topic, 'consumed', date_trunc('second', processed_at), count(*)
 FROM e GROUP BY 1, 2, 3
 ORDER BY 3, 1, 2
+
+-- name: table_stamps
+SELECT kafka_topic, produced_at, processed_at FROM {schema}.{table}
