@@ -530,6 +530,7 @@ def env_names() -> dict[str, str]:
     """Environment variable -> dotted key, for docs and the CLI."""
     return {PARAMS_ENV: "(the params file when none is named)",
             WARD_TYPES_ENV: "(another ward-type registry; from the environment, not .env: read at import)",
+            EVENT_TYPES_ENV: "(another event-type registry; from the environment, not .env: read at import)",
             **_field_envs()}
 
 

@@ -430,9 +430,9 @@ def _payload(kind: eventtypes.EventType, frames: Mapping[str, pd.DataFrame]) -> 
     for source in kind.sources:
         frame = frames[source.frame].reset_index(drop=True)
         if set(source.fields) != set(names):
-            raise ConfigError(
+            raise ConfigError([(
                 f"event type {kind.name}, frame {source.frame}: fields {sorted(source.fields)} differ from its "
-                f"schema's {sorted(names)}")
+                f"schema's {sorted(names)}")])
         parts.append(pd.DataFrame({f: _field(frame, source.fields[f]) for f in names}))
     cols = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     natural = cols[kind.natural_id[0]]
