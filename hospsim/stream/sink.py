@@ -41,9 +41,7 @@ def ensure_schema(conn, schema: str, attempts: int = 20) -> None:
     import psycopg2.errors
     for attempt in range(attempts):
         with conn.cursor() as cur:
-            cur.execute(sqlfiles.render(QUERIES, "schema_ready", schema=schema),
-                        {"schema": schema, "names": tables.relations() + list(SHARED)})
-            if cur.fetchone()[0] == 0:
+            if missing(cur, schema) == 0:
                 conn.commit()
                 return
             try:
@@ -61,6 +59,13 @@ def ensure_schema(conn, schema: str, attempts: int = 20) -> None:
                 time.sleep(min(0.2 * 2 ** attempt, 2.0))
     raise RuntimeError(f"the stream schema could not be created in {attempts} attempts (tables kept locked); "
                        "check for long transactions on the stream tables (pg_stat_activity)")
+
+
+def missing(cur, schema: str) -> int:
+    """How many of the stream schema's tables and indexes are not there (0 = ready), from the catalog alone."""
+    cur.execute(sqlfiles.render(QUERIES, "schema_ready"), {"schema": schema,
+                                                           "names": tables.relations() + list(SHARED)})
+    return cur.fetchone()[0]
 
 
 def create_stage(conn, schema: str) -> None:
