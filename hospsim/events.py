@@ -2,9 +2,10 @@
 
 The event types come out of a simulated period as hospsim/event_types.yaml declares them (emergency
 transports, patient transfers, admissions, discharges and bed-status changes). Each is a flat JSON object
-described by a schema shipped with the package (hospsim/event_schemas/<type>.v1.json). `build` turns the simulation's frames into one replay, sorted by
-simulated time, with every event already serialized except its `produced_at` stamp: the send loop then only
-glues on the wall-clock time, so building JSON never sits between the producer and the broker.
+described by a schema shipped with the package (hospsim/event_schemas/<type>.v1.json). `build` turns the
+simulation's frames into one replay, sorted by simulated time, with every event already serialized except
+its `produced_at` stamp: the send loop then only glues on the wall-clock time, so building JSON never sits
+between the producer and the broker.
 
     replay = events.from_result(params, hospsim.simulate.run(params, write=False))
     value = events.finish(replay.head.iloc[0], events.utc_stamp(time.time_ns() // 1_000_000))
@@ -299,8 +300,9 @@ class _BatchCheck:
             if "maxLength" in rule:
                 good &= (length <= rule["maxLength"]) | ~present
             if "pattern" in rule:
-                layout = "ffffffff-ffff-ffff-ffff-ffffffffffff" if rule["pattern"] == UUID_PATTERN else "9999-99-99T99:99:99"
-                good &= _BatchCheck._fixed(arr, length, layout, hex_digits=rule["pattern"] == UUID_PATTERN) | ~present
+                uuid = rule["pattern"] == UUID_PATTERN
+                layout = "ffffffff-ffff-ffff-ffff-ffffffffffff" if uuid else "9999-99-99T99:99:99"
+                good &= _BatchCheck._fixed(arr, length, layout, hex_digits=uuid) | ~present
             if rule.get("format") == "date-time":
                 fixed = _BatchCheck._fixed(arr, length, "9999-99-99T99:99:99.999Z")
                 parsed = pd.to_datetime(pd.Series(np.where(fixed, arr, "")), format="%Y-%m-%dT%H:%M:%S.%fZ",
