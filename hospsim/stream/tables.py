@@ -74,12 +74,17 @@ def _list(columns: list[str], alias: str | None = None) -> sql.Composed:
 
 # --------------------------------------------------------------------------- DDL from the JSON schemas
 
+def _kinds(rule: dict) -> set[str]:
+    """The JSON types a property allows ("type" is one name or a list)."""
+    kinds = rule.get("type", ())
+    return {kinds} if isinstance(kinds, str) else set(kinds)
+
+
 def column_type(rule: dict) -> str:
     """The PostgreSQL type of one schema property: uuid and simulated local times by their pattern,
     date-time as timestamptz, an integer bounded within smallint (or a constant) as smallint, other integers
     bigint, number double precision, everything else text."""
-    kinds = rule.get("type", ())
-    kinds = {kinds} if isinstance(kinds, str) else set(kinds)
+    kinds = _kinds(rule)
     if "const" in rule:
         return "smallint" if isinstance(rule["const"], int) else "text"
     if rule.get("pattern") == events.UUID_PATTERN:
@@ -102,7 +107,7 @@ def _check(name: str, rule: dict) -> sql.Composable:
     if "enum" in rule:
         values = sql.SQL(", ").join(map(sql.Literal, rule["enum"]))
         return sql.SQL(" CHECK ({} IN ({}))").format(column, values)
-    if "integer" in str(rule.get("type")) and "minimum" in rule and "maximum" in rule:
+    if "integer" in _kinds(rule) and "minimum" in rule and "maximum" in rule:
         return sql.SQL(" CHECK ({} BETWEEN {} AND {})").format(column, sql.Literal(rule["minimum"]),
                                                                sql.Literal(rule["maximum"]))
     return sql.SQL("")
@@ -116,9 +121,7 @@ def column_definitions(event_type: str) -> sql.Composed:
     parts = []
     for name in names:
         rule = props[name]
-        kinds = rule.get("type", ())
-        nullable = "null" in kinds if isinstance(kinds, list) else False
-        constraint = "PRIMARY KEY" if name == "event_id" else "" if nullable else "NOT NULL"
+        constraint = "PRIMARY KEY" if name == "event_id" else "" if "null" in _kinds(rule) else "NOT NULL"
         parts.append(sql.SQL("{} {}{}{}").format(sql.Identifier(name), sql.SQL(column_type(rule)),
                                                  sql.SQL(f" {constraint}" if constraint else ""), _check(name, rule)))
     return sql.SQL(",\n    ").join(parts)
