@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from hospsim import locales, resources, wards
+from hospsim import eventtypes, locales, resources, wards
 from hospsim.errors import ConfigError, HospsimError
 from hospsim.oltp import tables as oltp_tables
 
@@ -42,6 +42,9 @@ WARD_TYPES_ENV = "HOSPSIM_WARD_TYPES"
 """Another ward-type registry than hospsim/ward_types.yaml (read at import: the types shape every stage)."""
 WARDS = wards.load(Path(os.environ.get(WARD_TYPES_ENV) or wards.REGISTRY_FILE))
 WARD_TYPES = WARDS.names
+EVENT_TYPES_ENV = "HOSPSIM_EVENT_TYPES"
+"""Another event-type registry than hospsim/event_types.yaml (its JSON schemas in event_schemas/ beside it)."""
+EVENT_TYPES_FILE = Path(os.environ.get(EVENT_TYPES_ENV) or eventtypes.REGISTRY_FILE)
 ROTATIONS = ("12x36", "3x8")
 # Columns of population_with_illnesses.csv that a condition must not be named after (population.py uses these).
 POPULATION_COLUMNS = ("person_id", "national_id", "name", "sex", "birth_date", "address", "city", "lat", "lon",
@@ -518,6 +521,7 @@ def env_names() -> dict[str, str]:
     """Environment variable -> dotted key, for docs and the CLI."""
     return {PARAMS_ENV: "(the params file when none is named)",
             WARD_TYPES_ENV: "(another ward-type registry; from the environment, not .env: read at import)",
+            EVENT_TYPES_ENV: "(another event-type registry; from the environment, not .env: read at import)",
             **_field_envs()}
 
 

@@ -138,7 +138,7 @@ def comment(conn, key: str, name: str) -> int:
                   for table in columns["table"].unique() if f"{key}.{table}" in tables]
     statements += [sql.SQL("COMMENT ON COLUMN {}.{}.{} IS {}").format(
         sql.Identifier(name), sql.Identifier(r.table), sql.Identifier(r.column), sql.Literal(r.description))
-        for r in columns.itertuples() if r.description]
+        for r in columns.itertuples() if isinstance(r.description, str) and r.description]
     if statements:
         with conn.cursor() as cur:
             cur.execute(sql.SQL(";\n").join(statements))

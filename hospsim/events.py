@@ -1,10 +1,11 @@
 """Hospital events for the stream: their types, versioned JSON schemas, deterministic ids and serialization.
 
-Five event types come out of a simulated period: emergency transports, patient transfers, admissions,
-discharges and bed-status changes. Each is a flat JSON object described by a schema shipped with the package
-(hospsim/event_schemas/<type>.v1.json). `build` turns the simulation's frames into one replay, sorted by
-simulated time, with every event already serialized except its `produced_at` stamp: the send loop then only
-glues on the wall-clock time, so building JSON never sits between the producer and the broker.
+The event types come out of a simulated period as hospsim/event_types.yaml declares them (emergency
+transports, patient transfers, admissions, discharges and bed-status changes). Each is a flat JSON object
+described by a schema shipped with the package (hospsim/event_schemas/<type>.v1.json). `build` turns the
+simulation's frames into one replay, sorted by simulated time, with every event already serialized except
+its `produced_at` stamp: the send loop then only glues on the wall-clock time, so building JSON never sits
+between the producer and the broker.
 
     replay = events.from_result(params, hospsim.simulate.run(params, write=False))
     value = events.finish(replay.head.iloc[0], events.utc_stamp(time.time_ns() // 1_000_000))
@@ -24,15 +25,15 @@ import fastjsonschema
 import numpy as np
 import pandas as pd
 
-from hospsim import config, resources
-from hospsim.errors import SimulationError, StreamError
+from hospsim import config, eventtypes
+from hospsim.errors import ConfigError, SimulationError, StreamError
 
 SCHEMA_VERSION = 1
-EVENT_TYPES = ("emergency_transport", "patient_transfer", "admission", "discharge", "bed_status")
-TOPIC_SUFFIX = {"emergency_transport": "emergency-transports", "patient_transfer": "patient-transfers",
-                "admission": "admissions", "discharge": "discharges", "bed_status": "bed-status"}
-TABLES = {"emergency_transport": "emergency_transports", "patient_transfer": "patient_transfers",
-          "admission": "admissions", "discharge": "discharges", "bed_status": "bed_status"}
+REGISTRY = eventtypes.load(config.EVENT_TYPES_FILE)
+"""The event types (hospsim/event_types.yaml, or HOSPSIM_EVENT_TYPES): every name below derives from it."""
+EVENT_TYPES = tuple(REGISTRY.types)
+TOPIC_SUFFIX = {t.name: t.topic for t in REGISTRY.types.values()}
+TABLES = {t.name: t.table for t in REGISTRY.types.values()}
 DEAD_LETTER_SUFFIX = "dead-letter"
 PRODUCED_AT = "produced_at"
 _TAIL = ',"produced_at":"'
@@ -50,12 +51,18 @@ class InvalidEvent(StreamError, ValueError):
 @functools.cache
 def schema(event_type: str, version: int = SCHEMA_VERSION) -> dict:
     """The JSON schema of one event type, as shipped in hospsim/event_schemas."""
+    return _with_registries(raw_schema(event_type, version))
+
+
+def raw_schema(event_type: str, version: int = SCHEMA_VERSION) -> dict:
+    """The schema file as written: a registry-valued property keeps its "x-hospsim-enum" marker."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}; known: {', '.join(EVENT_TYPES)}")
-    path = resources.path(f"event_schemas/{event_type}.v{version}.json")
+    path = REGISTRY.schema_dir / f"{event_type}.v{version}.json"
     if not path.is_file():
-        raise FileNotFoundError(f"no schema version {version} for {event_type} ({path}); reinstall hospsim")
-    return _with_registries(json.loads(path.read_text(encoding="utf-8")))
+        raise FileNotFoundError(f"no schema version {version} for {event_type} ({path}); add it next to the "
+                                "event type registry, or reinstall hospsim")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 REGISTRY_ENUMS = {"ward_types": lambda: list(config.WARD_TYPES)}
@@ -194,15 +201,6 @@ def rules(params) -> Rules:
     return Rules(frozenset(map(str, lay.hospital_ids)), {k: frozenset(v) for k, v in beds.items()})
 
 
-_TIME_ORDER = {   # (earlier, later) pairs of simulated local times, compared as their fixed-layout strings
-    "emergency_transport": (("event_time", "pickup_time"), ("pickup_time", "arrival_time")),
-    "patient_transfer": (("request_time", "event_time"), ("event_time", "arrival_time")),
-    "admission": (("event_time", "planned_discharge_time"),),
-    "discharge": (("admit_time", "event_time"),),
-    "bed_status": (),
-}
-
-
 def check_semantics(event: dict, event_type: str, key: bytes | str | None, rules: Rules) -> str | None:
     """Why a schema-valid event cannot be true, or None: its Kafka key is not its hospital, a hospital
     outside the region, times out of order, or a bed that is not in its ward."""
@@ -222,7 +220,7 @@ def check_semantics(event: dict, event_type: str, key: bytes | str | None, rules
     unknown = [h for h in named if h not in rules.hospitals]
     if unknown:
         return f"hospital {unknown[0]!r} is not in this region ({', '.join(sorted(rules.hospitals))})"
-    for early, late in _TIME_ORDER[event_type]:
+    for early, late in REGISTRY.types[event_type].time_order:
         if event[late] < event[early]:
             return f"{late} {event[late]} is before {early} {event[early]}"
     if "bed" in event and event["bed"] not in rules.beds.get((hospital, event["ward"]), ()):
@@ -230,8 +228,8 @@ def check_semantics(event: dict, event_type: str, key: bytes | str | None, rules
     return None
 
 
-_UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-_LOCAL = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$"
+UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+LOCAL_TIME_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$"
 _JSON_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "null": (type(None),),
                "boolean": (bool,)}
 _KNOWN = {"type", "const", "enum", "pattern", "format", "minLength", "maxLength", "minimum", "maximum",
@@ -255,7 +253,7 @@ class _BatchCheck:
         props = sch["properties"]
         self.keys = tuple(props)
         self.enabled = sch.get("additionalProperties") is False and set(sch["required"]) == set(props) and all(
-            set(rule) <= _KNOWN and rule.get("pattern", _UUID) in (_UUID, _LOCAL)
+            set(rule) <= _KNOWN and rule.get("pattern", UUID_PATTERN) in (UUID_PATTERN, LOCAL_TIME_PATTERN)
             and rule.get("format", "date-time") == "date-time" for rule in props.values())
         signatures = [()]
         for rule in props.values():
@@ -302,8 +300,9 @@ class _BatchCheck:
             if "maxLength" in rule:
                 good &= (length <= rule["maxLength"]) | ~present
             if "pattern" in rule:
-                layout = "ffffffff-ffff-ffff-ffff-ffffffffffff" if rule["pattern"] == _UUID else "9999-99-99T99:99:99"
-                good &= _BatchCheck._fixed(arr, length, layout, hex_digits=rule["pattern"] == _UUID) | ~present
+                uuid = rule["pattern"] == UUID_PATTERN
+                layout = "ffffffff-ffff-ffff-ffff-ffffffffffff" if uuid else "9999-99-99T99:99:99"
+                good &= _BatchCheck._fixed(arr, length, layout, hex_digits=uuid) | ~present
             if rule.get("format") == "date-time":
                 fixed = _BatchCheck._fixed(arr, length, "9999-99-99T99:99:99.999Z")
                 parsed = pd.to_datetime(pd.Series(np.where(fixed, arr, "")), format="%Y-%m-%dT%H:%M:%S.%fZ",
@@ -416,60 +415,51 @@ def _optional(values) -> np.ndarray:
     return arr
 
 
-def _payloads(frames: Mapping[str, pd.DataFrame]) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
-    """event type -> (columns in schema order minus produced_at, natural ids)."""
-    tr, xf, ad, di = (frames[k].reset_index(drop=True) for k in ("transports", "transfers", "admissions", "discharges"))
-    out = {
-        "emergency_transport": ({
-            "event_time": _local(tr["dispatch_time"]), "hospital_id": tr["hospital_id"],
-            "transport_id": tr["transport_id"], "person_id": tr["person_id"], "visit_id": _optional(tr["visit_id"]),
-            "priority": tr["priority"], "pickup_time": _local(tr["pickup_time"]),
-            "arrival_time": _local(tr["arrival_time"]), "distance_km": tr["distance_km"]}, tr["transport_id"]),
-        "patient_transfer": ({
-            "event_time": _local(xf["departure_time"]), "hospital_id": xf["origin_hospital_id"],
-            "transfer_id": xf["transfer_id"], "person_id": xf["person_id"], "visit_id": _optional(xf["visit_id"]),
-            "admission_id": xf["admission_id"], "origin_hospital_id": xf["origin_hospital_id"],
-            "destination_hospital_id": xf["destination_hospital_id"], "ward": xf["ward"], "reason": xf["reason"],
-            "request_time": _local(xf["request_time"]), "arrival_time": _local(xf["arrival_time"]),
-            "distance_km": xf["distance_km"]}, xf["transfer_id"]),
-        "admission": ({
-            "event_time": _local(ad["admit_time"]), "hospital_id": ad["hospital_id"],
-            "admission_id": ad["admission_id"], "person_id": ad["person_id"], "visit_id": _optional(ad["visit_id"]),
-            "ward": ad["ward"], "bed": ad["bed"], "length_of_stay_days": ad["length_of_stay_days"],
-            "planned_discharge_time": _local(ad["planned_discharge_time"]), "admission_type": ad["type"]},
-            ad["admission_id"]),
-        "discharge": ({
-            "event_time": _local(di["discharge_time"]), "hospital_id": di["hospital_id"],
-            "admission_id": di["admission_id"], "person_id": di["person_id"], "ward": di["ward"], "bed": di["bed"],
-            "admit_time": _local(di["admit_time"]), "length_of_stay_days": di["length_of_stay_days"]},
-            di["admission_id"]),
-    }
-    # A bed frees at a discharge and fills at an admission; frees first, so a bed never looks double-booked.
-    beds = pd.concat([
-        pd.DataFrame({"event_time": _local(di["discharge_time"]), "hospital_id": di["hospital_id"],
-                      "bed": di["bed"], "ward": di["ward"], "status": "free", "admission_id": di["admission_id"],
-                      "person_id": di["person_id"]}),
-        pd.DataFrame({"event_time": _local(ad["admit_time"]), "hospital_id": ad["hospital_id"],
-                      "bed": ad["bed"], "ward": ad["ward"], "status": "occupied", "admission_id": ad["admission_id"],
-                      "person_id": ad["person_id"]}),
-    ], ignore_index=True)
-    out["bed_status"] = (beds, (beds["admission_id"].astype(str) + ":" + beds["status"]).to_numpy(dtype=object))
-    return {t: (pd.DataFrame(cols) if not isinstance(cols, pd.DataFrame) else cols, np.asarray(ids, dtype=object))
-            for t, (cols, ids) in out.items()}
+def _field(frame: pd.DataFrame, how) -> Any:
+    """One event field from its frame, as the registry maps it (hospsim/event_types.yaml)."""
+    if isinstance(how, str):
+        return frame[how]
+    transform, arg = how
+    return {"local": lambda: _local(frame[arg]), "optional": lambda: _optional(frame[arg]),
+            "const": lambda: arg}[transform]()
+
+
+def _payload(kind: eventtypes.EventType, frames: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, np.ndarray]:
+    """(columns in schema order minus produced_at, natural ids) of one event type: each source frame's rows
+    mapped field by field, the sources concatenated in registry order."""
+    names = [f for f in fields(kind.name) if f not in _COMMON]
+    parts = []
+    for source in kind.sources:
+        frame = frames[source.frame].reset_index(drop=True)
+        if set(source.fields) != set(names):
+            raise ConfigError([(
+                f"event type {kind.name}, frame {source.frame}: fields {sorted(source.fields)} differ from its "
+                f"schema's {sorted(names)}")])
+        parts.append(pd.DataFrame({f: _field(frame, source.fields[f]) for f in names}))
+    cols = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    natural = cols[kind.natural_id[0]]
+    for name in kind.natural_id[1:]:
+        natural = natural.astype(str) + ":" + cols[name]
+    return cols, np.asarray(natural, dtype=object)
+
+
+_COMMON = ("event_id", "event_type", "schema_version", PRODUCED_AT)
+"""Fields every event has, filled by build() rather than from a frame."""
 
 
 def build(params, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """One replay of every event in simulated-time order: event_id, event_type, hospital_id, event_time, head.
 
-    `frames` holds the simulation's transports, transfers, admissions and discharges. `head` is the event
+    `frames` holds the simulation's frames the registry names (REGISTRY.frames). `head` is the event
     serialized up to its produced_at value (see finish). Ties in time keep type order, then natural order,
     so the replay is the same for the same run.
     """
-    missing = [k for k in ("transports", "transfers", "admissions", "discharges") if k not in frames]
+    missing = [k for k in REGISTRY.frames if k not in frames]
     if missing:
         raise SimulationError(f"the simulation result lacks {', '.join(missing)}; pass hospsim.simulate.run(...)'s result")
     parts = []
-    for order, (event_type, (cols, natural)) in enumerate(_payloads(frames).items()):
+    for order, (event_type, kind) in enumerate(REGISTRY.types.items()):
+        cols, natural = _payload(kind, frames)
         n = len(cols)
         if n == 0:
             continue
@@ -483,7 +473,7 @@ def build(params, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         text = text.rstrip("\n")[:-1]  # every record ends with "}": replace each with the produced_at tail
         heads = (text.replace("}\n", _TAIL + "\n") + _TAIL).encode()
         parts.append(pd.DataFrame({
-            "event_id": ids, "event_type": event_type, "hospital_id": body["hospital_id"].to_numpy(dtype=object),
+            "event_id": ids, "event_type": event_type, "hospital_id": body[kind.key].to_numpy(dtype=object),
             "event_time": pd.to_datetime(body["event_time"]).to_numpy(dtype="datetime64[s]"),
             "head": np.array(heads.split(b"\n"), dtype=object), "_order": order, "_seq": np.arange(n)}))
     if not parts:
@@ -501,5 +491,4 @@ def from_result(params, result: Any) -> pd.DataFrame:
     """build() from a hospsim.simulate.run result (attributes) or a mapping of frames."""
     if isinstance(result, Mapping):
         return build(params, result)
-    return build(params, {k: getattr(result, k) for k in ("transports", "transfers", "admissions", "discharges")
-                          if hasattr(result, k)})
+    return build(params, {k: getattr(result, k) for k in REGISTRY.frames if hasattr(result, k)})

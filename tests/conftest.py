@@ -4,7 +4,10 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -69,6 +72,24 @@ def pg(pg_server) -> PgInfo:
 def pg_admin(pg_server) -> PgInfo:
     """The server's admin role, for what the app role (not a superuser) may not do, such as CREATE DATABASE."""
     return pg_server.admin_info
+
+
+def own_database(pg: PgInfo, pg_admin: PgInfo, name: str) -> PgInfo:
+    """A fresh database `name` owned by the app role (one a previous run left is dropped first)."""
+    with closing(pg_admin.connect()) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            cur.execute(f'CREATE DATABASE {name} OWNER "{pg.user}"')
+    return PgInfo(pg.host, pg.port, pg.user, pg.password, name)
+
+
+def hospsim_cli(env: dict, *args: str) -> str:
+    """`python -m hospsim ARGS` in a process of its own (environment `env`): its stdout; a failure shows stderr."""
+    done = subprocess.run([sys.executable, "-m", "hospsim", *args], capture_output=True, text=True, env=env,
+                          timeout=600, check=False)
+    assert done.returncode == 0, f"hospsim {' '.join(args)}: exit {done.returncode}\n{done.stderr[-3000:]}"
+    return done.stdout
 
 
 def small_params(tmp: Path, pg_info: PgInfo | None = None, overrides: dict | None = None,

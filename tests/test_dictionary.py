@@ -7,20 +7,14 @@ import pytest
 
 from hospsim import cli, config, dictionary
 from hospsim.dictionary_commands import create_schemas
-from hospsim.services.postgres import PgInfo
-from tests.conftest import small_params
+from tests.conftest import own_database, small_params
 
 
 @pytest.fixture
 def described_db(tmp_path, pg, pg_admin):
     """A database of its own with the warehouse, stream and OLTP schemas, created as hospsim creates them."""
     name = "dictionary_test"
-    with closing(pg_admin.connect()) as conn:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            cur.execute(f'CREATE DATABASE {name} OWNER "{pg.user}"')
-    info = PgInfo(pg.host, pg.port, pg.user, pg.password, name)
+    info = own_database(pg, pg_admin, name)
     params = small_params(tmp_path, info)
     with closing(info.connect()) as conn:
         create_schemas(conn, params, info)

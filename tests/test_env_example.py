@@ -54,6 +54,11 @@ def render() -> str:
                       "# reads it at import, before .env); a new ward type also needs beds and a nurse ratio in the params",
                       f"# {name}=my_ward_types.yaml", ""]
             continue
+        if name == config.EVENT_TYPES_ENV:
+            lines += ["# another event-type registry than hospsim/event_types.yaml, its JSON schemas in event_schemas/",
+                      "# beside it: set it in the environment (hospsim reads it at import, before .env)",
+                      f"# {name}=my_event_types.yaml", ""]
+            continue
         value, doc = known[key]
         lines += [f"# {key}" + (f": {doc}" if doc else ""), f"# {name}={_value(value)}", ""]
     return "\n".join(lines)

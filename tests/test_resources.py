@@ -88,6 +88,7 @@ def test_the_wheel_ships_the_sql_the_params_and_the_notebooks(tmp_path):
     needed = [*resources.sql_dir().rglob("*.sql"), *resources.params_dir().glob("*.yaml"),
               *resources.notebooks_dir().glob("*.ipynb"), resources.path("services/pom.xml"),
               resources.path("dictionary.yaml"), resources.path("ward_types.yaml"),
+              resources.path("event_types.yaml"),
               *resources.path("event_schemas").glob("*.json")]
     assert len(needed) > 80
     missing = [str(p.relative_to(package)) for p in needed if f"hospsim/{p.relative_to(package).as_posix()}" not in shipped]

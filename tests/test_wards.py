@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from contextlib import closing
 
 import pandas as pd
@@ -12,8 +10,7 @@ import yaml
 
 from hospsim import config, wards
 from hospsim.errors import ConfigError
-from hospsim.services.postgres import PgInfo
-from tests.conftest import small_params
+from tests.conftest import hospsim_cli, own_database, small_params
 
 BURN_UNIT = {"code": "BRN", "los_factor": 1.6, "specialties": ["plastic_surgery"],
              "admits": {"reasons": ["trauma"], "triage": [2, 3], "rank": 7}}
@@ -43,24 +40,12 @@ def test_a_bad_registry_names_the_ward_and_the_key(tmp_path, change, message):
         wards.load(_registry_with(tmp_path, **change))
 
 
-def _cli(env: dict, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "hospsim", *args], capture_output=True, text=True, env=env,
-                          timeout=600)
-    assert done.returncode == 0, f"hospsim {' '.join(args)}: exit {done.returncode}\n{done.stderr[-3000:]}"
-    return done.stdout
-
-
 @pytest.mark.services
 def test_a_new_ward_type_in_the_registry_flows_to_files_events_stream_and_warehouse(tmp_path, pg, pg_admin):
     """burn_unit, added to a copy of ward_types.yaml (and given beds and a nurse ratio in the params), is
     simulated, streamed and loaded with no other change anywhere."""
     name = "wards_test"
-    with closing(pg_admin.connect()) as conn:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            cur.execute(f'CREATE DATABASE {name} OWNER "{pg.user}"')
-    db = PgInfo(pg.host, pg.port, pg.user, pg.password, name)
+    db = own_database(pg, pg_admin, name)
     tree = small_params(tmp_path, db, {"kafka.enabled": False, "simulation.population": 20_000,
                                        "simulation.days": 14, "simulation.warmup_days": 3}).to_dict()
     tree["region"]["hospitals"][0]["wards"].append({"type": "burn_unit", "beds": 8})
@@ -70,9 +55,9 @@ def test_a_new_ward_type_in_the_registry_flows_to_files_events_stream_and_wareho
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
            config.WARD_TYPES_ENV: _registry_with(tmp_path, burn_unit=BURN_UNIT)}
 
-    _cli(env, "simulate", "-f", str(params_path), "--no-progress")
-    _cli(env, "stream", "produce", "-f", str(params_path), "--json")
-    _cli(env, "ingest", "-f", str(params_path))
+    hospsim_cli(env, "simulate", "-f", str(params_path), "--no-progress")
+    hospsim_cli(env, "stream", "produce", "-f", str(params_path), "--json")
+    hospsim_cli(env, "ingest", "-f", str(params_path))
 
     processed = tmp_path / "data" / "processed"
     admissions = pd.concat(pd.read_csv(f) for f in sorted(processed.rglob("admissions_*.csv")))

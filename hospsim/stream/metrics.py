@@ -11,30 +11,32 @@ from contextlib import closing
 import pandas as pd
 
 from hospsim import sqlfiles
+from hospsim.stream import tables
 from hospsim.stream import topics as topic_admin
 
 QUERIES = "stream/queries.sql"
 
 
-def _query(pg_info, schema: str, name: str) -> pd.DataFrame:
+def _query(pg_info, schema: str, name: str, part: str) -> pd.DataFrame:
+    """Query `name`, its {tables} the query table_<part> of every event table."""
     with closing(pg_info.connect()) as conn, conn.cursor() as cur:
         cur.execute(sqlfiles.render(QUERIES, "schema_exists"), {"schema": schema})
         if not cur.fetchone()[0]:
             return pd.DataFrame()
-        cur.execute(sqlfiles.render(QUERIES, name, schema=schema))
+        cur.execute(sqlfiles.bind(sqlfiles.query(QUERIES, name), tables=tables.union(f"table_{part}", schema)))
         columns = [d.name for d in cur.description]
         return pd.DataFrame(cur.fetchall(), columns=columns)
 
 
 def counts(pg_info, schema: str) -> pd.DataFrame:
     """table, events, first_event, last_event (simulated time) of the stream schema `schema`."""
-    frame = _query(pg_info, schema, "counts")
+    frame = _query(pg_info, schema, "counts", "counts")
     return frame if not frame.empty else pd.DataFrame(columns=["table", "events", "first_event", "last_event"])
 
 
 def throughput(pg_info, schema: str) -> pd.DataFrame:
     """One row per topic and wall-clock second: produced, consumed (0 where none), in schema `schema`."""
-    raw = _query(pg_info, schema, "throughput")
+    raw = _query(pg_info, schema, "throughput", "stamps")
     if raw.empty:
         return pd.DataFrame(columns=["second", "topic", "produced", "consumed"])
     raw["events"] = raw["events"].astype("int64")

@@ -25,6 +25,8 @@ _log = logging.getLogger(__name__)
 
 QUERIES = tables.QUERIES
 DIRECT_SAVEPOINT = "stream_direct_copy"
+SHARED = ("dead_letters", "sessions")
+"""The stream tables that are not an event type's (sql/stream/03_dead_letters.sql, 04_sessions.sql)."""
 
 
 def ensure_schema(conn, schema: str, attempts: int = 20) -> None:
@@ -32,20 +34,22 @@ def ensure_schema(conn, schema: str, attempts: int = 20) -> None:
 
     The catalog is read first: when everything is there (a member joining a running group), no DDL runs at
     all; CREATE INDEX IF NOT EXISTS would take a ShareLock on its table even so, and deadlock with the
-    running members' inserts. Otherwise the files run in one transaction under an advisory lock, with a
+    running members' inserts. Otherwise the files (the shared objects) and the event tables the registry
+    defines (hospsim.stream.tables.ddl) run in one transaction under an advisory lock, with a
     lock timeout; a timeout or a deadlock is rolled back and tried again after a pause.
     """
     import psycopg2.errors
     for attempt in range(attempts):
         with conn.cursor() as cur:
-            cur.execute(sqlfiles.render(QUERIES, "schema_ready", schema=schema), {"schema": schema})
-            if cur.fetchone()[0] == 0:
+            if missing(cur, schema) == 0:
                 conn.commit()
                 return
             try:
                 cur.execute(sqlfiles.render(QUERIES, "lock_timeout"))
                 for path in sqlfiles.numbered("stream"):
                     cur.execute(sqlfiles.render(f"stream/{path.name}", schema=schema))
+                for statement in tables.ddl(schema):
+                    cur.execute(statement)
                 dictionary.comment(conn, "stream", schema)     # descriptions come with the tables
                 conn.commit()
                 return
@@ -55,6 +59,20 @@ def ensure_schema(conn, schema: str, attempts: int = 20) -> None:
                 time.sleep(min(0.2 * 2 ** attempt, 2.0))
     raise RuntimeError(f"the stream schema could not be created in {attempts} attempts (tables kept locked); "
                        "check for long transactions on the stream tables (pg_stat_activity)")
+
+
+def missing(cur, schema: str) -> int:
+    """How many of the stream schema's tables and indexes are not there (0 = ready), from the catalog alone."""
+    cur.execute(sqlfiles.render(QUERIES, "schema_ready"), {"schema": schema,
+                                                           "names": tables.relations() + list(SHARED)})
+    return cur.fetchone()[0]
+
+
+def create_stage(conn, schema: str) -> None:
+    """This connection's staging tables, one per event type (emptied at every COMMIT)."""
+    with conn.cursor() as cur:
+        for statement in tables.stage_ddl(schema):
+            cur.execute(statement)
 
 
 def drop_schema(conn, schema: str) -> None:
@@ -88,8 +106,7 @@ class Sink:
         conn = self.pg_info.connect(connect_timeout=10)
         try:
             ensure_schema(conn, self.schema)
-            with conn.cursor() as cur:
-                cur.execute(sqlfiles.render("stream/stage.sql", schema=self.schema))
+            create_stage(conn, self.schema)
             conn.commit()
         except BaseException:
             conn.close()

@@ -1,8 +1,12 @@
-"""The stream tables follow the event registry: the DDL declares each event's columns, and the statements
-that load them are built from those columns, in whichever schema params name."""
+"""The stream tables follow the event registry: the DDL is made from each event's JSON schema, and the
+statements that load them are built from those columns, in whichever schema params name."""
 from __future__ import annotations
 
+import json
 from contextlib import closing
+from pathlib import Path
+
+import pytest
 
 from hospsim import events, sqlfiles
 from hospsim.stream import inprocess, metrics, sink, tables
@@ -26,6 +30,61 @@ def test_the_ddl_declares_every_registry_column_and_no_other(stream_db):
         if have - wanted:
             problems.append(f"stream.{table} has {sorted(have - wanted)}, which {event_type}'s schema does not name")
     assert not problems, "sql/stream/01_schema.sql and the event registry differ: " + "; ".join(problems)
+
+
+CATALOG = Path(__file__).with_name("stream_catalog.json")
+"""The stream schema as the hand-written DDL made it (sql/stream/01_schema.sql, 02_indexes.sql, stage.sql
+before the DDL was generated): columns, types, defaults, constraints, indexes, staging tables."""
+
+
+def catalog(conn, schema: str) -> dict:
+    """The stream schema's tables and this connection's staging tables as the catalog sees them."""
+    mine = "(%(schema)s::regnamespace, pg_my_temp_schema())"
+    queries = {
+        "columns": "SELECT table_name, ordinal_position, column_name, data_type, is_nullable, column_default, "
+                   "numeric_precision FROM information_schema.columns WHERE table_schema = %(schema)s "
+                   "OR table_schema = pg_my_temp_schema()::regnamespace::text ORDER BY 1, 2",
+        "constraints": "SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+                       f"JOIN pg_class c ON c.oid = k.conrelid WHERE c.relnamespace IN {mine} ORDER BY 1, 2",
+        "indexes": "SELECT tablename, indexname, replace(indexdef, %(schema)s || '.', 'SCHEMA.') FROM pg_indexes "
+                   "WHERE schemaname = %(schema)s OR schemaname = pg_my_temp_schema()::regnamespace::text "
+                   "ORDER BY 1, 2",
+        "relations": "SELECT relname, relpersistence, relkind FROM pg_class "
+                     f"WHERE relnamespace IN {mine} AND relkind IN ('r', 'i') ORDER BY 1"}
+    out = {}
+    with conn.cursor() as cur:
+        for what, text in queries.items():
+            cur.execute(text, {"schema": schema})
+            out[what] = [list(row) for row in cur.fetchall()]
+    return out
+
+
+def test_the_generated_ddl_makes_the_tables_the_hand_written_ddl_made(stream_db):
+    with closing(stream_db.connect()) as conn:
+        sink.ensure_schema(conn, "stream")
+        sink.create_stage(conn, "stream")
+        have = catalog(conn, "stream")
+    want = json.loads(CATALOG.read_text())
+    for what in want:
+        missing = [r for r in want[what] if r not in have[what]]
+        extra = [r for r in have[what] if r not in want[what]]
+        assert not missing and not extra, f"{what}: lacks {missing[:5]}, has besides {extra[:5]}"
+
+
+@pytest.mark.parametrize("rule, expected", [
+    ({"type": "integer", "minimum": 1, "maximum": 3}, "smallint"),
+    ({"type": "integer", "minimum": 0}, "bigint"),
+    ({"type": "integer", "minimum": 0, "maximum": 100_000}, "bigint"),
+    ({"const": 1}, "smallint"),
+    ({"type": "number", "minimum": 0}, "double precision"),
+    ({"type": ["string", "null"], "maxLength": 64}, "text"),
+    ({"enum": ["a", "b"]}, "text"),
+    ({"type": "string", "format": "date-time"}, "timestamptz"),
+    ({"type": "string", "pattern": events.LOCAL_TIME_PATTERN}, "timestamp"),
+    ({"type": "string", "pattern": events.UUID_PATTERN}, "uuid"),
+])
+def test_schema_types_map_to_column_types(rule, expected):
+    assert tables.column_type(rule) == expected
 
 
 def test_statements_name_the_registry_columns_in_the_given_schema(stream_db):

@@ -111,7 +111,7 @@ def test_numbers_json_does_not_have_are_refused(rules, bases, event_type, change
     assert got is None and ("non-finite" in reason or "out of range" in reason)
 
 
-_ORDER = [(t, early, late) for t, pairs in events._TIME_ORDER.items() for early, late in pairs]
+_ORDER = [(t.name, early, late) for t in events.REGISTRY.types.values() for early, late in t.time_order]
 
 
 @PROPERTY
@@ -123,7 +123,7 @@ def test_times_out_of_order_are_refused_and_in_order_accepted(rules, bases, case
     which = change.draw(st.sampled_from([early, late]))
     event[which] = moment.strftime("%Y-%m-%dT%H:%M:%S")
     got, reason = _judge(json.dumps(event).encode(), event_type, event["hospital_id"].encode(), rules)
-    in_order = all(event[b] >= event[a] for a, b in events._TIME_ORDER[event_type])
+    in_order = all(event[b] >= event[a] for a, b in events.REGISTRY.types[event_type].time_order)
     assert (got is not None) == in_order, reason
     if not in_order:
         assert "is before" in reason

@@ -7,17 +7,36 @@
 -- The stream objects that are missing (0 = ready). Checked before any DDL: CREATE INDEX IF NOT EXISTS takes
 -- a ShareLock on its table even when the index is there, which deadlocks with running processors' inserts.
 SELECT count(*) FILTER (WHERE to_regclass(format('%%I.%%I', %(schema)s::text, name)) IS NULL)
-FROM unnest(ARRAY[
-    'emergency_transports', 'patient_transfers', 'admissions', 'discharges', 'bed_status', 'dead_letters',
-    'sessions', 'emergency_transports_hospital_time', 'patient_transfers_hospital_time',
-    'admissions_hospital_time', 'discharges_hospital_time', 'bed_status_hospital_time'
-]) AS name
+FROM unnest(%(names)s::text[]) AS name
 
 -- name: schema_exists
 SELECT to_regclass(format('%%I.bed_status', %(schema)s::text)) IS NOT NULL
 
 -- name: sessions_exist
 SELECT to_regclass(format('%%I.sessions', %(schema)s::text)) IS NOT NULL
+
+-- name: event_table
+-- One event type's table (hospsim.stream.tables.ddl): its columns follow the event's JSON schema (event_type
+-- is the table), keyed on the deterministic event id, so a replayed message is a no-op (INSERT ... ON
+-- CONFLICT (event_id) DO NOTHING); the last four say when and where the row came from.
+CREATE TABLE IF NOT EXISTS {schema}.{table} (
+    {columns},
+    processed_at            timestamptz NOT NULL DEFAULT now(),
+    kafka_topic             text NOT NULL,
+    kafka_partition         integer NOT NULL,
+    kafka_offset            bigint NOT NULL
+)
+
+-- name: event_index
+-- What the notebooks ask: one hospital's events over simulated time. (No index on processed_at: the
+-- throughput query reads whole tables anyway, and every index costs the processor on each insert.)
+CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} ({key}, event_time)
+
+-- name: event_stage
+-- This connection's staging table of one event type: COPY lands a batch here, then one INSERT ... SELECT
+-- upserts it. ON COMMIT DELETE ROWS empties it at every COMMIT, so a batch never sees the previous one; the
+-- defaults fill processed_at, which LIKE keeps NOT NULL.
+CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {schema}.{table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
 
 -- name: lock_timeout
 -- Schema creation waits this long for a table lock, then gives up and is retried (never an endless wait).
@@ -88,25 +107,24 @@ RETURNING session_id
 SELECT DISTINCT run_id FROM {schema}.sessions
 
 -- name: counts
--- Rows per stream table and the simulated period they cover.
-SELECT 'emergency_transports' AS "table", count(*) AS events, min(event_time) AS first_event, max(event_time) AS last_event FROM {schema}.emergency_transports
-UNION ALL SELECT 'patient_transfers', count(*), min(event_time), max(event_time) FROM {schema}.patient_transfers
-UNION ALL SELECT 'admissions', count(*), min(event_time), max(event_time) FROM {schema}.admissions
-UNION ALL SELECT 'discharges', count(*), min(event_time), max(event_time) FROM {schema}.discharges
-UNION ALL SELECT 'bed_status', count(*), min(event_time), max(event_time) FROM {schema}.bed_status
+-- Rows per stream table and the simulated period they cover: table_counts of every event table, joined by
+-- UNION ALL (hospsim.stream.tables.union).
+{tables}
+
+-- name: table_counts
+SELECT {name} AS "table", count(*) AS events, min(event_time) AS first_event, max(event_time) AS last_event
+FROM {schema}.{table}
 
 -- name: throughput
--- Events per topic and wall-clock second: produced (producer's stamp) and consumed (the processor's commit).
-WITH e AS (
-    SELECT kafka_topic, produced_at, processed_at FROM {schema}.emergency_transports
-    UNION ALL SELECT kafka_topic, produced_at, processed_at FROM {schema}.patient_transfers
-    UNION ALL SELECT kafka_topic, produced_at, processed_at FROM {schema}.admissions
-    UNION ALL SELECT kafka_topic, produced_at, processed_at FROM {schema}.discharges
-    UNION ALL SELECT kafka_topic, produced_at, processed_at FROM {schema}.bed_status
-)
+-- Events per topic and wall-clock second: produced (producer's stamp) and consumed (the processor's commit);
+-- e is table_stamps of every event table, joined by UNION ALL.
+WITH e AS ({tables})
 SELECT kafka_topic AS topic, 'produced' AS what, date_trunc('second', produced_at) AS second, count(*) AS events
 FROM e GROUP BY 1, 2, 3
 UNION ALL
 SELECT kafka_topic, 'consumed', date_trunc('second', processed_at), count(*)
 FROM e GROUP BY 1, 2, 3
 ORDER BY 3, 1, 2
+
+-- name: table_stamps
+SELECT kafka_topic, produced_at, processed_at FROM {schema}.{table}
