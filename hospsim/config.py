@@ -16,9 +16,10 @@ import os
 import re
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -83,7 +84,7 @@ class Paths:
     state_dir: Path = _f(doc="embedded servers' data, jars, pid files", env="HOSPSIM_STATE_DIR")
     logs_dir: Path = _f(doc="rotating logs", env="HOSPSIM_LOGS_DIR")
 
-    def resolved(self, root: Path) -> "Paths":
+    def resolved(self, root: Path) -> Paths:
         return Paths(**{f.name: (p if (p := getattr(self, f.name)).is_absolute() else root / p)
                         for f in dataclasses.fields(self)})
 
@@ -767,8 +768,8 @@ def _stay_checks(p: Params) -> list[str]:
     longest = max(w.los_factor for w in WARDS.wards)
     mean, cap = p.simulation.mean_length_of_stay_days, STAY_DAYS[1]
     if mean * longest > cap:
-        return [f"simulation.mean_length_of_stay_days = {mean}: stays are capped at {cap:g} days and the longest "
-                f"ward type stays {longest:g}x the mean; pick a mean of at most {cap / longest:g}"]
+        return [(f"simulation.mean_length_of_stay_days = {mean}: stays are capped at {cap:g} days and the longest "
+                 f"ward type stays {longest:g}x the mean; pick a mean of at most {cap / longest:g}")]
     return []
 
 
@@ -779,9 +780,9 @@ def _age_checks(p: Params) -> list[str]:
     oldest = max(b.max_age for b in p.population.age_bands)
     most = (MAX_AGE - oldest) * 365
     if p.simulation.days > most:
-        return [f"simulation.days = {p.simulation.days}: nobody is born or dies during a run, so the oldest people "
-                f"(population.age_bands up to {oldest}) would pass {MAX_AGE} years; at most {most} days with "
-                "these bands (or lower the bands' max_age)"]
+        return [(f"simulation.days = {p.simulation.days}: nobody is born or dies during a run, so the oldest people "
+                 f"(population.age_bands up to {oldest}) would pass {MAX_AGE} years; at most {most} days with "
+                 "these bands (or lower the bands' max_age)")]
     return []
 
 

@@ -5,8 +5,9 @@ package call a headless run makes, so widgets never change what a scheduled run 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from hospsim import config
 
@@ -77,7 +78,7 @@ def panel(params: config.Params, knobs: list[str], on_run: Callable[[dict[str, A
         try:
             on_run(overrides_from(params, {n: s.value for n, s in sliders.items()}))
             status.value = "done"
-        except Exception as exc:  # shown in the panel; the notebook keeps going
+        except Exception as exc:  # noqa: BLE001 - shown in the panel; the notebook keeps going
             status.value = f"<span style='color:#b00'>{type(exc).__name__}: {exc}</span>"
         finally:
             button.disabled = False

@@ -144,7 +144,7 @@ def jupyter_command() -> list[str]:
     if "command" in lab:
         return lab["command"] if isinstance(lab["command"], list) else lab["command"].split()
     dockerfile = (config.PROJECT_ROOT / lab["build"]["dockerfile"]).read_text()
-    return json.loads(re.findall(r"^CMD (\[.*\])$", dockerfile, re.M)[-1])
+    return json.loads(re.findall(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)[-1])
 
 
 def test_jupyterlab_asks_for_a_token():

@@ -167,7 +167,7 @@ def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, pg_admin, kafka
         assert cur.fetchone()[0] == 1
     assert any(t.startswith("resetcourse.") for t in topics.admin(kafka_broker.bootstrap_servers).list_topics())
 
-    assert main(["reset", "--yes", "-f", "params/workshop.yaml", *sum((["-p", o] for o in overrides), [])]) == 0
+    assert main(["reset", "--yes", "-f", "params/workshop.yaml", *[arg for o in overrides for arg in ("-p", o)]]) == 0
     assert not (params.dirs.data_dir / "processed").exists() and not (params.dirs.data_dir / "stream").exists()
     with closing(pg.connect()) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'reset_slot%'")
