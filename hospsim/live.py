@@ -14,6 +14,7 @@ sink reads its topics from the marked offsets), so nothing is missing and nothin
 """
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import json
 import threading
@@ -80,11 +81,12 @@ class Clock:
         self.wall = time.monotonic()
         self.reached = self.origin
 
-    def deadline(self, sim_time: np.datetime64) -> float:
-        """The monotonic time at which the clock shows sim_time."""
+    def deadline(self, sim_time):
+        """The monotonic time at which the clock shows sim_time (a time or an array of them)."""
         if self.speed is None:
             return float("-inf")
-        return self.wall + (np.datetime64(sim_time, "ms") - self.origin).astype(np.int64) / 1000.0 / self.speed
+        ahead = np.asarray(sim_time, dtype="datetime64[ms]") - self.origin
+        return self.wall + ahead.astype(np.int64) / 1000.0 / self.speed
 
     def now(self) -> np.datetime64:
         if self.speed is None:
@@ -136,7 +138,7 @@ def write_checkpoint(the_run: runs.Run, checkpoint: dict) -> None:
     sinks.write_text(json.dumps(checkpoint, indent=1) + "\n", checkpoint_path(the_run))
 
 
-def end_day(params: Params, checkpoint: dict, next_day: dt.date, days: int | None, until: dt.date | None
+def end_day(checkpoint: dict, next_day: dt.date, days: int | None, until: dt.date | None
             ) -> dt.date | None:
     """The first day not to simulate (None: no end). `--days N` counts from where its session started, so
     the same command after a kill ends where the uninterrupted one would have."""
@@ -171,6 +173,8 @@ class _Session:
     report: LiveReport
     checkpoint: dict
     carry: dict | None = None
+    covered: int = 0
+    cohort: daily.Cohort | None = None
     last_progress: float = 0.0
     progress_sent: int = 0
 
@@ -188,7 +192,7 @@ def run(params: Params, sinks_: Sequence[TimedSink], *, speed: float | None, day
     done, state = simulate.days_held(params, the_run)
     next_day = params.simulation.start_date + dt.timedelta(days=done)
     checkpoint = read_checkpoint(the_run)
-    end = end_day(params, checkpoint, next_day, days, until)
+    end = end_day(checkpoint, next_day, days, until)
     checkpoint["session"] = {"days": days, "until": until and until.isoformat(), "end": end and end.isoformat()}
     report = LiveReport(first_day=next_day, sent={s.name: 0 for s in sinks_}, skipped={s.name: 0 for s in sinks_})
     session = _Session(params, the_run, sinks_, None, speed, stop, progress, report, checkpoint)
@@ -199,25 +203,41 @@ def run(params: Params, sinks_: Sequence[TimedSink], *, speed: float | None, day
     finally:
         report.seconds = time.monotonic() - started
         report.stopped = stop.is_set()
-        report.clock = session.clock.now() if session.clock is not None else None
+        if session.clock is not None:
+            report.clock = session.clock.now() if report.stopped else session.clock.reached
     return report
 
 
 def _days(s: _Session, day: dt.date, end: dt.date | None, state: CensusState | None) -> None:
-    params, covered, cohort = s.params, 0, None
-    while (end is None or day < end) and not s.stop.is_set():
-        if covered <= (day - params.simulation.start_date).days:
-            covered = horizon(params, day)
-            made = _grow(s.the_run, simulate.with_days(params, covered))
-            cohort = daily.prepare(params, made.population_with_illnesses) if cohort is None else cohort
-        if state is None:
-            state = simulate.warm_up(params, cohort)
-        result, after = daily.simulate_day(params, day, cohort, state)
-        if not _play_day(s, day, result):
-            return
-        simulate.commit_day(s.the_run, params, result, after)
-        s.report.days_done.append(day)
-        day, state = day + dt.timedelta(days=1), after
+    """Day after day: the next day is simulated by a second thread while this one plays on the clock, so a
+    day's first events are not late by the time its simulation takes."""
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hospsim-live-day")
+    try:
+        ahead = pool.submit(_simulate, s, day, state)
+        while (end is None or day < end) and not s.stop.is_set():
+            result, after = ahead.result()
+            following = day + dt.timedelta(days=1)
+            if end is None or following < end:
+                ahead = pool.submit(_simulate, s, following, after)
+            if not _play_day(s, day, result):
+                return
+            simulate.commit_day(s.the_run, s.params, result, after)
+            s.report.days_done.append(day)
+            day = following
+    finally:       # a day being simulated is finished (seconds), so nothing writes to the run after this returns
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _simulate(s: _Session, day: dt.date, state: CensusState | None) -> tuple[daily.DayResult, CensusState]:
+    """One day (pure), after the run's setup was grown to cover its month."""
+    params = s.params
+    if s.covered <= (day - params.simulation.start_date).days:
+        s.covered = horizon(params, day)
+        made = _grow(s.the_run, simulate.with_days(params, s.covered))
+        s.cohort = daily.prepare(params, made.population_with_illnesses) if s.cohort is None else s.cohort
+    if state is None:
+        state = simulate.warm_up(params, s.cohort)
+    return daily.simulate_day(params, day, s.cohort, state)
 
 
 def _grow(the_run: runs.Run, params: Params) -> simulate.Setup:
@@ -241,10 +261,8 @@ def _play_day(s: _Session, day: dt.date, result: daily.DayResult) -> bool:
     while i < n:
         if not _wait(s, s.clock.deadline(times[i]), day) or s.stop.is_set():
             break
-        j = i + 1 if s.speed is not None else min(n, i + CHUNK)
-        if s.speed is not None:
-            j = min(n, i + CHUNK, int(np.searchsorted(times, s.clock.now(), side="right")))
-            j = max(j, i + 1)
+        j = min(n, i + CHUNK) if s.speed is None else max(
+            i + 1, min(n, i + CHUNK, int(np.searchsorted(times, s.clock.now(), side="right"))))
         sent_at = time.monotonic()
         for k, (sink, rows) in enumerate(plans):
             mine = index[i:j][which[i:j] == k]
@@ -253,8 +271,7 @@ def _play_day(s: _Session, day: dt.date, result: daily.DayResult) -> bool:
                 sent_upto[k] = max(sent_upto[k], int(mine[-1]) + 1)
                 s.report.sent[sink.name] += int(mine.size)
         if s.speed is not None:
-            s.report.lags.extend(sent_at - s.clock.wall - (times[i:j] - s.clock.origin).astype(np.int64)
-                                 / 1000.0 / s.speed)
+            s.report.lags.extend(sent_at - s.clock.deadline(times[i:j]))
         s.clock.reach(times[j - 1])
         i = j
         if i == n or time.monotonic() - last_cp >= CHECKPOINT_EVERY_S or s.speed is None:

@@ -64,12 +64,12 @@ def test_clock_runs_at_its_speed_and_max_follows_the_rows():
 def test_days_count_from_their_session_so_the_same_command_ends_at_the_same_day(params_factory):
     params = params_factory(SMALL)
     jan5, jan8 = dt.date(2025, 1, 5), dt.date(2025, 1, 8)
-    assert live.end_day(params, {}, jan5, 3, None) == jan8
+    assert live.end_day({}, jan5, 3, None) == jan8
     session = {"session": {"days": 3, "end": jan8.isoformat()}}
-    assert live.end_day(params, session, dt.date(2025, 1, 6), 3, None) == jan8          # resumed: same end
-    assert live.end_day(params, session, jan8, 3, None) == dt.date(2025, 1, 11)         # finished: a new one
-    assert live.end_day(params, session, jan5, None, dt.date(2025, 2, 1)) == dt.date(2025, 2, 1)
-    assert live.end_day(params, session, jan5, None, None) is None
+    assert live.end_day(session, dt.date(2025, 1, 6), 3, None) == jan8          # resumed: same end
+    assert live.end_day(session, jan8, 3, None) == dt.date(2025, 1, 11)         # finished: a new one
+    assert live.end_day(session, jan5, None, dt.date(2025, 2, 1)) == dt.date(2025, 2, 1)
+    assert live.end_day(session, jan5, None, None) is None
     assert live.horizon(params, dt.date(2025, 1, 9)) == 31 and live.horizon(params, dt.date(2025, 2, 1)) == 59
 
 

@@ -110,3 +110,15 @@ def test_live_on_a_paced_clock_killed_three_times_loses_and_repeats_nothing(kafk
                               into_day_s=[chance.uniform(0.2, 2.8) for _ in kill_at])
     assert len(last["days"]) < DAYS
     check_same(straight, resumed, bootstrap)
+
+
+def test_a_bad_speed_date_or_two_ends_are_refused_naming_the_flag(capsys):
+    from hospsim import cli
+    for argv in (["--speed", "0"], ["--speed", "fast"], ["--days", "2", "--until", "2025-01-01"],
+                 ["--until", "tomorrow"], ["--days", "0"]):
+        with pytest.raises(SystemExit) as exited:
+            cli.main(["live", *argv])
+        assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "--speed" in err and "or max" in err and "not allowed with" in err and "YYYY-MM-DD" in err
+    assert "argument --days: 0 is too small" in err
