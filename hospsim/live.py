@@ -1,7 +1,8 @@
 """The living clock: the run continues day after day on one simulated clock, as the original scheduler ran it.
 
-For each simulated day: when its clock starts, the day is simulated (in memory) and each timed sink gets the
-day's timeline (rows with a `sim_time`); each row is sent when the clock reaches its time; at the midnight
+For each simulated day: the day is simulated in memory (before its clock starts, while the day before runs
+on to midnight) and each timed sink gets its timeline (rows with a `sim_time`); a row timed past midnight
+waits for the next day; each row is sent when the clock reaches its time; at the midnight
 that ends the day, the sinks are flushed and the day's files are written into the run and landed in batch/
 (hospsim.simulate.commit_day, the very writing `hospsim simulate` does). The clock runs at `speed` simulated
 seconds per wall second (None: as fast as possible) against time.monotonic(), through hospsim.pacing.
@@ -14,7 +15,6 @@ sink reads its topics from the marked offsets), so nothing is missing and nothin
 """
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
 import json
 import threading
@@ -59,7 +59,8 @@ class TimedSink(Protocol):
         """Where this sink stands before the day's first row (JSON); given back to `delivered` on resume."""
 
     def delivered(self, rows: pd.DataFrame, mark: dict) -> np.ndarray:
-        """After a crash: a bool per row, True where the sink already holds it (it arrived after `mark`)."""
+        """After a crash: a bool per row, True where the sink already holds it (it arrived after `mark`). A
+        sink whose send is idempotent (the OLTP applier) may answer all False and take those rows again."""
 
     def send(self, rows: pd.DataFrame) -> None:
         """The rows whose time has come."""
@@ -107,6 +108,7 @@ class LiveReport:
     lags: deque = field(default_factory=lambda: deque(maxlen=LAG_SAMPLES))
     stopped: bool = False
     seconds: float = 0.0
+    first_clock: np.datetime64 | None = None
     clock: np.datetime64 | None = None
 
     def lag_percentiles(self) -> dict:
@@ -119,6 +121,7 @@ class LiveReport:
     def summary(self) -> dict:
         return {"days": [d.isoformat() for d in self.days_done], "sent": self.sent, "skipped_on_resume": self.skipped,
                 "stopped": self.stopped, "seconds": round(self.seconds, 3), "lag_s": self.lag_percentiles(),
+                "first_clock": None if self.first_clock is None else str(self.first_clock),
                 "clock": None if self.clock is None else str(self.clock)}
 
 
@@ -204,28 +207,32 @@ def run(params: Params, sinks_: Sequence[TimedSink], *, speed: float | None, day
         report.seconds = time.monotonic() - started
         report.stopped = stop.is_set()
         if session.clock is not None:
+            report.first_clock = session.clock.origin
             report.clock = session.clock.now() if report.stopped else session.clock.reached
     return report
 
 
 def _days(s: _Session, day: dt.date, end: dt.date | None, state: CensusState | None) -> None:
-    """Day after day: the next day is simulated by a second thread while this one plays on the clock, so a
-    day's first events are not late by the time its simulation takes."""
-    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hospsim-live-day")
-    try:
-        ahead = pool.submit(_simulate, s, day, state)
-        while (end is None or day < end) and not s.stop.is_set():
-            result, after = ahead.result()
-            following = day + dt.timedelta(days=1)
+    """Day after day. The next day is simulated once this one's last row is out, while its clock runs on to
+    midnight, so the simulation's seconds do not make the next day's first events late (a second thread
+    would: it holds the interpreter while the sends wait for it)."""
+    if end is not None and day >= end:
+        return
+    played = _simulate(s, day, state)
+    while (end is None or day < end) and not s.stop.is_set():
+        result, after = played
+        following = day + dt.timedelta(days=1)
+        ahead: list = []
+
+        def prepare(following=following, after=after, ahead=ahead) -> None:
             if end is None or following < end:
-                ahead = pool.submit(_simulate, s, following, after)
-            if not _play_day(s, day, result):
-                return
-            simulate.commit_day(s.the_run, s.params, result, after)
-            s.report.days_done.append(day)
-            day = following
-    finally:       # a day being simulated is finished (seconds), so nothing writes to the run after this returns
-        pool.shutdown(wait=True, cancel_futures=True)
+                ahead.append(_simulate(s, following, after))
+
+        if not _play_day(s, day, result, prepare):
+            return
+        simulate.commit_day(s.the_run, s.params, result, after)
+        s.report.days_done.append(day)
+        day, played = following, (ahead[0] if ahead else None)
 
 
 def _simulate(s: _Session, day: dt.date, state: CensusState | None) -> tuple[daily.DayResult, CensusState]:
@@ -247,8 +254,9 @@ def _grow(the_run: runs.Run, params: Params) -> simulate.Setup:
     return made
 
 
-def _play_day(s: _Session, day: dt.date, result: daily.DayResult) -> bool:
-    """Send the day's rows on the clock, then wait for its midnight and flush: False when stopped first."""
+def _play_day(s: _Session, day: dt.date, result: daily.DayResult, prepare: Callable[[], None]) -> bool:
+    """Send the day's rows on the clock, `prepare` the next day, then wait for its midnight and flush: False
+    when stopped first."""
     start = np.datetime64(day, "ms")
     plans = _plans(s, day, result)
     skip = _open_day(s, day, plans)
@@ -278,6 +286,8 @@ def _play_day(s: _Session, day: dt.date, result: daily.DayResult) -> bool:
             _confirm(s, plans, sent_upto)
             last_cp = time.monotonic()
         _show(s, day)
+    if i == n and not s.stop.is_set():
+        prepare()
     if i < n or not _wait(s, s.clock.deadline(start + DAY), day) or s.stop.is_set():
         _confirm(s, plans, sent_upto, stopping=True)
         return False

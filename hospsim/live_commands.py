@@ -9,7 +9,6 @@ import sys
 from hospsim.commandline import params_from
 from hospsim.stream.commands import _at_least
 
-
 MAX = "max"
 
 
@@ -62,18 +61,18 @@ def _live(args: argparse.Namespace) -> int:
     speed = None if args.speed == MAX else args.speed or params.stream.speed
     bootstrap, why = stream.kafka_bootstrap(params)
     sinks = []
-    if bootstrap:
-        from hospsim.stream.timed import KafkaSink
-        sinks.append(KafkaSink(params, bootstrap))
-    else:
-        print(f"hospsim live: no Kafka ({why}): the days' files only", file=sys.stderr)
-    try:
-        with _stop_on_signals() as stop:
+    with _stop_on_signals() as stop:
+        if bootstrap:
+            from hospsim.stream.timed import KafkaSink
+            sinks.append(KafkaSink(params, bootstrap, stop))
+        else:
+            print(f"hospsim live: no Kafka ({why}): the days' files only", file=sys.stderr)
+        try:
             report = live.run(params, sinks, speed=speed, days=args.days, until=args.until, stop=stop,
                               progress=None if args.quiet else _progress_line)
-    finally:
-        for sink in sinks:
-            sink.close()
+        finally:
+            for sink in sinks:
+                sink.close()
     summary = {"bootstrap": bootstrap, "speed": speed or MAX, **report.summary()}
     if args.json:
         print(json.dumps(summary, default=str))

@@ -51,8 +51,8 @@ def killed_and_resumed(params, path, kill_at: list[str], *args: str, into_day_s:
     for day, wait_s in zip(kill_at, into_day_s or [0.0] * len(kill_at)):
         proc = cli(params_file(params, path), "live", "--days", str(DAYS), "--json", "--quiet", *args)
         try:
-            wait_for(lambda: (live_day(params) or "") >= day or proc.poll() is not None, 240, f"live to reach {day}",
-                     every=0.02)
+            wait_for(lambda day=day, proc=proc: (live_day(params) or "") >= day or proc.poll() is not None, 240,
+                     f"live to reach {day}", every=0.02)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=wait_s)
         finally:

@@ -25,6 +25,7 @@ from hospsim.stream.errors import DeliveryError
 SCAN_TIMEOUT_S = 120.0
 """Reading a day's events back on resume gives up after this long (the broker does not answer)."""
 _POLL_MS = 500
+_READER_TIMEOUT_MS = 30_000
 _SENT = ("event_id", "topic", "head", "key", "partition")
 
 
@@ -33,8 +34,8 @@ class KafkaSink:
 
     name = "kafka"
 
-    def __init__(self, params, bootstrap: str):
-        self.params, self.bootstrap = params, bootstrap
+    def __init__(self, params, bootstrap: str, stop: threading.Event | None = None):
+        self.params, self.bootstrap, self.stop = params, bootstrap, stop
         topics.ensure(params, bootstrap)
         self.producer = producing.make_producer(params, bootstrap, client_id="hospsim-live")
         self.give_up_s = params.stream.delivery_timeout_ms / 1000
@@ -75,6 +76,9 @@ class KafkaSink:
         found: set[str] = set()
         deadline = time.monotonic() + SCAN_TIMEOUT_S
         while any(reader.position(tp) < ends[tp] for tp in starts):
+            if self.stop is not None and self.stop.is_set():
+                raise LiveError("stopped while reading the day's events back from Kafka; nothing of the day was "
+                                "sent again. Start live again to resume")
             if time.monotonic() > deadline:
                 raise LiveError(f"reading the day's events back from {self.bootstrap} took over {SCAN_TIMEOUT_S} s; "
                                 "check the broker (hospsim services status) and start live again")
@@ -117,7 +121,8 @@ class KafkaSink:
         if self._reader is None:
             from kafka import KafkaConsumer
             self._reader = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
-                                         client_id="hospsim-live-reader", auto_offset_reset="earliest")
+                                         client_id="hospsim-live-reader", auto_offset_reset="earliest",
+                                         request_timeout_ms=_READER_TIMEOUT_MS)
         return self._reader
 
     def _partitions(self, reader) -> list:
