@@ -104,7 +104,8 @@ class LiveReport:
     first_day: dt.date | None = None
     days_done: list[dt.date] = field(default_factory=list)
     sent: dict = field(default_factory=dict)
-    skipped: dict = field(default_factory=dict)
+    confirmed: dict = field(default_factory=dict)       # on resume: confirmed by the checkpoint
+    found: dict = field(default_factory=dict)         # on resume: past the checkpoint, found in the sink
     lags: deque = field(default_factory=lambda: deque(maxlen=LAG_SAMPLES))
     stopped: bool = False
     seconds: float = 0.0
@@ -119,8 +120,8 @@ class LiveReport:
                 zip(("p50", "p99", "max"), (np.percentile(arr, 50), np.percentile(arr, 99), arr.max()))}
 
     def summary(self) -> dict:
-        return {"days": [d.isoformat() for d in self.days_done], "sent": self.sent, "skipped_on_resume": self.skipped,
-                "stopped": self.stopped, "seconds": round(self.seconds, 3), "lag_s": self.lag_percentiles(),
+        return {"days": [d.isoformat() for d in self.days_done], "sent": self.sent,
+                "confirmed_before": self.confirmed, "found_in_sink": self.found, "stopped": self.stopped, "seconds": round(self.seconds, 3), "lag_s": self.lag_percentiles(),
                 "first_clock": None if self.first_clock is None else str(self.first_clock),
                 "clock": None if self.clock is None else str(self.clock)}
 
@@ -197,7 +198,8 @@ def run(params: Params, sinks_: Sequence[TimedSink], *, speed: float | None, day
     checkpoint = read_checkpoint(the_run)
     end = end_day(checkpoint, next_day, days, until)
     checkpoint["session"] = {"days": days, "until": until and until.isoformat(), "end": end and end.isoformat()}
-    report = LiveReport(first_day=next_day, sent={s.name: 0 for s in sinks_}, skipped={s.name: 0 for s in sinks_})
+    zeros = {s.name: 0 for s in sinks_}
+    report = LiveReport(first_day=next_day, sent=dict(zeros), confirmed=dict(zeros), found=dict(zeros))
     session = _Session(params, the_run, sinks_, None, speed, stop, progress, report, checkpoint)
     started = time.monotonic()
     try:
@@ -347,10 +349,11 @@ def _open_day(s: _Session, day: dt.date, plans) -> list[np.ndarray]:
         if entry is None:
             raise LiveError(f"{checkpoint_path(s.the_run)} has no entry for sink {sink.name} on {day}: it was "
                             "written by a live run with other sinks; run live with the same sinks to finish the day")
-        held = np.arange(len(rows)) < int(entry["done"])
-        held[int(entry["done"]):] |= np.asarray(sink.delivered(rows.iloc[int(entry["done"]):], entry["mark"]),
-                                                dtype=bool)
-        s.report.skipped[sink.name] += int(held.sum())
+        done = int(entry["done"])
+        held = np.arange(len(rows)) < done
+        held[done:] = np.asarray(sink.delivered(rows.iloc[done:], entry["mark"]), dtype=bool)
+        s.report.confirmed[sink.name] += done
+        s.report.found[sink.name] += int(held[done:].sum())
         skip.append(held)
     return skip
 

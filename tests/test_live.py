@@ -96,7 +96,7 @@ def test_rows_go_once_each_at_their_day_also_across_a_stop_and_a_lost_checkpoint
     checkpoint["sinks"]["ledger"]["done"] = 0           # a kill before the confirmation was persisted
     live.write_checkpoint(simulate.load(simulate.with_days(params, 1)).run, checkpoint)
     second = live.run(params, [Ledger(store)], speed=None, days=6)
-    assert not second.stopped and second.skipped["ledger"] > 0
+    assert not second.stopped and second.found["ledger"] > 0
     ids = [i for i, _ in store]
     assert len(ids) == len(set(ids))
     assert sorted(ids) == admissions_before(params, dt.date(2025, 1, 7))          # each once, none missing
