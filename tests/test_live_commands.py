@@ -122,3 +122,15 @@ def test_a_bad_speed_date_or_two_ends_are_refused_naming_the_flag(capsys):
     err = capsys.readouterr().err
     assert "--speed" in err and "or max" in err and "not allowed with" in err and "YYYY-MM-DD" in err
     assert "argument --days: 0 is too small" in err
+
+
+def test_sigterm_ends_a_real_time_run_with_its_day_unwritten_and_resumable(tmp_path):
+    params = small_params(tmp_path, None, {**LIVE, "kafka.enabled": False})
+    proc = cli(params_file(params, tmp_path / "p.yaml"), "live", "--speed", "1", "--json", "--quiet")
+    try:
+        wait_for(lambda: live_day(params) or proc.poll() is not None, 120, "live to open its first day")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+    stopped = summary(proc, 60)
+    assert stopped["stopped"] and stopped["days"] == [] and stopped["speed"] == 1.0
+    assert not list((params.dirs.data_dir / "batch").glob("admissions_*.csv"))
