@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "hospsim.services.commands",
     "hospsim.pipeline_commands",
     "hospsim.simulate_commands",
+    "hospsim.live_commands",
     "hospsim.warehouse.commands",
     "hospsim.stream.commands",
     "hospsim.oltp.commands",

@@ -39,6 +39,10 @@ class StreamError(HospsimError):
     """Producing or processing the event stream."""
 
 
+class LiveError(HospsimError):
+    """The living clock (`hospsim live`): its flags, its checkpoint, a sink that cannot resume."""
+
+
 class WarehouseError(HospsimError):
     """Loading batch files into the warehouse."""
 

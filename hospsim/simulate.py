@@ -213,9 +213,8 @@ def _in_memory(params: Params, progress: bool, people_ill: pd.DataFrame | None) 
 
 def _days(the_run: runs.Run, params: Params, made: Setup, progress: bool) -> SimulationResult:
     """The days step: days already in the run are read back; the rest are simulated, written and landed."""
-    all_days, saved_at = dates(params), state_path(the_run)
-    state = load_state(saved_at) if saved_at.exists() else None
-    done = (state.day - params.simulation.start_date).days + 1 if state is not None and state.day else 0
+    all_days = dates(params)
+    done, state = days_held(params, the_run)
     todo = all_days[done:]
     frames: dict[str, list[pd.DataFrame]] = {k: [] for k in KINDS}
     earlier = read_days(the_run.files_dir, all_days[:min(done, len(all_days))])
@@ -230,17 +229,11 @@ def _days(the_run: runs.Run, params: Params, made: Setup, progress: bool) -> Sim
             try:
                 for day in _progress(todo, progress):
                     result, state = daily.simulate_day(params, day, cohort, state)
-                    day_files = [the_run.write(df, name) for name, df in result.files().items()]
-                    the_run.land(params, day_files)
-                    written += day_files
+                    written += commit_day(the_run, params, result, state, record=False)
                     for k in KINDS:
                         frames[k].append(getattr(result, k))
-                    save_state(state, saved_at)
             finally:
-                the_run.record(DAYS_STEP, days_done=(state.day - params.simulation.start_date).days + 1
-                               if state is not None and state.day else 0,
-                               last_day=state.day.isoformat() if state is not None and state.day else None,
-                               outputs=the_run.outputs(the_run.step(DAYS_STEP).get("outputs", []), written))
+                record_days(the_run, params, state, written)
     elif state is None:
         state = CensusState.empty(params)
     day_names = [filekinds.day_file_name(k, d) for d in all_days for k in KINDS]
@@ -248,6 +241,34 @@ def _days(the_run: runs.Run, params: Params, made: Setup, progress: bool) -> Sim
     return SimulationResult(params, made.people, made.population_with_illnesses, made.staff,
                             **{k: _concat(frames[k], k) for k in KINDS}, state=state,
                             files=[the_run.file(n) for n in day_names], run=the_run)
+
+
+def days_held(params: Params, the_run: runs.Run) -> tuple[int, CensusState | None]:
+    """How many days the run holds, from its carried state (None before its first day), and that state."""
+    saved_at = state_path(the_run)
+    state = load_state(saved_at) if saved_at.exists() else None
+    return ((state.day - params.simulation.start_date).days + 1 if state is not None and state.day else 0), state
+
+
+def commit_day(the_run: runs.Run, params: Params, result: daily.DayResult, state: CensusState, *,
+               record: bool = True) -> list[Path]:
+    """A finished day into the run: its files written (read-only) and landed in batch/, then the state after
+    it saved, the point from which a stopped run continues (the days step recorded too, unless the caller
+    records a batch of days at once)."""
+    day_files = [the_run.write(df, name) for name, df in result.files().items()]
+    the_run.land(params, day_files)
+    save_state(state, state_path(the_run))
+    if record:
+        record_days(the_run, params, state, day_files)
+    return day_files
+
+
+def record_days(the_run: runs.Run, params: Params, state: CensusState | None, written: list[Path]) -> None:
+    """The days step in the manifest: how many days the run holds, the last one, and the files' checksums."""
+    last = state.day if state is not None and state.day else None
+    the_run.record(DAYS_STEP, days_done=(last - params.simulation.start_date).days + 1 if last else 0,
+                   last_day=last.isoformat() if last else None,
+                   outputs=the_run.outputs(the_run.step(DAYS_STEP).get("outputs", []), written))
 
 
 class _BackgroundWriter:
