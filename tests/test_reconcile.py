@@ -1,0 +1,225 @@
+"""The pure comparison: counts per day, hospital and measure, each difference with its ids and likely cause."""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import closing
+
+import pandas as pd
+import pytest
+
+from hospsim import reconcile
+from hospsim.oltp.world import internacao_id
+
+D1, D3 = dt.date(2025, 2, 10), dt.date(2025, 2, 12)
+STAYS = pd.DataFrame([
+    # admitted day 1, discharged day 3; admitted day 2, still in bed; admitted and discharged on day 2
+    ("A20250210-000001", "H01", "2025-02-10 03:00", "2025-02-12 09:00", True),
+    ("A20250211-000001", "H02", "2025-02-11 13:30", None, True),
+    ("A20250211-000002", "H01", "2025-02-11 08:00", "2025-02-11 20:00", True),
+    # in bed since the warm-up: outside every count
+    ("A20250201-000004", "H01", "2025-02-01 08:00", "2025-02-11 10:00", False),
+], columns=reconcile.STAY_COLUMNS)
+
+
+def three(**changed) -> dict[str, pd.DataFrame]:
+    return {s: reconcile.stays(changed.get(s, STAYS)) for s in reconcile.SOURCES}
+
+
+def counts_of(result, measure: str) -> dict:
+    rows = result.counts[result.counts["measure"] == measure]
+    return {(d.day, h): n for d, h, n in zip(rows["day"], rows["hospital_id"], rows["warehouse"])}
+
+
+def test_the_three_agree_and_count_by_the_simulations_rules():
+    result = reconcile.compare(three(), D1, D3)
+    assert result.ok and result.counts["agree"].all()
+    assert counts_of(result, "admissions") == {(10, "H01"): 1, (11, "H01"): 1, (11, "H02"): 1}
+    assert counts_of(result, "discharges") == {(11, "H01"): 1, (12, "H01"): 1}
+    # census at midnight: day 10 and 11 for the first stay, 11 and 12 for the one still in bed
+    assert counts_of(result, "census") == {(10, "H01"): 1, (11, "H01"): 1, (11, "H02"): 1, (12, "H02"): 1}
+
+
+def test_a_lost_admission_is_named_with_its_census_nights():
+    lost = STAYS[STAYS["admission_id"] != "A20250211-000001"]
+    result = reconcile.explain(reconcile.compare(three(stream=lost), D1, D3), reconcile.Evidence())
+    assert not result.ok
+    assert set(result.differences["admission_id"]) == {"A20250211-000001"}
+    assert set(result.differences["source"]) == {"stream"} and set(result.differences["problem"]) == {"missing"}
+    assert sorted(zip(result.differences["measure"], result.differences["day"])) == [
+        ("admissions", dt.date(2025, 2, 11)), ("census", dt.date(2025, 2, 11)), ("census", dt.date(2025, 2, 12))]
+    assert set(result.differences["cause"]) == {"lost event"}
+    assert result.counts.loc[~result.counts["agree"], "stream"].eq(0).all()
+
+
+def test_a_missing_discharge_counts_an_extra_night():
+    open_again = STAYS.assign(discharge_time=STAYS["discharge_time"].where(STAYS["admission_id"] != "A20250210-000001"))
+    evidence = reconcile.Evidence(connector="PAUSED")
+    result = reconcile.explain(reconcile.compare(three(cdc=open_again), D1, D3), evidence)
+    diffs = result.differences
+    assert list(zip(diffs["measure"], diffs["problem"], diffs["day"])) == [
+        ("census", "extra", dt.date(2025, 2, 12)), ("discharges", "missing", dt.date(2025, 2, 12))]
+    assert set(diffs["admission_id"]) == {"A20250210-000001"} and set(diffs["record"]) == {"discharge"}
+    assert set(diffs["cause"]) == {"connector behind"} and "PAUSED" in diffs["detail"].iat[0]
+
+
+@pytest.mark.parametrize("batch, ledger, cause, words", [
+    ({"admissions_2025-02-11.csv"}, set(), "file not yet ingested", "in batch/ but not in the ingest ledger"),
+    (set(), set(), "file not yet ingested", "is missing"),
+    (set(), {"admissions_2025-02-11.csv"}, "lost event", "was ingested without"),
+])
+def test_a_warehouse_gap_points_at_its_file(batch, ledger, cause, words):
+    lost = STAYS[STAYS["admission_id"] != "A20250211-000001"]
+    evidence = reconcile.Evidence(batch=frozenset(batch), ledger=frozenset(ledger))
+    result = reconcile.explain(reconcile.compare(three(warehouse=lost), D1, D3), evidence)
+    assert set(result.differences["cause"]) == {cause}
+    assert all("admissions_2025-02-11.csv" in d and words in d for d in result.differences["detail"])
+
+
+def test_stream_lag_explains_before_a_lost_event():
+    lost = STAYS[STAYS["admission_id"] != "A20250210-000001"]
+    lagging = reconcile.Evidence(stream_lag={"admission": 3, "discharge": 0})
+    result = reconcile.explain(reconcile.compare(three(stream=lost), D1, D3), lagging)
+    by_measure = dict(zip(result.differences["measure"], result.differences["cause"]))
+    assert by_measure == {"admissions": "consumer lag", "discharges": "lost event", "census": "consumer lag"}
+
+
+def test_a_topic_older_than_its_table_is_a_connector_behind():
+    lost = STAYS[STAYS["admission_id"] != "A20250210-000001"]
+    old = reconcile.Evidence(connector="RUNNING", topic_last_change=pd.Timestamp("2026-01-01 10:00", tz="UTC"),
+                             table_last_change=pd.Timestamp("2026-01-01 10:05", tz="UTC"))
+    caught_up = reconcile.Evidence(connector="RUNNING", topic_last_change=old.table_last_change,
+                                   table_last_change=old.table_last_change)
+    assert set(reconcile.explain(reconcile.compare(three(cdc=lost), D1, D3), old).differences["cause"]) == {
+        "connector behind"}
+    assert set(reconcile.explain(reconcile.compare(three(cdc=lost), D1, D3), caught_up).differences["cause"]) == {
+        "lost event"}
+
+
+def test_other_values_are_a_difference_of_their_own():
+    moved = STAYS.assign(hospital_id=STAYS["hospital_id"].where(STAYS["admission_id"] != "A20250211-000002", "H03"))
+    result = reconcile.explain(reconcile.compare(three(stream=moved), D1, D3), reconcile.Evidence())
+    assert set(result.differences["cause"]) == {"values differ"}
+    assert set(result.differences["admission_id"]) == {"A20250211-000002"}
+
+
+def test_cdc_stays_follow_the_id_and_time_conventions():
+    first = internacao_id("A20250210-000001", "H01")
+    changes = pd.DataFrame({"op": ["c", "u", "c", "c"], "after": [
+        {"id": first, "data_entrada": "2025-02-10T03:00:00Z", "data_saida": None},
+        {"id": first, "data_entrada": "2025-02-10T03:00:00Z", "data_saida": "2025-02-12T09:00:00.000000Z"},
+        {"id": internacao_id("A20250211-000001", "H02"), "data_entrada": "2025-02-11T13:30:00Z", "data_saida": None},
+        {"id": 17, "data_entrada": "2025-02-11T13:30:00Z", "data_saida": None}]})
+    stays, foreign = reconcile.cdc_stays(changes)
+    assert foreign == 1
+    assert stays.to_dict("records") == reconcile.stays(STAYS.iloc[:2]).to_dict("records")
+
+
+# --------------------------------------------------------------------------- on the real services
+# One small run, its files ingested, its events through Kafka into the stream tables, and its admissions
+# written as world-mode internacoes (the contract's ids and times) that the real Debezium captures.
+
+WORLD = {"seed": 7, "simulation.population": 40_000, "simulation.days": 4, "simulation.warmup_days": 3,
+         "simulation.start_date": "2025-02-10"}
+
+
+def world_names(tag: str) -> dict:
+    return {"warehouse.schema": f"wh_{tag}", "stream.schema": f"st_{tag}", "kafka.topic_prefix": f"t{tag}",
+            "stream.group_id": f"g{tag}", "oltp.schema": f"ol_{tag}", "oltp.publication": f"ol_{tag}_pub",
+            "oltp.slot": f"ol_{tag}_slot", "oltp.connector_name": f"ol-{tag}", "oltp.topic_prefix": f"cdc{tag}"}
+
+
+def run_frames(params, kind: str) -> pd.DataFrame:
+    """The run's files of a kind, each row with the day of its file (file_day)."""
+    files = sorted(params.dirs.runs_dir.glob(f"*/files/{kind}_*.csv"))
+    times = ["admit_time"] + (["discharge_time"] if kind == "discharges" else [])
+    return pd.concat([pd.read_csv(f, parse_dates=times).assign(file_day=dt.date.fromisoformat(f.stem[-10:]))
+                      for f in files], ignore_index=True)
+
+
+def oltp_changes(params, first: dt.date, days: set[dt.date]) -> list[tuple[str, tuple]]:
+    """(statement, args) that write the run's stays of `days` as world-mode internacoes, in simulated order:
+    a paciente and an internacao at admission, data_saida at discharge (stays admitted from `first` only)."""
+    adm, dis = run_frames(params, "admissions"), run_frames(params, "discharges")
+    s = params.oltp.schema
+    changes = []
+    for row in adm[adm["file_day"].isin(days)].itertuples():
+        iid, at = internacao_id(row.admission_id, row.hospital_id), row.admit_time.isoformat() + "+00"
+        digits = f"{row.person_id:011d}"
+        changes.append((row.admit_time, f"INSERT INTO {s}.pacientes (id, cpf, nome, sexo, data_nascimento, telefone, "
+                        "endereco, data_cadastro) VALUES (%s, %s, 'P', 'F', '1950-01-01', '-', '-', %s) "
+                        "ON CONFLICT (id) DO NOTHING",
+                        (row.person_id + 1, f"{digits[:3]}.{digits[3:6]}.{digits[6:9]}-{digits[9:]}", at)))
+        changes.append((row.admit_time, f"INSERT INTO {s}.internacoes (id, paciente_id, data_entrada, motivo) "
+                        "VALUES (%s, %s, %s, 'admission')", (iid, row.person_id + 1, at)))
+    ours = dis[(dis["admit_time"] >= pd.Timestamp(first)) & dis["file_day"].isin(days)]
+    for row in ours.itertuples():
+        changes.append((row.discharge_time, f"UPDATE {s}.internacoes SET data_saida = %s WHERE id = %s",
+                        (row.discharge_time.isoformat() + "+00", internacao_id(row.admission_id, row.hospital_id))))
+    return [(sql, args) for _, sql, args in sorted(changes, key=lambda c: c[0])]
+
+
+def apply_oltp(pg, statements) -> dict[str, int]:
+    with closing(pg.connect()) as conn, conn, conn.cursor() as cur:
+        for sql, args in statements:
+            cur.execute(sql, args)
+    inserts = sum(s.startswith("INSERT INTO") and ".internacoes" in s for s, _ in statements)
+    return {"INSERT": inserts, "UPDATE": sum(s.startswith("UPDATE") for s, _ in statements)}
+
+
+def start_cdc(params, pg, connect_worker):
+    from hospsim import cdc
+    from hospsim.oltp import schema as oltp_schema
+    from hospsim.services.connect import ConnectClient
+    oltp_schema.drop(params, pg)
+    oltp_schema.init(params, pg)
+    cdc.register(connect_worker.url, cdc.connector_config(params, pg))
+    client = ConnectClient(connect_worker.url)
+    client.wait_running(params.oltp.connector_name, timeout=90)
+    return client
+
+
+def wait_captured(params, bootstrap: str, expected: dict[str, int]) -> None:
+    from hospsim import cdc
+    source = cdc.TopicSource(bootstrap, {"internacoes": reconcile.internacoes_topic(params)})
+    source.wait_for({"internacoes": expected}, timeout_s=90, images=False)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, pg, kafka_broker, connect_worker):
+    """(params, the days, Debezium's client): a clean run reconciled on every leg."""
+    import uuid
+
+    from hospsim import simulate, stream
+    from hospsim.oltp import schema as oltp_schema
+    from hospsim.warehouse import ingest  # the one-pass function
+    from tests.conftest import small_params
+    tag = uuid.uuid4().hex[:8]
+    params = small_params(tmp_path_factory.mktemp("reconcile"), pg, {
+        **WORLD, **world_names(tag), "kafka.bootstrap_servers": kafka_broker.bootstrap_servers,
+        "kafka.connect_url": connect_worker.url, "stream.commit_interval_s": 0.5})
+    simulate.run(params, progress=False)
+    first = params.simulation.start_date
+    days = {first + dt.timedelta(days=i) for i in range(params.simulation.days)}
+    ingest(params)
+    stream.deliver(params, pg)
+    client = start_cdc(params, pg, connect_worker)
+    wait_captured(params, kafka_broker.bootstrap_servers, apply_oltp(pg, oltp_changes(params, first, days)))
+    yield params, sorted(days), client
+    client.delete(params.oltp.connector_name)
+    oltp_schema.drop(params, pg)
+
+
+@pytest.mark.services
+def test_a_clean_run_reconciles_with_zero_differences(world, pg):
+    params, days, _ = world
+    result = reconcile.run(params, pg)
+    assert result.ok, result.differences.head(20).to_string()
+    assert (result.first, result.last) == (days[0], days[-1]) and result.notes == []
+    # the counts are the batch files' own, on every leg
+    adm = run_frames(params, "admissions")
+    for source in reconcile.SOURCES:
+        got = result.counts[result.counts["measure"] == "admissions"].groupby("day")[source].sum()
+        in_days = adm[adm["admit_time"].dt.date <= days[-1]]     # one placed after the last midnight waits
+        assert got.to_dict() == in_days.groupby(in_days["admit_time"].dt.date).size().to_dict(), source
+    census = result.counts[result.counts["measure"] == "census"]
+    assert census["warehouse"].sum() > 0 and census["day"].nunique() == len(days)
