@@ -90,11 +90,18 @@ def record_problems(sources: dict[str, pd.DataFrame], ref: pd.DataFrame) -> dict
                                     | (mine["admit_time"] != keyed["admit_time"])
                                     | (mine["discharge_time"].notna()
                                        & (mine["discharge_time"] != keyed["discharge_time"])))}
-        days = {"admission": keyed["admit_time"], "discharge": keyed["discharge_time"], "values": keyed["admit_time"]}
+        days = {"admission": _stamped(keyed.index.to_series()).fillna(keyed["admit_time"]),
+                "discharge": keyed["discharge_time"], "values": keyed["admit_time"]}
         for record, mask in lacks.items():
             for admission_id in keyed.index[mask.to_numpy()]:
                 out.setdefault((source, admission_id), {})[record] = days[record][admission_id].date()
     return out
+
+
+def _stamped(admission_ids: pd.Series) -> pd.Series:
+    """The simulated day in each admission id (A20250210-000001): the day whose file holds the admission,
+    even when the patient reached the bed after midnight."""
+    return pd.to_datetime(admission_ids.astype(str).str[1:9], format="%Y%m%d", errors="coerce")
 
 
 def _record_of(measure: str, found: dict) -> str:
@@ -166,6 +173,7 @@ class Evidence:
     """What the edges saw, for the likely causes: None where a fact was not looked at or not there."""
     ledger: frozenset[str] = frozenset()      # file names in the warehouse's ingest ledger
     batch: frozenset[str] = frozenset()       # file names waiting in data/batch
+    rejected: dict[str, str] = field(default_factory=dict)   # file name in data/rejected -> the ingestor's reason
     stream_lag: dict[str, int] = field(default_factory=dict)   # record (event type) -> messages not consumed
     connector: str | None = None              # connector and task states, e.g. "RUNNING" or "PAUSED"
     slot_behind_bytes: int | None = None
@@ -180,6 +188,8 @@ def cause(source: str, record: str, record_day: dt.date | None, ev: Evidence) ->
     kind = RECORD_KIND[record]
     if source == "warehouse":
         name = filekinds.day_file_name(kind, record_day)
+        if name in ev.rejected and name not in ev.ledger:
+            return "file not yet ingested", f"{name} was rejected by the ingestor: {ev.rejected[name]}"
         if name in ev.batch and name not in ev.ledger:
             return "file not yet ingested", f"{name} is in batch/ but not in the ingest ledger"
         if name not in ev.ledger:
@@ -302,6 +312,13 @@ def _cdc_evidence(params, pg_info, changes: pd.DataFrame, connect_url: str) -> d
             "table_last_change": None if table_last is None else pd.Timestamp(table_last)}
 
 
+def _reason(path) -> str:
+    """The first line of the ingestor's <file>.reason.txt, less the file's name it starts with."""
+    note = path.with_name(path.name + ".reason.txt")
+    first = note.read_text(encoding="utf-8").splitlines()[0] if note.is_file() else "no reason file"
+    return first.removeprefix(f"{path.name}: ")
+
+
 def gather(params, pg_info, sources=SOURCES, *, bootstrap: str | None = None,
            connect_url: str | None = None) -> tuple[dict[str, pd.DataFrame], Evidence, list[str]]:
     """Read each source's stays and the evidence for causes: (stays by source, Evidence, notes)."""
@@ -313,9 +330,9 @@ def gather(params, pg_info, sources=SOURCES, *, bootstrap: str | None = None,
         wh = params.warehouse.schema
         ledger = (_rows(pg_info, "ledger_files", warehouse=wh)["file_name"]
                   if _has_table(pg_info, wh, "ingest_ledger") else [])
-        batch = params.dirs.data_dir / "batch"
-        facts |= {"ledger": frozenset(ledger),
-                  "batch": frozenset(p.name for p in batch.glob("*.csv")) if batch.is_dir() else frozenset()}
+        data = params.dirs.data_dir
+        facts |= {"ledger": frozenset(ledger), "batch": frozenset(p.name for p in (data / "batch").glob("*.csv")),
+                  "rejected": {p.name: _reason(p) for p in (data / "rejected").glob("*.csv")}}
     if "stream" in sources:
         frames["stream"] = stream_stays(params, pg_info)
         facts["stream_lag"] = stream_lag(params, bootstrap)
@@ -332,8 +349,7 @@ def gather(params, pg_info, sources=SOURCES, *, bootstrap: str | None = None,
 def last_day(frames: dict[str, pd.DataFrame], first: dt.date) -> dt.date:
     """The latest simulated day any source knows: the day in an admission's id (a patient placed after
     midnight is in the admissions of the day that placed them) or a discharge's day (first when none)."""
-    ids = pd.concat([f["admission_id"] for f in frames.values()], ignore_index=True).astype(str)
-    stamped = pd.to_datetime(ids.str[1:9], format="%Y%m%d", errors="coerce")
+    stamped = _stamped(pd.concat([f["admission_id"] for f in frames.values()], ignore_index=True))
     out = pd.concat([f["discharge_time"] for f in frames.values()], ignore_index=True)
     latest = pd.concat([stamped, pd.to_datetime(out)], ignore_index=True).max()
     return first if pd.isna(latest) else max(first, latest.date())

@@ -7,7 +7,7 @@ from contextlib import closing
 import pandas as pd
 import pytest
 
-from hospsim import reconcile
+from hospsim import config, reconcile
 from hospsim.oltp.world import internacao_id
 
 D1, D3 = dt.date(2025, 2, 10), dt.date(2025, 2, 12)
@@ -66,13 +66,24 @@ def test_a_missing_discharge_counts_an_extra_night():
     ({"admissions_2025-02-11.csv"}, set(), "file not yet ingested", "in batch/ but not in the ingest ledger"),
     (set(), set(), "file not yet ingested", "is missing"),
     (set(), {"admissions_2025-02-11.csv"}, "lost event", "was ingested without"),
+    ({"rejected"}, set(), "file not yet ingested", "was rejected by the ingestor: a bad row"),
 ])
 def test_a_warehouse_gap_points_at_its_file(batch, ledger, cause, words):
     lost = STAYS[STAYS["admission_id"] != "A20250211-000001"]
-    evidence = reconcile.Evidence(batch=frozenset(batch), ledger=frozenset(ledger))
+    rejected = {"admissions_2025-02-11.csv": "a bad row"} if batch == {"rejected"} else {}
+    evidence = reconcile.Evidence(batch=frozenset(batch - {"rejected"}), ledger=frozenset(ledger), rejected=rejected)
     result = reconcile.explain(reconcile.compare(three(warehouse=lost), D1, D3), evidence)
     assert set(result.differences["cause"]) == {cause}
     assert all("admissions_2025-02-11.csv" in d and words in d for d in result.differences["detail"])
+
+
+def test_a_patient_placed_after_midnight_points_at_the_file_of_the_day_that_placed_them():
+    late = pd.DataFrame([("A20250211-000009", "H01", "2025-02-12 00:40", None, True)], columns=reconcile.STAY_COLUMNS)
+    result = reconcile.explain(reconcile.compare(three(stream=pd.concat([STAYS, late]),
+                                                       cdc=pd.concat([STAYS, late])), D1, D3), reconcile.Evidence())
+    assert set(result.differences["admission_id"]) == {"A20250211-000009"}
+    assert set(result.differences["day"]) == {dt.date(2025, 2, 12)}
+    assert result.differences["detail"].str.startswith("admissions_2025-02-11.csv is missing").all()
 
 
 def test_stream_lag_explains_before_a_lost_event():
@@ -223,3 +234,116 @@ def test_a_clean_run_reconciles_with_zero_differences(world, pg):
         assert got.to_dict() == in_days.groupby(in_days["admit_time"].dt.date).size().to_dict(), source
     census = result.counts[result.counts["measure"] == "census"]
     assert census["warehouse"].sum() > 0 and census["day"].nunique() == len(days)
+
+
+def differences_of(result, source: str, measure: str) -> set[str]:
+    d = result.differences
+    return set(d.loc[(d["source"] == source) & (d["measure"] == measure), "admission_id"])
+
+
+@pytest.mark.faults
+@pytest.mark.services
+def test_a_batch_file_deleted_before_ingest_is_named(world, pg, tmp_path):
+    import shutil
+
+    from hospsim.warehouse import ingest
+    from hospsim.warehouse import schema as wh_schema
+    params, days, _ = world
+    lost = f"admissions_{days[1].isoformat()}.csv"
+    fault = config.with_overrides(params, {"paths.data_dir": str(tmp_path / "data"),
+                                   "warehouse.schema": params.warehouse.schema + "_f"})
+    batch = tmp_path / "data" / "batch"
+    batch.mkdir(parents=True)
+    for path in sorted(params.dirs.runs_dir.glob("*/files/*.csv")):
+        if path.name != lost:
+            shutil.copy2(path, batch / path.name)
+    ingest(fault)
+    try:
+        result = reconcile.run(fault, pg)
+    finally:
+        with closing(pg.connect()) as conn:
+            wh_schema.drop(conn, fault)
+    assert not result.ok and set(result.differences["source"]) == {"warehouse"}
+    gone = run_frames(params, "admissions").query("file_day == @days[1]")
+    assert differences_of(result, "warehouse", "admissions") == set(gone.loc[gone["admit_time"].dt.date <= days[-1],
+                                                                             "admission_id"])
+    assert set(result.differences["cause"]) == {"file not yet ingested"}
+    admissions = result.differences[result.differences["record"] == "admission"]
+    assert admissions["detail"].str.contains(f"{lost} is missing").all()
+    # that day's discharges wait in batch/ for their admissions; later ones with its patients were rejected
+    waiting = result.differences[result.differences["record"] == "discharge"]
+    that_day = waiting["detail"].str.startswith(f"discharges_{days[1].isoformat()}.csv is in batch/")
+    rejected = waiting["detail"].str.contains("was rejected by the ingestor: references the warehouse cannot resolve")
+    assert that_day.any() and (that_day | rejected).all()
+
+
+@pytest.mark.faults
+@pytest.mark.services
+def test_a_stream_event_dropped_from_its_table_is_a_lost_event(world, pg):
+    params, days, _ = world
+    table = f'"{params.stream.schema}".admissions'
+    with closing(pg.connect()) as conn, conn, conn.cursor() as cur:
+        cur.execute(f"SELECT admission_id FROM {table} WHERE event_time::date = %s ORDER BY admission_id LIMIT 1",
+                    (days[1],))
+        (victim,) = cur.fetchone()
+        cur.execute(f"CREATE TEMP TABLE kept AS SELECT * FROM {table} WHERE admission_id = %s", (victim,))
+        cur.execute(f"DELETE FROM {table} WHERE admission_id = %s", (victim,))
+        conn.commit()
+        try:
+            result = reconcile.run(params, pg)
+        finally:
+            cur.execute(f"INSERT INTO {table} SELECT * FROM kept")
+    assert set(result.differences["admission_id"]) == {victim}
+    assert set(result.differences["source"]) == {"stream"} and differences_of(result, "stream", "admissions") == {victim}
+    assert set(result.differences["cause"]) == {"lost event"}
+    assert reconcile.run(params, pg).ok, "the event put back, the three agree again"
+
+
+def set_connector(client, name: str, action: str, state: str) -> None:
+    """pause or resume through Connect's REST API, then wait for the state."""
+    import time
+    import urllib.request
+    urllib.request.urlopen(urllib.request.Request(f"{client.url}/connectors/{name}/{action}", method="PUT"),
+                           timeout=15).close()
+    deadline = time.monotonic() + 60
+    while (client.status(name) or {}).get("connector", {}).get("state") != state:
+        assert time.monotonic() < deadline, f"connector {name} not {state}: {client.status(name)}"
+        time.sleep(0.3)
+    if action == "pause":   # a poll already under way when the pause came still sends what it read: let it end
+        time.sleep(2)
+
+
+@pytest.mark.faults
+@pytest.mark.services
+def test_a_connector_paused_while_changes_continue_is_named(world, pg, kafka_broker, connect_worker):
+    import uuid
+
+    from hospsim.oltp import schema as oltp_schema
+    params, days, _ = world
+    tag = uuid.uuid4().hex[:8]
+    paused = config.with_overrides(params, {k: v for k, v in world_names(tag).items() if k.startswith("oltp.")})
+    name = paused.oltp.connector_name
+    client = start_cdc(paused, pg, connect_worker)
+    try:
+        first = paused.simulation.start_date
+        early = apply_oltp(pg, oltp_changes(paused, first, set(days[:-1])))
+        wait_captured(paused, kafka_broker.bootstrap_servers, early)
+        set_connector(client, name, "pause", "PAUSED")
+        late = apply_oltp(pg, oltp_changes(paused, first, {days[-1]}))
+        result = reconcile.run(paused, pg)
+        assert not result.ok and set(result.differences["source"]) == {"cdc"}
+        assert set(result.differences["cause"]) == {"connector behind"}
+        assert result.differences["detail"].str.startswith("the connector is PAUSED").all()
+        adm, dis = run_frames(paused, "admissions"), run_frames(paused, "discharges")
+        last_admitted = adm.loc[(adm["file_day"] == days[-1]) & (adm["admit_time"].dt.date <= days[-1]), "admission_id"]
+        last_discharged = dis.loc[(dis["file_day"] == days[-1]) & (dis["admit_time"] >= pd.Timestamp(first)),
+                                  "admission_id"]
+        assert differences_of(result, "cdc", "admissions") == set(last_admitted)
+        assert differences_of(result, "cdc", "discharges") == set(last_discharged)
+        # resumed, the connector catches up from its slot: nothing was lost, and the three agree again
+        set_connector(client, name, "resume", "RUNNING")
+        wait_captured(paused, kafka_broker.bootstrap_servers, {k: early[k] + late[k] for k in early})
+        assert reconcile.run(paused, pg).ok
+    finally:
+        client.delete(name)
+        oltp_schema.drop(paused, pg)
