@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from hospsim import filekinds, sqlfiles
+from hospsim.errors import HospsimError, ReconcileError
 
 SOURCES = ("warehouse", "stream", "cdc")
 MEASURES = ("admissions", "discharges", "census")
@@ -289,7 +290,6 @@ def stream_lag(params, bootstrap: str) -> dict[str, int]:
 
 def _connector_state(params, url: str) -> str | None:
     """"RUNNING" when the connector and every task run; else what is not (None: not registered)."""
-    from hospsim.errors import HospsimError
     from hospsim.services.connect import ConnectClient
     try:
         status = ConnectClient(url).status(params.oltp.connector_name)
@@ -319,31 +319,49 @@ def _reason(path) -> str:
     return first.removeprefix(f"{path.name}: ")
 
 
-def gather(params, pg_info, sources=SOURCES, *, bootstrap: str | None = None,
-           connect_url: str | None = None) -> tuple[dict[str, pd.DataFrame], Evidence, list[str]]:
-    """Read each source's stays and the evidence for causes: (stays by source, Evidence, notes)."""
-    from hospsim import cdc, services
+def gather(params, pg_info, sources=SOURCES, *, bootstrap: str | None = None, connect_url: str | None = None,
+           optional_cdc: bool = False) -> tuple[dict[str, pd.DataFrame], Evidence, list[str]]:
+    """Read each source's stays and the evidence for causes: (stays by source, Evidence, notes). Kafka that
+    does not answer is a ReconcileError naming it; with optional_cdc, the CDC leg is left out instead (with a
+    note), as it is when its topic holds no world-mode internacoes (a standalone OLTP)."""
+    from hospsim import services, stream
     frames, facts, notes = {}, {}, []
     bootstrap = bootstrap or services.bootstrap_servers(params)
+    down = stream.broker_reachable(bootstrap) if {"stream", "cdc"} & set(sources) else None
+    if down and not optional_cdc:
+        raise ReconcileError(f"Kafka at {bootstrap} does not answer ({down}): the stream's lag and the CDC leg "
+                             "read it; start it (hospsim services up) or compare --sources warehouse,stream")
     if "warehouse" in sources:
         frames["warehouse"] = warehouse_stays(params, pg_info)
-        wh = params.warehouse.schema
-        ledger = (_rows(pg_info, "ledger_files", warehouse=wh)["file_name"]
-                  if _has_table(pg_info, wh, "ingest_ledger") else [])
-        data = params.dirs.data_dir
-        facts |= {"ledger": frozenset(ledger), "batch": frozenset(p.name for p in (data / "batch").glob("*.csv")),
-                  "rejected": {p.name: _reason(p) for p in (data / "rejected").glob("*.csv")}}
+        facts |= _warehouse_evidence(params, pg_info)
     if "stream" in sources:
         frames["stream"] = stream_stays(params, pg_info)
-        facts["stream_lag"] = stream_lag(params, bootstrap)
-    if "cdc" in sources:
-        changes = cdc.TopicSource(bootstrap, {"internacoes": internacoes_topic(params)}).events(images=True)
+        facts["stream_lag"] = {} if down else stream_lag(params, bootstrap)
+    if "cdc" in sources and not down:
+        changes = _cdc_changes(params, bootstrap)
         frames["cdc"], foreign = cdc_stays(changes)
         if foreign:
             notes.append(f"{foreign} change(s) in {internacoes_topic(params)} have ids world.internacao_id did not "
                          "make (a standalone OLTP's rows): left out")
         facts |= _cdc_evidence(params, pg_info, changes, connect_url or services.connect_url(params))
+    if optional_cdc and frames.get("cdc") is not None and frames["cdc"].empty:
+        frames.pop("cdc")
+    if optional_cdc and "cdc" in sources and "cdc" not in frames:
+        why = f"Kafka does not answer ({down})" if down else f"no world-mode internacoes in {internacoes_topic(params)}"
+        notes.append(f"the CDC leg is left out: {why}")
     return frames, Evidence(**facts), notes
+
+
+def _warehouse_evidence(params, pg_info) -> dict:
+    wh, data = params.warehouse.schema, params.dirs.data_dir
+    ledger = _rows(pg_info, "ledger_files", warehouse=wh)["file_name"] if _has_table(pg_info, wh, "ingest_ledger") else []
+    return {"ledger": frozenset(ledger), "batch": frozenset(p.name for p in (data / "batch").glob("*.csv")),
+            "rejected": {p.name: _reason(p) for p in (data / "rejected").glob("*.csv")}}
+
+
+def _cdc_changes(params, bootstrap: str) -> pd.DataFrame:
+    from hospsim import cdc
+    return cdc.TopicSource(bootstrap, {"internacoes": internacoes_topic(params)}).events(images=True)
 
 
 def last_day(frames: dict[str, pd.DataFrame], first: dt.date) -> dt.date:
@@ -356,9 +374,10 @@ def last_day(frames: dict[str, pd.DataFrame], first: dt.date) -> dt.date:
 
 
 def run(params, pg_info, sources=SOURCES, *, until: dt.date | None = None, bootstrap: str | None = None,
-        connect_url: str | None = None) -> Reconciliation:
+        connect_url: str | None = None, optional_cdc: bool = False) -> Reconciliation:
     """Read, compare and explain: what `hospsim reconcile` and the dashboard panel show."""
-    frames, evidence, notes = gather(params, pg_info, sources, bootstrap=bootstrap, connect_url=connect_url)
+    frames, evidence, notes = gather(params, pg_info, sources, bootstrap=bootstrap, connect_url=connect_url,
+                                     optional_cdc=optional_cdc)
     first = params.simulation.start_date
     result = explain(compare(frames, first, until or last_day(frames, first)), evidence)
     result.notes.extend(notes)

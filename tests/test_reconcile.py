@@ -156,12 +156,12 @@ def oltp_changes(params, first: dt.date, days: set[dt.date]) -> list[tuple[str, 
     for row in adm[adm["file_day"].isin(days)].itertuples():
         iid, at = internacao_id(row.admission_id, row.hospital_id), row.admit_time.isoformat() + "+00"
         digits = f"{row.person_id:011d}"
-        changes.append((row.admit_time, f"INSERT INTO {s}.pacientes (id, cpf, nome, sexo, data_nascimento, telefone, "
+        changes.append((row.admit_time, (f"INSERT INTO {s}.pacientes (id, cpf, nome, sexo, data_nascimento, telefone, "
                         "endereco, data_cadastro) VALUES (%s, %s, 'P', 'F', '1950-01-01', '-', '-', %s) "
-                        "ON CONFLICT (id) DO NOTHING",
+                        "ON CONFLICT (id) DO NOTHING"),
                         (row.person_id + 1, f"{digits[:3]}.{digits[3:6]}.{digits[6:9]}-{digits[9:]}", at)))
-        changes.append((row.admit_time, f"INSERT INTO {s}.internacoes (id, paciente_id, data_entrada, motivo) "
-                        "VALUES (%s, %s, %s, 'admission')", (iid, row.person_id + 1, at)))
+        changes.append((row.admit_time, (f"INSERT INTO {s}.internacoes (id, paciente_id, data_entrada, motivo) "
+                        "VALUES (%s, %s, %s, 'admission')"), (iid, row.person_id + 1, at)))
     ours = dis[(dis["admit_time"] >= pd.Timestamp(first)) & dis["file_day"].isin(days)]
     for row in ours.itertuples():
         changes.append((row.discharge_time, f"UPDATE {s}.internacoes SET data_saida = %s WHERE id = %s",
@@ -236,6 +236,44 @@ def test_a_clean_run_reconciles_with_zero_differences(world, pg):
     assert census["warehouse"].sum() > 0 and census["day"].nunique() == len(days)
 
 
+def reconcile_cli(params, tmp_path, capsys, *args: str) -> tuple[int, dict]:
+    """`hospsim reconcile --json` in this process, on params written as a file."""
+    import json
+
+    import yaml
+
+    from hospsim import cli
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(params.to_dict(), allow_unicode=True, sort_keys=False))
+    capsys.readouterr()
+    code = cli.main(["reconcile", "--json", "-f", str(path), *args])
+    return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.services
+def test_the_command_and_the_panel_agree_with_the_run(world, pg, tmp_path, capsys):
+    from hospsim import lab, plots
+    params, days, _ = world
+    code, out = reconcile_cli(params, tmp_path, capsys)
+    assert code == 0 and out["differences"] == 0 and out["difference_rows"] == []
+    assert out["sources"] == list(reconcile.SOURCES) and out["last_day"] == days[-1].isoformat()
+    assert sum(r["cdc"] for r in out["counts"] if r["measure"] == "admissions") > 0
+    panel = lab.reconciliation(params, pg)
+    assert panel.ok and panel.sources == reconcile.SOURCES
+    assert plots.reconciliation(panel.counts, 0).layout.title.text.startswith("Batch, stream and CDC agree")
+    # a standalone OLTP (no world-mode internacoes in the topic): the panel leaves the CDC leg out and says so
+    standalone = config.with_overrides(params, {"oltp.topic_prefix": "nothing_here"})
+    without = lab.reconciliation(standalone, pg)
+    assert without.ok and without.sources == ("warehouse", "stream")
+    assert without.notes == ["the CDC leg is left out: no world-mode internacoes in nothing_here."
+                             f"{params.oltp.schema}.internacoes"]
+    assert capsys.readouterr().out.startswith("note: the CDC leg is left out")
+    # the command does not leave it out: an empty CDC leg is a difference on every stay
+    code, out = reconcile_cli(standalone, tmp_path, capsys)
+    assert code == 3 and {r["source"] for r in out["difference_rows"]} == {"cdc"}
+    assert {r["cause"] for r in out["difference_rows"]} == {"connector behind"}
+
+
 def differences_of(result, source: str, measure: str) -> set[str]:
     d = result.differences
     return set(d.loc[(d["source"] == source) & (d["measure"] == measure), "admission_id"])
@@ -279,7 +317,7 @@ def test_a_batch_file_deleted_before_ingest_is_named(world, pg, tmp_path):
 
 @pytest.mark.faults
 @pytest.mark.services
-def test_a_stream_event_dropped_from_its_table_is_a_lost_event(world, pg):
+def test_a_stream_event_dropped_from_its_table_is_a_lost_event(world, pg, tmp_path, capsys):
     params, days, _ = world
     table = f'"{params.stream.schema}".admissions'
     with closing(pg.connect()) as conn, conn, conn.cursor() as cur:
@@ -291,11 +329,13 @@ def test_a_stream_event_dropped_from_its_table_is_a_lost_event(world, pg):
         conn.commit()
         try:
             result = reconcile.run(params, pg)
+            code, out = reconcile_cli(params, tmp_path, capsys)
         finally:
             cur.execute(f"INSERT INTO {table} SELECT * FROM kept")
     assert set(result.differences["admission_id"]) == {victim}
     assert set(result.differences["source"]) == {"stream"} and differences_of(result, "stream", "admissions") == {victim}
     assert set(result.differences["cause"]) == {"lost event"}
+    assert code == 3 and {(r["admission_id"], r["cause"]) for r in out["difference_rows"]} == {(victim, "lost event")}
     assert reconcile.run(params, pg).ok, "the event put back, the three agree again"
 
 
