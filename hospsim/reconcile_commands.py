@@ -43,8 +43,6 @@ def _sources(text: str) -> tuple[str, ...]:
 
 
 def _reconcile(args) -> int:
-    import pandas as pd
-
     from hospsim import reconcile
     from hospsim.services import ensure_postgres
 
@@ -53,15 +51,23 @@ def _reconcile(args) -> int:
     if args.json:
         print(json.dumps(result.to_json(), default=str, ensure_ascii=False))
         return 0 if result.ok else DIFFERENCES_EXIT
+    print_text(result)
+    return 0 if result.ok else DIFFERENCES_EXIT
+
+
+def print_text(result) -> None:
+    """The summary line, notes, then the counts that disagree and each difference."""
+    import pandas as pd
     s = result.summary()
     print(f"{s['first_day']} .. {s['last_day']}, {' / '.join(result.sources)}: {s['groups']} day x hospital x "
           f"measure counts, {s['groups_disagreeing']} disagree, {s['differences']} difference(s)")
     for note in result.notes:
         print(f"note: {note}")
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 90):
-        if not result.ok:
-            print("\ncounts that disagree:")
-            print(result.counts[~result.counts["agree"]].drop(columns="agree").to_string(index=False))
-            print("\ndifferences:")
-            print(result.differences.drop(columns="record").to_string(index=False))
-    return 0 if result.ok else DIFFERENCES_EXIT
+    if result.ok:
+        return
+    with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 110,
+                           "display.max_rows", 500):
+        print("\ncounts that disagree:")
+        print(result.counts[~result.counts["agree"]].drop(columns="agree").to_string(index=False))
+        print("\ndifferences:")
+        print(result.differences.drop(columns="record").to_string(index=False))

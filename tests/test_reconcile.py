@@ -236,8 +236,8 @@ def test_a_clean_run_reconciles_with_zero_differences(world, pg):
     assert census["warehouse"].sum() > 0 and census["day"].nunique() == len(days)
 
 
-def reconcile_cli(params, tmp_path, capsys, *args: str) -> tuple[int, dict]:
-    """`hospsim reconcile --json` in this process, on params written as a file."""
+def reconcile_cli(params, tmp_path, capsys, *args: str, text: bool = False) -> tuple[int, dict | str]:
+    """`hospsim reconcile --json` (or its text) in this process, on params written as a file."""
     import json
 
     import yaml
@@ -246,8 +246,9 @@ def reconcile_cli(params, tmp_path, capsys, *args: str) -> tuple[int, dict]:
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params.to_dict(), allow_unicode=True, sort_keys=False))
     capsys.readouterr()
-    code = cli.main(["reconcile", "--json", "-f", str(path), *args])
-    return code, json.loads(capsys.readouterr().out)
+    code = cli.main(["reconcile", *([] if text else ["--json"]), "-f", str(path), *args])
+    out = capsys.readouterr().out
+    return code, out if text else json.loads(out)
 
 
 @pytest.mark.services
@@ -256,6 +257,9 @@ def test_the_command_and_the_panel_agree_with_the_run(world, pg, tmp_path, capsy
     params, days, _ = world
     code, out = reconcile_cli(params, tmp_path, capsys)
     assert code == 0 and out["differences"] == 0 and out["difference_rows"] == []
+    code, text = reconcile_cli(params, tmp_path, capsys, "--until", days[-2].isoformat(), text=True)
+    assert code == 0 and text.startswith(f"{days[0]} .. {days[-2]}, warehouse / stream / cdc: ")
+    assert text.rstrip().endswith("0 disagree, 0 difference(s)")
     assert out["sources"] == list(reconcile.SOURCES) and out["last_day"] == days[-1].isoformat()
     assert sum(r["cdc"] for r in out["counts"] if r["measure"] == "admissions") > 0
     panel = lab.reconciliation(params, pg)
@@ -330,12 +334,14 @@ def test_a_stream_event_dropped_from_its_table_is_a_lost_event(world, pg, tmp_pa
         try:
             result = reconcile.run(params, pg)
             code, out = reconcile_cli(params, tmp_path, capsys)
+            text = reconcile_cli(params, tmp_path, capsys, text=True)[1]
         finally:
             cur.execute(f"INSERT INTO {table} SELECT * FROM kept")
     assert set(result.differences["admission_id"]) == {victim}
     assert set(result.differences["source"]) == {"stream"} and differences_of(result, "stream", "admissions") == {victim}
     assert set(result.differences["cause"]) == {"lost event"}
     assert code == 3 and {(r["admission_id"], r["cause"]) for r in out["difference_rows"]} == {(victim, "lost event")}
+    assert "differences:" in text and victim in text and "lost event" in text
     assert reconcile.run(params, pg).ok, "the event put back, the three agree again"
 
 
