@@ -269,8 +269,8 @@ def test_the_command_and_the_panel_agree_with_the_run(world, pg, tmp_path, capsy
     standalone = config.with_overrides(params, {"oltp.topic_prefix": "nothing_here"})
     without = lab.reconciliation(standalone, pg)
     assert without.ok and without.sources == ("warehouse", "stream")
-    assert without.notes == ["the CDC leg is left out: no world-mode internacoes in nothing_here."
-                             f"{params.oltp.schema}.internacoes"]
+    topic = f"nothing_here.{params.oltp.schema}.internacoes"
+    assert without.notes == [f"the CDC leg is left out: no world-mode internacoes in {topic}"]
     assert capsys.readouterr().out.startswith("note: the CDC leg is left out")
     # the command does not leave it out: an empty CDC leg is a difference on every stay
     code, out = reconcile_cli(standalone, tmp_path, capsys)
@@ -393,3 +393,23 @@ def test_a_connector_paused_while_changes_continue_is_named(world, pg, kafka_bro
     finally:
         client.delete(name)
         oltp_schema.drop(paused, pg)
+
+
+@pytest.mark.faults
+@pytest.mark.services
+def test_events_not_yet_processed_are_consumer_lag(world, pg):
+    """A processor group that has consumed nothing, writing into stream tables of its own: every stay the
+    stream lacks is named as consumer lag, not as lost."""
+    from hospsim.stream import sink
+    params, _, _ = world
+    behind = config.with_overrides(params, {"stream.group_id": params.stream.group_id + "_new",
+                                            "stream.schema": params.stream.schema + "_new"})
+    try:
+        result = reconcile.run(behind, pg)
+    finally:
+        with closing(pg.connect()) as conn:
+            sink.drop_schema(conn, behind.stream.schema)
+    assert set(result.differences["source"]) == {"stream"} and set(result.differences["cause"]) == {"consumer lag"}
+    assert result.counts["stream"].eq(0).all() and result.counts["warehouse"].sum() > 0
+    named = result.differences["detail"].str.contains(r"group is \d+ message\(s\) behind on the (admission|discharge)")
+    assert named.all()
