@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "hospsim.stream.commands",
     "hospsim.oltp.commands",
     "hospsim.dictionary_commands",
+    "hospsim.reconcile_commands",
 )
 
 

@@ -51,5 +51,9 @@ class OltpError(HospsimError, ValueError):
     """The OLTP database or the change data capture read from it."""
 
 
+class ReconcileError(HospsimError):
+    """Counting batch, stream and CDC against each other: a source it must read is not there."""
+
+
 class PipelineError(HospsimError, RuntimeError):
     """Running the course notebooks."""

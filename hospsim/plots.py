@@ -271,6 +271,31 @@ def cdc_throughput(throughput: pd.DataFrame) -> go.Figure:
                    labels={"per_second": "changes/s", "time_bucket": "commit time"})
 
 
+def reconciliation(counts: pd.DataFrame, differences: int) -> go.Figure:
+    """Admissions, discharges and midnight census per day, one line per source, summed over the hospitals
+    (hospsim.reconcile counts: day, hospital_id, measure, a column per source, agree): when batch, stream and
+    CDC agree the lines lie on one another; a day where they part is marked."""
+    if counts.empty:
+        return _empty("Batch, stream and CDC", "nothing to reconcile yet")
+    sources = [c for c in counts.columns if c not in ("day", "hospital_id", "measure", "agree")]
+    per_day = counts.groupby(["day", "measure"], as_index=False).agg(**{s: (s, "sum") for s in sources},
+                                                                      agree=("agree", "all"))
+    long = per_day.melt(id_vars=["day", "measure", "agree"], value_vars=sources, var_name="source", value_name="count")
+    title = (f"Batch, stream and CDC agree ({' / '.join(sources)})" if differences == 0 else
+             f"Batch, stream and CDC: {differences} difference(s) on {int((~per_day['agree']).sum())} day x measure")
+    fig = px.line(long.sort_values(["source", "measure", "day"]), x="day", y="count", color="source",
+                  line_dash="source", facet_row="measure", markers=True, title=title,
+                  category_orders={"measure": ["admissions", "discharges", "census"]})
+    fig.update_yaxes(matches=None, title_text="")
+    for row, measure in enumerate(["census", "discharges", "admissions"], start=1):   # facet rows count up
+        off = per_day[(per_day["measure"] == measure) & ~per_day["agree"]]
+        if len(off):
+            fig.add_scatter(x=off["day"], y=off[sources].max(axis=1), mode="markers", name="disagree",
+                            marker={"symbol": "x", "size": 12, "color": "#d1495b"}, showlegend=row == 1,
+                            row=row, col=1)
+    return fig
+
+
 def population_pyramid(people: pd.DataFrame, on) -> go.Figure:
     """Age-sex pyramid in 5-year bands: the shape params' pyramid asked for."""
     if people.empty:

@@ -24,13 +24,15 @@ def published(service: str) -> dict[int, int]:
 
 
 LONG_RUNNING = ("postgres", "kafka", "connect", "jupyterlab")
+WORKERS = ("scheduler", "stream-processor", "batch-ingestor")
+"""The original project's services, each a hospsim command in the lab image."""
 HOST_PORT_OFFSET = 10_000
 """The stack's host ports are hospsim's defaults plus this, so it runs beside the embedded services."""
 
 
 def test_the_four_services_have_healthchecks_their_images_can_run():
     services = COMPOSE["services"]
-    assert set(services) == {*LONG_RUNNING, "connector-init"}
+    assert set(services) == {*LONG_RUNNING, "connector-init", *WORKERS}
     for name in LONG_RUNNING:
         test = services[name].get("healthcheck", {}).get("test")
         assert test, f"{name} has no healthcheck"
@@ -90,8 +92,9 @@ JUPYTER_VARIABLES = {"JUPYTER_TOKEN"}
 """Read by JupyterLab itself, not by hospsim."""
 
 
-def test_jupyterlab_uses_only_variables_hospsim_reads():
-    env = {k: v for k, v in COMPOSE["services"]["jupyterlab"]["environment"].items() if k not in JUPYTER_VARIABLES}
+@pytest.mark.parametrize("service", ["jupyterlab", *WORKERS])
+def test_the_lab_image_services_use_only_variables_hospsim_reads(service):
+    env = {k: v for k, v in COMPOSE["services"][service]["environment"].items() if k not in JUPYTER_VARIABLES}
     known = config.env_names()
     assert set(env) <= set(known), f"unknown variables: {set(env) - set(known)}"
     params = config.load(None, environ={k: re.sub(r"\$\{\w+:-(.*)\}", r"\1", str(v)) for k, v in env.items()},
@@ -134,9 +137,10 @@ def test_every_published_port_is_on_loopback(name):
     assert service.get("network_mode") != "host", f"{name} shares the host's network"
 
 
-def test_the_one_shot_service_publishes_nothing():
-    init = COMPOSE["services"]["connector-init"]
-    assert not init.get("ports") and init.get("network_mode") != "host"
+@pytest.mark.parametrize("name", ["connector-init", *WORKERS])
+def test_the_services_without_a_page_publish_nothing(name):
+    service = COMPOSE["services"][name]
+    assert not service.get("ports") and service.get("network_mode") != "host"
 
 
 def jupyter_command() -> list[str]:
@@ -157,3 +161,57 @@ def test_jupyterlab_asks_for_a_token():
     token = COMPOSE["services"]["jupyterlab"]["environment"]["JUPYTER_TOKEN"]
     assert re.fullmatch(r"\$\{JUPYTER_TOKEN:?-?\}", token), (
         "the token comes from JUPYTER_TOKEN; unset, JupyterLab generates one and logs the URL with it")
+
+
+# --------------------------------------------------------------------------- the original project's services
+
+PENDING_COMMANDS = {"live"}
+"""Commands a compose service may name before they reach this branch (hospsim live comes with the live clock);
+once the parser knows one, it is parsed like every other."""
+
+
+def hospsim_commands(service: dict) -> list[list[str]]:
+    """The hospsim command lines a service runs: its command, or each `hospsim ...` of an `sh -c` chain."""
+    import shlex
+    command = service.get("command") or []
+    command = command if isinstance(command, list) else shlex.split(command)
+    lines = [shlex.split(part) for part in command[2].split("&&")] if command[:2] == ["sh", "-c"] else [command]
+    return [line for line in lines if line and line[0] == "hospsim"]
+
+
+def test_every_service_command_is_one_the_cli_accepts():
+    from hospsim.cli import build_parser
+    parser = build_parser()
+    known = set(next(a for a in parser._actions if a.dest == "command").choices)
+    lines = {name: hospsim_commands(s) for name, s in COMPOSE["services"].items()}
+    assert all(lines[name] for name in ("connector-init", *WORKERS))
+    for name, commands in lines.items():
+        for line in commands:
+            if line[1] not in known:
+                assert line[1] in PENDING_COMMANDS, f"{name}: `{' '.join(line)}`: the CLI has no command {line[1]!r}"
+                continue
+            try:
+                parser.parse_args(line[1:])
+            except SystemExit:
+                pytest.fail(f"{name}: the CLI refuses `{' '.join(line)}`")
+
+
+def test_the_workers_run_the_original_services_in_the_lab_image():
+    lab = COMPOSE["services"]["jupyterlab"]
+    expected = {"scheduler": ["live", "--speed", "1440"], "stream-processor": ["stream", "process"],
+                "batch-ingestor": ["ingest", "--watch"]}
+    for name, args in expected.items():
+        service = COMPOSE["services"][name]
+        assert hospsim_commands(service) == [["hospsim", *args]]
+        assert service["build"]["dockerfile"] == lab["build"]["dockerfile"] and service["volumes"] == lab["volumes"]
+        assert service["restart"] == "unless-stopped" and service["depends_on"]["postgres"]["condition"] == "service_healthy"
+    # the scheduler's OLTP changes need the tables and Debezium's connector first
+    assert COMPOSE["services"]["scheduler"]["depends_on"]["connector-init"]["condition"] == "service_completed_successfully"
+
+
+def test_a_command_the_cli_does_not_know_is_caught():
+    assert hospsim_commands({"command": ["sh", "-c", "hospsim oltp init && hospsim nope"]}) == [
+        ["hospsim", "oltp", "init"], ["hospsim", "nope"]]
+    from hospsim.cli import build_parser
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["stream", "process", "--no-such-flag"])

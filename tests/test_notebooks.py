@@ -88,6 +88,7 @@ def test_ingestion_loaded_the_warehouse_and_the_dashboard_read_it(course, pg):
     assert any("Census per hospital" in t for t in titles) and any(t.startswith("What-if census") for t in titles)
     assert any(t.startswith(("Hires and departures", "Staff events")) for t in titles)
     assert any(t.startswith("Stream throughput") for t in titles) and any(t.startswith("CDC") for t in titles)
+    assert any(t.startswith("Batch, stream and CDC") for t in titles), "the reconciliation panel"
 
 
 def test_oltp_stream_committed_its_events_and_cdc_counted_them(course, pg):

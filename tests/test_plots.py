@@ -136,3 +136,21 @@ def test_stream_and_cdc_figures_follow_the_metrics_frames():
                        "op": ["c", "u", "c"], "per_second": [2.0, 1.0, 4.0]})
     fig = plots.cdc_throughput(tp)
     assert {t.name: list(t.y) for t in fig.data} == {"exames": [4.0], "pacientes": [3.0]}
+
+
+def test_reconciliation_has_a_line_per_source_and_marks_the_days_they_part():
+    import datetime as dt
+    days = [dt.date(2025, 2, 10)] * 3 + [dt.date(2025, 2, 11)] * 3
+    counts = pd.DataFrame({"day": days * 2, "hospital_id": ["H01"] * 6 + ["H02"] * 6,
+                           "measure": ["admissions", "discharges", "census"] * 4,
+                           "warehouse": [1, 2, 3, 4, 5, 6] * 2, "stream": [1, 2, 3, 4, 5, 6] * 2,
+                           "cdc": [1, 2, 3, 4, 5, 6] + [1, 2, 3, 4, 5, 9], "agree": [True] * 11 + [False]})
+    fig = plots.reconciliation(counts, 3)
+    lines = {(t.name, t.yaxis): list(t.y) for t in fig.data if t.name != "disagree"}
+    assert lines[("cdc", "y")] == [6, 15] and lines[("stream", "y")] == [6, 12]   # census summed over hospitals
+    (marked,) = [t for t in fig.data if t.name == "disagree"]
+    assert marked.yaxis == "y" and list(marked.x) == [dt.date(2025, 2, 11)] and list(marked.y) == [15]
+    assert "3 difference(s) on 1 day x measure" in fig.layout.title.text
+    agreed = plots.reconciliation(counts.assign(cdc=counts["stream"], agree=True), 0)
+    assert "disagree" not in {t.name for t in agreed.data} and "agree" in agreed.layout.title.text
+    assert plots.reconciliation(counts.iloc[:0], 0).layout.annotations[0].text == "nothing to reconcile yet"
