@@ -40,7 +40,8 @@ def connector_config(params, pg_info: PgInfo | None = None) -> dict:
     """The Debezium PostgreSQL connector for the seven tables: {"name": ..., "config": {...}}.
 
     pgoutput with the project's own publication (autocreate disabled), its slot, JSON without schemas.
-    `pg_info` defaults to where params say the server is (nothing is started).
+    `pg_info` defaults to where params say the server is (nothing is started); oltp.connector_db_host/port
+    replace its address when the Connect worker reaches the database by another name (a container's).
     """
     info = pg_info or info_from_params(params.postgres)
     o = params.oltp
@@ -51,8 +52,8 @@ def connector_config(params, pg_info: PgInfo | None = None) -> dict:
         "publication.name": o.publication,
         "publication.autocreate.mode": "disabled",
         "slot.name": o.slot,
-        "database.hostname": info.host,
-        "database.port": str(info.port),
+        "database.hostname": o.connector_db_host or info.host,
+        "database.port": str(o.connector_db_port or info.port),
         "database.user": info.user,
         "database.password": info.password,
         "database.dbname": info.database,
