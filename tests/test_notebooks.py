@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from contextlib import closing
 from types import SimpleNamespace
 
@@ -99,6 +100,14 @@ def test_oltp_stream_committed_its_events_and_cdc_counted_them(course, pg):
            if f["layout"]["title"]["text"].startswith("CDC changes/s")]
     assert cdc and sum(values(t["y"]).sum() for t in cdc[0]["data"]) > 0
     assert runs.open_run(p).step("oltp")["events"] == 800
+    printed = "".join(o.get("text", "") for c in nbformat.read(result.run_dir / "04_oltp_cdc.ipynb", as_version=4).cells
+                      if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "counted from the Debezium topics" in printed
+    connector = json.loads(printed[printed.index('{\n  "name"'):printed.index("\ncurl ")])
+    assert connector["name"] == "course-oltp" and connector["config"]["database.port"] == str(pg.port)
+    envelope = json.loads(printed[printed.index('{\n  "op"'):printed.index("\ncounted from")])
+    assert envelope["op"] == "u" and envelope["source"]["lsn"] > 0 and envelope["source"]["ts_ms"] > 0
+    assert envelope["before"]["id"] == envelope["after"]["id"] and envelope["before"] != envelope["after"]
 
 
 def test_a_notebook_before_its_prerequisite_names_the_step(tmp_path, pg):
@@ -141,7 +150,7 @@ def test_ingesting_another_worlds_params_is_refused_and_changes_nothing(tmp_path
     assert {row[2] for row in before[1]} == {ids[0]}, "the ledger records the run of every file"
 
 
-def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, pg_admin, kafka_broker):
+def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, pg_admin, kafka_broker, connect_worker):
     """On its own small course (00-04) and database, so the shared one stays intact for other tests."""
     from hospsim.cli import main
     from hospsim.services.postgres import PgInfo
@@ -159,13 +168,16 @@ def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, pg_admin, kafka
                  "simulation.days=7",
                  "simulation.warmup_days=3", "warehouse.schema=wh_reset", "oltp.schema=oltp_reset",
                  "oltp.slot=reset_slot", "oltp.publication=reset_pub", "oltp.stream.max_events=200",
-                 f"kafka.bootstrap_servers={kafka_broker.bootstrap_servers}", "kafka.topic_prefix=resetcourse"]
+                 f"kafka.bootstrap_servers={kafka_broker.bootstrap_servers}", "kafka.topic_prefix=resetcourse",
+                 f"kafka.connect_url={connect_worker.url}", "oltp.connector_name=reset-oltp",
+                 "oltp.topic_prefix=resetcdc"]
     pipeline.run("params/workshop.yaml", overrides, only=["00", "01", "02", "03", "04"], progress=False, report=False)
     params = config.load("params/workshop.yaml", overrides)
     with closing(pg.connect()) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'reset_slot%'")
-        assert cur.fetchone()[0] == 1
-    assert any(t.startswith("resetcourse.") for t in topics.admin(kafka_broker.bootstrap_servers).list_topics())
+        assert cur.fetchone()[0] == 2, "Debezium's slot and the throughput slot"
+    listed = topics.admin(kafka_broker.bootstrap_servers).list_topics()
+    assert any(t.startswith("resetcourse.") for t in listed) and any(t.startswith("resetcdc.") for t in listed)
 
     assert main(["reset", "--yes", "-f", "params/workshop.yaml", *sum((["-p", o] for o in overrides), [])]) == 0
     assert not (params.dirs.data_dir / "processed").exists() and not (params.dirs.data_dir / "stream").exists()
@@ -174,7 +186,8 @@ def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, pg_admin, kafka
         assert cur.fetchone()[0] == 0
         cur.execute("SELECT count(*) FROM pg_namespace WHERE nspname IN ('wh_reset', 'oltp_reset', 'stream')")
         assert cur.fetchone()[0] == 0
-    assert not any(t.startswith("resetcourse.") for t in topics.admin(kafka_broker.bootstrap_servers).list_topics())
+    listed = topics.admin(kafka_broker.bootstrap_servers).list_topics()
+    assert not any(t.startswith(("resetcourse.", "resetcdc.")) for t in listed), "stream and CDC topics deleted"
 
 
 def _array(array) -> np.ndarray:
