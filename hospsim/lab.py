@@ -214,21 +214,43 @@ def baseline_census(p: config.Params, pg_info) -> pd.DataFrame:
 
 
 def oltp_restart(p: config.Params, pg_info, debezium: bool = True):
-    """04: the OLTP tables dropped, recreated and seeded, with a fresh throughput slot counting from now; with
-    Kafka on and `debezium`, the connector is removed first and registered again once the tables are back.
+    """04: the OLTP tables dropped, recreated and seeded (in world mode left empty for the run's days), with a
+    fresh throughput slot counting from now; with Kafka on and `debezium`, the connector is removed first and
+    registered again once the tables are back.
     Returns (rows seeded, the slot source, the Debezium topics from now on or None)."""
     from hospsim import cdc
     from hospsim.oltp import seed
     client = _connect_client(p) if debezium and p.kafka.enabled else None
     if client is not None:
         client.delete(p.oltp.connector_name)
-    seeded = seed.reset(p, pg_info)
+    if p.oltp.source == "world":   # the run's days fill the tables (oltp_changes): nothing to seed
+        from hospsim.oltp import schema
+        schema.drop(p, pg_info)
+        schema.init(p, pg_info)
+        seeded = {}
+    else:
+        seeded = seed.reset(p, pg_info)
     source = cdc.slot_source(p, pg_info)
     source.create()
     feed = register_debezium(p, pg_info, client) if client is not None else None
     if feed is None:
         print("Kafka is off (kafka.enabled) or debezium=False: the throughput slot counts the changes alone")
     return seeded, source, feed
+
+
+def oltp_changes(p: config.Params, pg_info):
+    """04's changes: the standalone 70/30 stream, or with oltp.source world the run's days applied (the
+    hospital system of the run's own people); either report has counts, events and summary()."""
+    if p.oltp.source == "world":
+        import time
+
+        from hospsim.oltp import world
+        require_run(p, "01_daily_loop")
+        started = time.perf_counter()
+        applied = world.run_days(p, pg_info)
+        return world.Report(applied, time.perf_counter() - started)
+    from hospsim.oltp import stream
+    return stream.run(p, pg_info, handle_signals=False)
 
 
 def _connect_client(p: config.Params):

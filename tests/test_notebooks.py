@@ -232,3 +232,45 @@ def test_every_figure_tells_the_truth(course):
     assert "against the expected census" in staffing("00_setup")
     verdict = staffing("01_daily_loop").split("against ", 1)[1]
     assert verdict.startswith("the run's census") and staffing("05_dashboard").split("against ", 1)[1] == verdict
+
+
+def test_04_in_world_mode_sends_the_runs_admissions_and_discharges_through_debezium(course, kafka_broker,
+                                                                                      connect_worker, pg):
+    """04 again on the course's run with oltp.source=world (its own schema, connector and topics): the
+    internacoes Debezium captured are the run's admissions and discharges, by id."""
+    import pandas as pd
+    import papermill as pm
+
+    from hospsim import cdc, simulate
+    from hospsim.oltp import schema, world
+    from hospsim.services.connect import ConnectClient
+    p, result, _ = course
+    the_run = runs.open_run(p)
+    recorded = dict(the_run.step("oltp"))
+    names = {"oltp.source": "world", "oltp.schema": "oltp_course_world", "oltp.publication": "course_world_pub",
+             "oltp.slot": "course_world_slot", "oltp.connector_name": "course-world",
+             "oltp.topic_prefix": "course_world"}
+    q = config.with_overrides(p, names)
+    try:
+        pm.execute_notebook(str(pipeline.NOTEBOOKS_DIR / "04_oltp_cdc.ipynb"), str(result.run_dir / "04_world.ipynb"),
+                            parameters={"params_file": str(p.dirs.data_dir.parent / "course.yaml"),
+                                        "overrides": [f"{k}={v}" for k, v in names.items()], "interactive": False},
+                            cwd=str(config.PROJECT_ROOT), kernel_name="python3", progress_bar=False)
+        events = cdc.topic_source(q, kafka_broker.bootstrap_servers).events(images=True)
+    finally:
+        ConnectClient(connect_worker.url).delete("course-world")
+        the_run.record("oltp", **recorded)
+    schema.drop(q, pg)
+    days = simulate.read_days(the_run.files_dir, simulate.dates(p))
+    admitted = {world.internacao_id(a, h) for a, h in days["admissions"][["admission_id", "hospital_id"]].to_numpy()}
+    discharged = [world.internacao_id(a, h) for a, h in days["discharges"][["admission_id", "hospital_id"]].to_numpy()]
+    rows = events[events["table"] == "internacoes"]
+    created = pd.Series([a["id"] for a in rows.loc[rows["op"] == "c", "after"]])
+    updated = sorted(a["id"] for a in rows.loc[rows["op"] == "u", "after"])
+    assert admitted <= set(created) and created.is_unique and updated == sorted(discharged)
+    beds = world.beds_at_start(p, simulate.read_setup(the_run))
+    assert set(created) - admitted == {world.internacao_id(a, h) for a, h in beds[["admission_id", "hospital_id"]]
+                                       .to_numpy()}, "besides the run's admissions: the stays open at its start"
+    printed = "".join(o.get("text", "") for c in nbformat.read(result.run_dir / "04_world.ipynb", as_version=4).cells
+                      if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "world mode:" in printed and "counted from the Debezium topics" in printed

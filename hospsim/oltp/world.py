@@ -227,20 +227,25 @@ def day_changes(params, setup, day_frames: dict[str, pd.DataFrame], day: dt.date
     world = setup if isinstance(setup, World) else prepare(params, setup)
     day = day or _day_of(day_frames)
     out = _Changes(world)
-    midnight = pd.Timestamp(day)
-    for c in world.convenios.itertuples(index=False):
-        out.add(midnight, "convenios", "INSERT", {k: getattr(c, k) if k != "id" else int(c.id)
-                                                  for k in INSERT_COLUMNS["convenios"]})
-    staff = world.medicos[world.medicos["hire_date"] <= day]
-    for m in staff.itertuples(index=False):
-        out.add(midnight, "medicos", "INSERT", {k: getattr(m, k) if k != "id" else int(m.id)
-                                                for k in INSERT_COLUMNS["medicos"]})
+    staff = _reference_rows(out, pd.Timestamp(day), day)
     visitors = day_frames.get("visitors", pd.DataFrame())
     _visits(out, visitors, staff, rng.generator(params.seed, "oltp_world_exames", day))
     reasons = dict(zip(visitors.get("visit_id", ()), visitors.get("reason", ())))
     _admissions(out, day_frames.get("admissions", pd.DataFrame()), reasons)
     _discharges(out, day_frames.get("discharges", pd.DataFrame()))
     return out.frame()
+
+
+def _reference_rows(out: _Changes, when: pd.Timestamp, day: dt.date) -> pd.DataFrame:
+    """The convenios and the physicians on staff on `day`, at `when`; returns those physicians."""
+    for c in out.world.convenios.itertuples(index=False):
+        out.add(when, "convenios", "INSERT", {k: getattr(c, k) if k != "id" else int(c.id)
+                                              for k in INSERT_COLUMNS["convenios"]})
+    staff = out.world.medicos[out.world.medicos["hire_date"] <= day]
+    for m in staff.itertuples(index=False):
+        out.add(when, "medicos", "INSERT", {k: getattr(m, k) if k != "id" else int(m.id)
+                                            for k in INSERT_COLUMNS["medicos"]})
+    return staff
 
 
 def _day_of(frames: dict[str, pd.DataFrame]) -> dt.date:
@@ -305,8 +310,9 @@ def _admissions(out: _Changes, admissions: pd.DataFrame, reasons: dict) -> None:
 
 
 def _discharges(out: _Changes, discharges: pd.DataFrame) -> None:
-    """data_saida at the discharge; an admission of the warm-up (before the run's first day) is registered
-    first, at the discharge, with its true data_entrada: the OLTP system starts with the run."""
+    """data_saida at the discharge. An admission of the warm-up (before the run's first day) is registered
+    first, at the discharge, with its true data_entrada, unless opening_changes already did (then the INSERT
+    changes nothing): so a day applied on its own still closes its stays."""
     for d in discharges.itertuples(index=False):
         iid = internacao_id(d.admission_id, d.hospital_id)
         if pd.Timestamp(d.admit_time).date() < out.world.start:
@@ -315,6 +321,37 @@ def _discharges(out: _Changes, discharges: pd.DataFrame) -> None:
                 "id": iid, "paciente_id": pid, "data_entrada": stamp(d.admit_time), "data_saida": None,
                 "motivo": f"Internação ({d.ward})"})
         out.add(d.discharge_time, "internacoes", "UPDATE", {"id": iid, "data_saida": stamp(d.discharge_time)})
+
+
+def beds_at_start(params, setup) -> pd.DataFrame:
+    """Who lies in a bed the night before the run's first day (the warm-up's end state, simulated again from
+    the setup, as the daily loop does): admission_id, person_id, hospital_id, ward, admit_time."""
+    from hospsim import daily, simulate
+    from hospsim.daily.region import layout
+    from hospsim.daily.tables import WARD_NAMES
+    cohort = daily.prepare(params, setup.population_with_illnesses)
+    state = simulate.warm_up(params, cohort)
+    lay = layout(params)
+    slot = np.flatnonzero(state.bed_person >= 0)
+    return pd.DataFrame({
+        "admission_id": state.bed_admission[slot].astype(str), "person_id": cohort.person_id[state.bed_person[slot]],
+        "hospital_id": lay.hospital_ids[lay.slot_hospital[slot]], "ward": WARD_NAMES[lay.slot_ward[slot]],
+        "admit_time": state.bed_admit[slot].astype("datetime64[s]")})
+
+
+def opening_changes(params, setup, beds: pd.DataFrame) -> pd.DataFrame:
+    """The hospital system as the run finds it: its plans and physicians, and the patients in beds at its start
+    (beds_at_start) registered with their internacoes open, each at its admit time. Columns of day_changes."""
+    world = setup if isinstance(setup, World) else prepare(params, setup)
+    out = _Changes(world)
+    first = beds["admit_time"].min() if len(beds) else pd.Timestamp(world.start)
+    _reference_rows(out, pd.Timestamp(first), world.start - dt.timedelta(days=1))
+    for b in beds.sort_values(["admit_time", "admission_id"]).itertuples(index=False):
+        pid = out.paciente(b.admit_time, b.person_id)
+        out.add(b.admit_time, "internacoes", "INSERT", {
+            "id": internacao_id(b.admission_id, b.hospital_id), "paciente_id": pid,
+            "data_entrada": stamp(b.admit_time), "data_saida": None, "motivo": f"Internação ({b.ward})"})
+    return out.frame()
 
 
 def mix(counts: Counter | pd.DataFrame) -> pd.DataFrame:
@@ -378,9 +415,32 @@ class Applier:
         self.close()
 
 
+@dataclass
+class Report:
+    """What run_days changed, in the shape of the standalone stream's report (counts, events, summary)."""
+    applied: Counter
+    seconds: float
+
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for (table, op), n in sorted(self.applied.items()):
+            out.setdefault(table, {})[op] = n
+        return out
+
+    @property
+    def events(self) -> int:
+        return sum(self.applied.values())
+
+    def summary(self) -> str:
+        ins = sum(n for (_, op), n in self.applied.items() if op == "INSERT")
+        return (f"world mode: {self.events:,} rows changed by the run's days in {self.seconds:.2f} s "
+                f"({ins:,} INSERT, {self.events - ins:,} UPDATE)")
+
+
 def run_days(params, pg_info=None, *, progress: Callable[[dt.date, Counter], None] | None = None) -> Counter:
-    """`hospsim oltp world`: the current run's days applied in order, as fast as possible (the schema is
-    created if missing). Returns the rows changed per (table, op)."""
+    """`hospsim oltp world`: the patients in beds at the run's start, then the current run's days, applied in
+    order as fast as possible (the schema is created if missing). Returns the rows changed per (table, op)."""
     from hospsim import run as runs
     from hospsim import simulate
     the_run = runs.open_run(params)
@@ -389,8 +449,10 @@ def run_days(params, pg_info=None, *, progress: Callable[[dt.date, Counter], Non
         raise runs.StepNotRun(f"run {the_run.id} has no simulated day yet: `hospsim simulate` (or notebooks "
                               "00_setup and 01_daily_loop) first")
     schema.init(params, pg_info)
-    world = prepare(params, simulate.read_setup(the_run))
+    setup = simulate.read_setup(the_run)
+    world = prepare(params, setup)
     with Applier(params, pg_info) as applier:
+        applier.apply(opening_changes(params, world, beds_at_start(params, setup)))
         for day in simulate.dates(params)[:done]:
             frames = simulate.read_days(the_run.files_dir, [day])
             changed = applier.apply(day_changes(params, world, frames, day))

@@ -216,3 +216,34 @@ def test_the_command_applies_the_run_and_a_second_time_changes_nothing(small_run
     assert again.count(" 0 rows changed") == 4, again
     assert cli.main(["oltp", "stream", *flags]) == 1
     assert "oltp.source is world" in capsys.readouterr().err
+
+
+def test_stays_open_at_the_start_are_opened_before_the_first_day(params):
+    beds = pd.DataFrame({"admission_id": ["A20250129-000003"], "person_id": [2], "hospital_id": ["H01"],
+                         "ward": ["icu"], "admit_time": [T("2025-01-29 22:10:00")]})
+    day = world.day_changes(params, _setup(), _frames())
+    first = world.opening_changes(params, _setup(), beds)
+    stays = first[~first["table"].isin(["convenios", "medicos"])]
+    assert list(zip(stays["table"], stays["op"], stays["id"])) == [
+        ("pacientes", "INSERT", 3), ("internacoes", "INSERT", world.internacao_id("A20250129-000003", "H01"))]
+    assert stays["row"].iloc[1]["data_entrada"] == "2025-01-29 22:10:00+00" and (first["sim_time"] < T(DAY)).all()
+    assert set(first["table"][:len(first) - 2]) == {"convenios", "medicos"}, "the plans and physicians first"
+    assert list(first.columns) == list(day.columns)
+
+
+def test_the_midnight_census_of_the_files_is_the_open_internacoes_of_the_tables(small_run, pg):
+    """Beds held at each midnight (census_<date>.csv, inpatient wards) = internacoes entered before it and not
+    yet left, per hospital: the OLTP tables and the batch files describe the same stays."""
+    schema.drop(small_run, pg)
+    world.run_days(small_run, pg)
+    days = simulate.read_days(simulate.batch_dir(small_run), simulate.dates(small_run))
+    census = days["census"][days["census"]["ward"] != "emergency"]
+    want = census.groupby(["date", "hospital_id"])["occupied"].sum().to_dict()
+    got = {}
+    with pg.connect() as conn, conn.cursor() as cur:
+        for day in simulate.dates(small_run):
+            cur.execute(f"SELECT id / {world.HOSPITAL_BASE}, count(*) FROM {small_run.oltp.schema}.internacoes "
+                        "WHERE data_entrada < %(end)s AND (data_saida IS NULL OR data_saida >= %(end)s) GROUP BY 1",
+                        {"end": f"{day + dt.timedelta(days=1)} 00:00:00+00"})
+            got |= {(day.isoformat(), f"H{h:02d}"): n for h, n in cur.fetchall()}
+    assert {k: v for k, v in want.items() if v} == got and sum(got.values()) > 0
