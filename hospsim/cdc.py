@@ -40,7 +40,8 @@ def connector_config(params, pg_info: PgInfo | None = None) -> dict:
     """The Debezium PostgreSQL connector for the OLTP tables (hospsim.oltp.tables): {"name": ..., "config": {...}}.
 
     pgoutput with the project's own publication (autocreate disabled), its slot, JSON without schemas.
-    `pg_info` defaults to where params say the server is (nothing is started).
+    `pg_info` defaults to where params say the server is (nothing is started); oltp.connector_db_host/port
+    replace its address when the Connect worker reaches the database by another name (a container's).
     """
     info = pg_info or info_from_params(params.postgres)
     o = params.oltp
@@ -51,8 +52,8 @@ def connector_config(params, pg_info: PgInfo | None = None) -> dict:
         "publication.name": o.publication,
         "publication.autocreate.mode": "disabled",
         "slot.name": o.slot,
-        "database.hostname": info.host,
-        "database.port": str(info.port),
+        "database.hostname": o.connector_db_host or info.host,
+        "database.port": str(o.connector_db_port or info.port),
         "database.user": info.user,
         "database.password": info.password,
         "database.dbname": info.database,
@@ -191,7 +192,8 @@ class TopicSource:
 
     def events(self, images: bool = False) -> pd.DataFrame:
         """One row per change: table, op (Debezium's c/u/d/r/t), committed_at, produced_at, partition,
-        offset; with images=True also before and after (dicts, None where Debezium sends null)."""
+        offset; with images=True also before and after (dicts, None where Debezium sends null) and change,
+        the whole envelope (op, before, after, source with its lsn, ts_ms)."""
         with _TopicReader(self, images) as reader:
             reader.drain(time.monotonic() + self.timeout_s)
             return reader.frame()
@@ -325,18 +327,18 @@ class _TopicReader:
                                  "(ExtractNewRecordState)") from None
             if since_ms is not None and (committed if self.source.clock == "commit" else record.timestamp) < since_ms:
                 continue
-            images = (change.get("before"), change.get("after")) if self.images else (None, None)
+            images = (change.get("before"), change.get("after"), change) if self.images else (None, None, None)
             self.rows.append((table, op, committed, record.timestamp, tp.partition, record.offset, *images))
             key = (table, DEBEZIUM_OPS.get(op, op))
             self.counted[key] = self.counted.get(key, 0) + 1
 
     def frame(self) -> pd.DataFrame:
-        columns = ["table", "op", "committed_at", "produced_at", "partition", "offset", "before", "after"]
+        columns = ["table", "op", "committed_at", "produced_at", "partition", "offset", "before", "after", "change"]
         df = pd.DataFrame(self.rows, columns=columns)
         for col in ("committed_at", "produced_at"):
             df[col] = pd.to_datetime(df[col].astype("int64"), unit="ms", utc=True)
         df = df.astype({"partition": "int64", "offset": "int64"})
-        return df if self.images else df.drop(columns=["before", "after"])
+        return df if self.images else df.drop(columns=["before", "after", "change"])
 
 
 def topic_source(params, bootstrap: str | None = None, *, since: dt.datetime | None = None,
@@ -347,6 +349,41 @@ def topic_source(params, bootstrap: str | None = None, *, since: dt.datetime | N
     o = params.oltp
     return TopicSource(bootstrap or bootstrap_servers(params),
                        {t: f"{o.topic_prefix}.{o.schema}.{t}" for t in schema.TABLES}, since, clock)
+
+
+def delete_topics(params, bootstrap: str) -> list[str]:
+    """Delete the Debezium topics of the OLTP tables (hospsim reset): a new world's changes start on empty
+    topics. Returns the topics that were there."""
+    from hospsim.stream.topics import admin
+    wanted = list(topic_source(params, bootstrap).topics.values())
+    client = admin(bootstrap)
+    try:
+        present = [t for t in wanted if t in set(client.list_topics())]
+        if present:
+            client.delete_topics(present)
+        return present
+    finally:
+        client.close()
+
+
+def wait_slot_active(info: PgInfo, slot: str, timeout_s: float = 60.0) -> None:
+    """Wait until a connector streams from its slot: changes committed before that would reach Kafka only
+    as snapshot reads (or not at all with snapshot.mode no_data)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        conn = info.connect(application_name="hospsim-cdc")
+        try:
+            with conn.cursor() as cur:
+                cur.execute(schema.query("slot_active"), {"slot": slot})
+                row = cur.fetchone()
+        finally:
+            conn.close()
+        if row and row[0]:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"replication slot {slot!r} is not active after {timeout_s:.0f} s: is the connector "
+                               "RUNNING (GET /connectors/<name>/status)?")
+        time.sleep(0.2)
 
 
 def change_source(params, pg_info: PgInfo | None = None, *, prefer: str = "auto", slot: str | None = None,

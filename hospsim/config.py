@@ -237,6 +237,7 @@ class OltpStream:
 
 
 SNAPSHOT_MODES = ("initial", "initial_only", "no_data", "when_needed", "always")
+OLTP_SOURCES = ("standalone", "world")
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,12 @@ class Oltp:
     connector_name: str = _f(doc="Kafka Connect connector name")
     topic_prefix: str = _f(doc="Debezium topic.prefix: topics are <prefix>.<schema>.<table>")
     snapshot_mode: str = _f(choices=SNAPSHOT_MODES, doc="Debezium snapshot.mode")
+    source: str = _f(choices=OLTP_SOURCES, doc="standalone: the original simulator's own random hospital; world: "
+                     "the run's people, physicians, visits and admissions (hospsim oltp world)")
+    connector_db_host: str | None = _f(doc="database.hostname in the connector config, as the Connect worker "
+                                       "reaches PostgreSQL (e.g. postgres in compose); null = postgres.host")
+    connector_db_port: int | None = _f(ge=1, le=65535, doc="database.port in the connector config; null = the "
+                                       "server's port")
     seed: OltpSeed = _f()
     stream: OltpStream = _f()
 

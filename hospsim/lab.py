@@ -223,14 +223,84 @@ def baseline_census(p: config.Params, pg_info) -> pd.DataFrame:
     return census.rename(columns={"census_date": "date"})
 
 
-def oltp_restart(p: config.Params, pg_info):
-    """04: the OLTP tables dropped, recreated and seeded, with a fresh throughput slot counting from now."""
+def oltp_restart(p: config.Params, pg_info, debezium: bool = True):
+    """04: the OLTP tables dropped, recreated and seeded (in world mode left empty for the run's days), with a
+    fresh throughput slot counting from now; with Kafka on and `debezium`, the connector is removed first and
+    registered again once the tables are back.
+    Returns (rows seeded, the slot source, the Debezium topics from now on or None)."""
     from hospsim import cdc
     from hospsim.oltp import seed
-    seeded = seed.reset(p, pg_info)
+    client = _connect_client(p) if debezium and p.kafka.enabled else None
+    if client is not None:
+        client.delete(p.oltp.connector_name)
+    if p.oltp.source == "world":   # the run's days fill the tables (oltp_changes): nothing to seed
+        from hospsim.oltp import schema
+        schema.drop(p, pg_info)
+        schema.init(p, pg_info)
+        seeded = {}
+    else:
+        seeded = seed.reset(p, pg_info)
     source = cdc.slot_source(p, pg_info)
     source.create()
-    return seeded, source
+    feed = register_debezium(p, pg_info, client) if client is not None else None
+    if feed is None:
+        print("Kafka is off (kafka.enabled) or debezium=False: the throughput slot counts the changes alone")
+    return seeded, source, feed
+
+
+def oltp_changes(p: config.Params, pg_info):
+    """04's changes: the standalone 70/30 stream, or with oltp.source world the run's days applied (the
+    hospital system of the run's own people); either report has counts, events and summary()."""
+    if p.oltp.source == "world":
+        import time
+
+        from hospsim.oltp import world
+        require_run(p, "01_daily_loop")
+        started = time.perf_counter()
+        applied = world.run_days(p, pg_info)
+        return world.Report(applied, time.perf_counter() - started)
+    from hospsim.oltp import stream
+    return stream.run(p, pg_info, handle_signals=False)
+
+
+def _connect_client(p: config.Params):
+    from hospsim import services
+    from hospsim.services.connect import ConnectClient
+    return ConnectClient(services.ensure_connect(p))
+
+
+def register_debezium(p: config.Params, pg_info, client):
+    """Register the connector on the worker (kafka.connect_url, else the embedded one), wait until it streams
+    from its slot, and return its topics read from this moment (snapshot reads and later changes)."""
+    import datetime as dt
+
+    from hospsim import cdc
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    connector = cdc.connector_config(p, pg_info)
+    cdc.register(client.url, connector)
+    client.wait_running(connector["name"], timeout=p.kafka.start_timeout_s)
+    cdc.wait_slot_active(pg_info, p.oltp.slot, timeout_s=p.kafka.start_timeout_s)
+    return cdc.topic_source(p, since=since)
+
+
+def curl_command(p: config.Params) -> str:
+    """How to post the connector to a Connect worker by hand: the JSON printed by 04, saved as connector.json."""
+    from hospsim import services
+    return (f"curl -X POST -H 'Content-Type: application/json' --data @connector.json "
+            f"{services.connect_url(p)}/connectors")
+
+
+def change_envelope(events: pd.DataFrame, table: str = "internacoes") -> dict:
+    """One Debezium change event as it sits in Kafka: an UPDATE of `table` (else any UPDATE, else any change),
+    cut to op, before, after, source (lsn, ts_ms, txId, schema, table) and ts_ms."""
+    if events.empty:
+        return {}
+    pick = events[(events["op"] == "u") & (events["table"] == table)]
+    pick = pick if len(pick) else events[events["op"] == "u"]
+    change = (pick if len(pick) else events).iloc[0]["change"]
+    source = {k: change["source"].get(k) for k in ("lsn", "ts_ms", "txId", "schema", "table")}
+    return {"op": change["op"], "before": change.get("before"), "after": change.get("after"), "source": source,
+            "ts_ms": change.get("ts_ms")}
 
 
 def restream_oltp(pg_info, source) -> Callable[[config.Params], list]:
@@ -239,7 +309,8 @@ def restream_oltp(pg_info, source) -> Callable[[config.Params], list]:
         from hospsim import cdc
         from hospsim.oltp import stream
         stream.run(q, pg_info, handle_signals=False)
-        return [plots.cdc_throughput(cdc.throughput(source))]
+        counted = cdc.throughput(source)
+        return [plots.cdc_throughput(counted[counted["op"] != "READ"])]
     return redo
 
 

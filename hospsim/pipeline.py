@@ -140,7 +140,7 @@ def write_report(result: RunResult) -> Path:
 
 def reset(params: config.Params) -> list[str]:
     """Start the course over: data folders, the simulation's saved state, the warehouse, the stream tables and
-    topics, the OLTP tables, its publication and replication slots, and the Debezium connector.
+    topics, the OLTP tables, its publication and replication slots, the Debezium connector and its topics.
 
     runs/ is kept: each run's files, manifest and executed notebooks. Simulating the same params again lands the
     run's files in batch/ once more instead of recomputing them. Services keep running.
@@ -175,4 +175,8 @@ def reset(params: config.Params) -> list[str]:
     bootstrap, _ = stream.kafka_bootstrap(params, start=False)
     stream.reset(params, pg, bootstrap)
     done.append("dropped the stream schema" + (f" and the {params.kafka.topic_prefix}.* topics" if bootstrap else ""))
+    if bootstrap:
+        from hospsim import cdc
+        deleted = cdc.delete_topics(params, bootstrap)
+        done.append(f"deleted the Debezium topics {params.oltp.topic_prefix}.{params.oltp.schema}.* ({len(deleted)})")
     return done

@@ -16,7 +16,7 @@ def register(sub, parent) -> None:
     r = sub.add_parser("reset", parents=[parent], help="start the course over: data, tables, topics and slots",
                        description="Remove data/batch, processed, rejected and stream, the simulation's saved state; "
                                    "drop the warehouse, stream and OLTP schemas, the OLTP publication and replication "
-                                   "slots, the stream topics and the Debezium connector. runs/ is kept.")
+                                   "slots, the stream topics, the Debezium connector and its topics. runs/ is kept.")
     r.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     r.set_defaults(func=_reset)
 

@@ -133,15 +133,19 @@ COURSE_SIZE = {"seed": 11, "simulation": {"population": 8000, "days": 21, "warmu
                "oltp": {"stream": {"max_events": 800}}}
 
 
-def course_overlay(tmp: Path, pg_info: PgInfo, bootstrap: str | None, **sections) -> Path:
-    """A params overlay that extends workshop.yaml: the course's size, folders under tmp and the test services."""
+def course_overlay(tmp: Path, pg_info: PgInfo, bootstrap: str | None, connect_url: str | None = None,
+                   **sections) -> Path:
+    """A params overlay that extends workshop.yaml: the course's size, folders under tmp and the test services
+    (with a Connect worker, 04 registers Debezium on it)."""
     tree = {"extends": "workshop.yaml", **COURSE_SIZE,
             "paths": {"data_dir": str(tmp / "data"), "runs_dir": str(tmp / "runs"), "state_dir": str(tmp / "state"),
                       "logs_dir": str(tmp / "logs")},
             "postgres": {"embedded": False, "host": pg_info.host, "port": pg_info.port, "user": pg_info.user,
                          "password": pg_info.password, "database": pg_info.database},
-            "kafka": {"bootstrap_servers": bootstrap, "topic_prefix": "course"} if bootstrap else {"enabled": False}}
+            "kafka": ({"bootstrap_servers": bootstrap, "topic_prefix": "course", "connect_url": connect_url}
+                      if bootstrap else {"enabled": False})}
     tree["oltp"] = {**tree["oltp"], "schema": "oltp_course", "publication": "course_pub", "slot": "course_slot",
+                    "connector_name": "course-oltp", "topic_prefix": "course_cdc",
                     "seed": {"pacientes": 300, "medicos": 20, "convenios": 5, "pacientes_convenios": 300,
                              "consultas": 400, "exames": 300, "internacoes": 100}}
     for section, values in sections.items():
@@ -160,7 +164,7 @@ def run_files_digest(params: config.Params) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def course(tmp_path_factory, pg, kafka_broker):
+def course(tmp_path_factory, pg, kafka_broker, connect_worker):
     """The six notebooks run with papermill itself, in order, each given only a params overlay that extends
     workshop.yaml, on the real services: (Params, pipeline.RunResult, what the run looked like after 01)."""
     import time
@@ -171,7 +175,7 @@ def course(tmp_path_factory, pg, kafka_broker):
     from hospsim import pipeline
     from hospsim import run as runs
     tmp = tmp_path_factory.mktemp("course")
-    overlay = course_overlay(tmp, pg, kafka_broker.bootstrap_servers)
+    overlay = course_overlay(tmp, pg, kafka_broker.bootstrap_servers, connect_worker.url)
     params = config.load(overlay, environ={}, dotenv=tmp / "no.env")
     result = pipeline.RunResult(pipeline.new_run_dir(params, overlay))
     after_01 = None

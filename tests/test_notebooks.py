@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from contextlib import closing
 from types import SimpleNamespace
 
@@ -100,6 +101,14 @@ def test_oltp_stream_committed_its_events_and_cdc_counted_them(course, pg):
            if f["layout"]["title"]["text"].startswith("CDC changes/s")]
     assert cdc and sum(values(t["y"]).sum() for t in cdc[0]["data"]) > 0
     assert runs.open_run(p).step("oltp")["events"] == 800
+    printed = "".join(o.get("text", "") for c in nbformat.read(result.run_dir / "04_oltp_cdc.ipynb", as_version=4).cells
+                      if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "counted from the Debezium topics" in printed
+    connector = json.loads(printed[printed.index('{\n  "name"'):printed.index("\ncurl ")])
+    assert connector["name"] == "course-oltp" and connector["config"]["database.port"] == str(pg.port)
+    envelope = json.loads(printed[printed.index('{\n  "op"'):printed.index("\ncounted from")])
+    assert envelope["op"] == "u" and envelope["source"]["lsn"] > 0 and envelope["source"]["ts_ms"] > 0
+    assert envelope["before"]["id"] == envelope["after"]["id"] and envelope["before"] != envelope["after"]
 
 
 def test_a_notebook_before_its_prerequisite_names_the_step(tmp_path, pg):
@@ -142,7 +151,7 @@ def test_ingesting_another_worlds_params_is_refused_and_changes_nothing(tmp_path
     assert {row[2] for row in before[1]} == {ids[0]}, "the ledger records the run of every file"
 
 
-def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, pg_admin, kafka_broker):
+def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, pg_admin, kafka_broker, connect_worker):
     """On its own small course (00-04) and database, so the shared one stays intact for other tests."""
     from hospsim.cli import main
     from hospsim.services.postgres import PgInfo
@@ -160,13 +169,16 @@ def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, pg_admin, kafka
                  "simulation.days=7",
                  "simulation.warmup_days=3", "warehouse.schema=wh_reset", "oltp.schema=oltp_reset",
                  "oltp.slot=reset_slot", "oltp.publication=reset_pub", "oltp.stream.max_events=200",
-                 f"kafka.bootstrap_servers={kafka_broker.bootstrap_servers}", "kafka.topic_prefix=resetcourse"]
+                 f"kafka.bootstrap_servers={kafka_broker.bootstrap_servers}", "kafka.topic_prefix=resetcourse",
+                 f"kafka.connect_url={connect_worker.url}", "oltp.connector_name=reset-oltp",
+                 "oltp.topic_prefix=resetcdc"]
     pipeline.run("params/workshop.yaml", overrides, only=["00", "01", "02", "03", "04"], progress=False, report=False)
     params = config.load("params/workshop.yaml", overrides)
     with closing(pg.connect()) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'reset_slot%'")
-        assert cur.fetchone()[0] == 1
-    assert any(t.startswith("resetcourse.") for t in topics.admin(kafka_broker.bootstrap_servers).list_topics())
+        assert cur.fetchone()[0] == 2, "Debezium's slot and the throughput slot"
+    listed = topics.admin(kafka_broker.bootstrap_servers).list_topics()
+    assert any(t.startswith("resetcourse.") for t in listed) and any(t.startswith("resetcdc.") for t in listed)
 
     assert main(["reset", "--yes", "-f", "params/workshop.yaml", *[arg for o in overrides for arg in ("-p", o)]]) == 0
     assert not (params.dirs.data_dir / "processed").exists() and not (params.dirs.data_dir / "stream").exists()
@@ -175,7 +187,8 @@ def test_reset_clears_data_tables_topics_and_slots(tmp_path, pg, pg_admin, kafka
         assert cur.fetchone()[0] == 0
         cur.execute("SELECT count(*) FROM pg_namespace WHERE nspname IN ('wh_reset', 'oltp_reset', 'stream')")
         assert cur.fetchone()[0] == 0
-    assert not any(t.startswith("resetcourse.") for t in topics.admin(kafka_broker.bootstrap_servers).list_topics())
+    listed = topics.admin(kafka_broker.bootstrap_servers).list_topics()
+    assert not any(t.startswith(("resetcourse.", "resetcdc.")) for t in listed), "stream and CDC topics deleted"
 
 
 def _array(array) -> np.ndarray:
@@ -220,3 +233,45 @@ def test_every_figure_tells_the_truth(course):
     assert "against the expected census" in staffing("00_setup")
     verdict = staffing("01_daily_loop").split("against ", 1)[1]
     assert verdict.startswith("the run's census") and staffing("05_dashboard").split("against ", 1)[1] == verdict
+
+
+def test_04_in_world_mode_sends_the_runs_admissions_and_discharges_through_debezium(course, kafka_broker,
+                                                                                      connect_worker, pg):
+    """04 again on the course's run with oltp.source=world (its own schema, connector and topics): the
+    internacoes Debezium captured are the run's admissions and discharges, by id."""
+    import pandas as pd
+    import papermill as pm
+
+    from hospsim import cdc, simulate
+    from hospsim.oltp import schema, world
+    from hospsim.services.connect import ConnectClient
+    p, result, _ = course
+    the_run = runs.open_run(p)
+    recorded = dict(the_run.step("oltp"))
+    names = {"oltp.source": "world", "oltp.schema": "oltp_course_world", "oltp.publication": "course_world_pub",
+             "oltp.slot": "course_world_slot", "oltp.connector_name": "course-world",
+             "oltp.topic_prefix": "course_world"}
+    q = config.with_overrides(p, names)
+    try:
+        pm.execute_notebook(str(pipeline.NOTEBOOKS_DIR / "04_oltp_cdc.ipynb"), str(result.run_dir / "04_world.ipynb"),
+                            parameters={"params_file": str(p.dirs.data_dir.parent / "course.yaml"),
+                                        "overrides": [f"{k}={v}" for k, v in names.items()], "interactive": False},
+                            cwd=str(config.PROJECT_ROOT), kernel_name="python3", progress_bar=False)
+        events = cdc.topic_source(q, kafka_broker.bootstrap_servers).events(images=True)
+    finally:
+        ConnectClient(connect_worker.url).delete("course-world")
+        the_run.record("oltp", **recorded)
+    schema.drop(q, pg)
+    days = simulate.read_days(the_run.files_dir, simulate.dates(p))
+    admitted = {world.internacao_id(a, h) for a, h in days["admissions"][["admission_id", "hospital_id"]].to_numpy()}
+    discharged = [world.internacao_id(a, h) for a, h in days["discharges"][["admission_id", "hospital_id"]].to_numpy()]
+    rows = events[events["table"] == "internacoes"]
+    created = pd.Series([a["id"] for a in rows.loc[rows["op"] == "c", "after"]])
+    updated = sorted(a["id"] for a in rows.loc[rows["op"] == "u", "after"])
+    assert admitted <= set(created) and created.is_unique and updated == sorted(discharged)
+    beds = world.beds_at_start(p, simulate.read_setup(the_run))
+    assert set(created) - admitted == {world.internacao_id(a, h) for a, h in beds[["admission_id", "hospital_id"]]
+                                       .to_numpy()}, "besides the run's admissions: the stays open at its start"
+    printed = "".join(o.get("text", "") for c in nbformat.read(result.run_dir / "04_world.ipynb", as_version=4).cells
+                      if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "world mode:" in printed and "counted from the Debezium topics" in printed

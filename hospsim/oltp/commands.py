@@ -33,6 +33,15 @@ def register(sub, parent) -> None:
     param_flags(p, rate="oltp.stream.events_per_second", events="oltp.stream.max_events",
                 duration="oltp.stream.duration_seconds", batch_size="oltp.stream.batch_size")
     p.set_defaults(func=_stream)
+    p = actions.add_parser("world", parents=[parent], help="apply the current run's days to the tables "
+                           "(oltp.source: world), as fast as possible",
+                           description="The hospital system of the run's own region: its people registered at "
+                                       "their first contact, physicians, private plans, ED visits (consultas and "
+                                       "exames) and admissions (internacoes), each day's INSERTs and UPDATEs "
+                                       "applied in one transaction. Idempotent: run it again and nothing changes. "
+                                       "Prints the rows changed per table and operation.")
+    p.add_argument("--fresh", action="store_true", help="drop the schema (and its slots) first")
+    p.set_defaults(func=_world)
 
     cdc = sub.add_parser("cdc", help="Debezium connector config and CDC throughput of the OLTP tables",
                          description="Change data capture of the OLTP tables.")
@@ -73,7 +82,7 @@ def _init(args) -> int:
 
 def _seed(args) -> int:
     from hospsim.oltp import seed
-    params = params_from(args)
+    params = _standalone(params_from(args), "seed")
     t = time.perf_counter()
     loaded = seed.seed(params)
     _print_counts(loaded, f"seeded in {time.perf_counter() - t:.2f} s")
@@ -81,8 +90,14 @@ def _seed(args) -> int:
 
 
 def _reset(args) -> int:
-    from hospsim.oltp import seed
+    from hospsim.oltp import schema, seed
     params = params_from(args)
+    if params.oltp.source == "world":
+        schema.drop(params)
+        schema.init(params)
+        print(f"schema {params.oltp.schema} dropped and created empty (oltp.source: world; "
+              "`hospsim oltp world` fills it from the run)")
+        return 0
     t = time.perf_counter()
     loaded = seed.reset(params)
     _print_counts(loaded, f"reset and seeded in {time.perf_counter() - t:.2f} s")
@@ -104,9 +119,36 @@ def _print_counts(counts: dict, footer: str) -> None:
 
 def _stream(args) -> int:
     from hospsim.oltp import stream
-    report = stream.run(params_from(args))
+    report = stream.run(_standalone(params_from(args), "stream"))
     print(report.summary())
     print(report.frame().pivot(index="table", columns="op", values="count").to_string())
+    return 0
+
+
+def _standalone(params, action: str):
+    """The standalone simulator's own data would collide with world-mode ids in one schema."""
+    if params.oltp.source == "world":
+        raise OltpError(f"`hospsim oltp {action}` writes the standalone simulator's random hospital, but "
+                        "oltp.source is world: use `hospsim oltp world`, or -p oltp.source=standalone with "
+                        "another oltp.schema")
+    return params
+
+
+def _world(args) -> int:
+    from hospsim.oltp import schema, world
+    params = params_from(args)
+    if params.oltp.source != "world":
+        raise OltpError("oltp.source is standalone: pass -p oltp.source=world (or set it in your params file) "
+                        "to fill the OLTP tables from the run")
+    if args.fresh:
+        schema.drop(params)
+    t = time.perf_counter()
+
+    def progress(day, changed) -> None:
+        print(f"{day}  {sum(changed.values()):>8,} rows changed")
+    applied = world.run_days(params, progress=progress)
+    print(world.mix(applied).to_string(index=False))
+    print(f"({time.perf_counter() - t:.2f} s)")
     return 0
 
 

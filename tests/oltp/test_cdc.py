@@ -33,6 +33,14 @@ def test_connector_config_names_the_seven_tables_publication_and_slot(params_fac
     assert all(isinstance(v, str) for v in c.values()), "Kafka Connect wants strings"
 
 
+def test_the_connector_reaches_the_database_where_params_say_a_connect_container_finds_it(params_factory, pg):
+    params = params_factory({"oltp.connector_db_host": "postgres", "oltp.connector_db_port": 5432})
+    c = cdc.connector_config(params, pg)["config"]
+    assert (c["database.hostname"], c["database.port"], c["database.user"]) == ("postgres", "5432", pg.user)
+    posted = json.loads(json.dumps(cdc.connector_config(params, pg)))
+    assert set(posted) == {"name", "config"}, "the body of POST /connectors, as printed"
+
+
 class _Worker(BaseHTTPRequestHandler):
     requests: ClassVar[list] = []
     status = 201

@@ -32,6 +32,10 @@ SELECT last_batch, counts FROM {schema}.stream_state;
 -- name: slot_exists
 SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = %(slot)s AND database = current_database());
 
+-- name: slot_active
+-- A reader (Debezium) streams from the slot now.
+SELECT active FROM pg_replication_slots WHERE slot_name = %(slot)s AND database = current_database();
+
 -- name: create_slot
 SELECT lsn::text FROM pg_create_logical_replication_slot(%(slot)s, 'pgoutput');
 
