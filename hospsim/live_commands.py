@@ -66,7 +66,11 @@ def _live(args: argparse.Namespace) -> int:
             from hospsim.stream.timed import KafkaSink
             sinks.append(KafkaSink(params, bootstrap, stop))
         else:
-            print(f"hospsim live: no Kafka ({why}): the days' files only", file=sys.stderr)
+            print(f"hospsim live: no Kafka ({why}): no events", file=sys.stderr)
+        if params.oltp.source == "world":
+            from hospsim.oltp.timed import OltpSink
+            from hospsim.services import ensure_postgres
+            sinks.append(OltpSink(params, ensure_postgres(params)))
         try:
             report = live.run(params, sinks, speed=speed, days=args.days, until=args.until, stop=stop,
                               progress=None if args.quiet else _progress_line)
