@@ -351,3 +351,49 @@ def rerun_panel(p: config.Params, knobs: list[str], redo: Callable[[config.Param
     box = widgets.panel(p, knobs, on_run, title)
     display(w.VBox([box, out]))
     return box, out
+
+
+def live_panel(p: config.Params):
+    """`hospsim live` in the lab: pick a speed and a number of days, Start; the run goes on in the background
+    (the kernel stays free), the line below shows the simulated clock, events/s and the lag; Stop ends the
+    session at once, resumable like the command."""
+    import threading
+
+    import ipywidgets as w
+    from IPython.display import display
+
+    from hospsim import live, widgets
+
+    status = w.HTML("not running")
+    session: dict = {}
+
+    def progress(info: dict) -> None:
+        lag = "-" if info["lag_s"] is None else f"{info['lag_s']:.3f} s"
+        status.value = (f"clock <b>{info['clock'][:19].replace('T', ' ')}</b> · {info['events_per_s']:,.0f} rows/s"
+                        f" · lag {lag} · sent {sum(info['sent'].values()):,}")
+
+    def work(speed, days, stop) -> None:
+        sinks, _note = live.sinks_for(p, stop)
+        try:
+            report = live.run(p, sinks, speed=speed, days=days, stop=stop, progress=progress)
+            status.value = (f"{len(report.days_done)} day(s) written, sent {report.sent}"
+                            + (" (stopped)" if report.stopped else ""))
+        except Exception as exc:  # noqa: BLE001 - shown in the panel; the kernel keeps going
+            status.value = f"<span style='color:#b00'>{type(exc).__name__}: {exc}</span>"
+        finally:
+            for sink in sinks:
+                sink.close()
+            button.disabled = False
+
+    def start(speed, days) -> None:
+        session["stop"] = threading.Event()
+        session["thread"] = threading.Thread(target=work, args=(speed, days, session["stop"]), daemon=True)
+        session["thread"].start()
+
+    def stop() -> None:
+        if "stop" in session:
+            session["stop"].set()
+
+    box, button = widgets.live_controls(start, stop, status)
+    display(box)
+    return box, session

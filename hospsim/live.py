@@ -409,3 +409,19 @@ def _show(s: _Session, day: dt.date) -> None:
     recent = list(s.report.lags)[-1000:]
     s.progress({"clock": str(s.clock.now()), "day": day.isoformat(), "events_per_s": round(rate, 1),
                 "sent": dict(s.report.sent), "lag_s": round(max(recent), 4) if recent else None})
+
+
+def sinks_for(params: Params, stop: threading.Event | None) -> tuple[list[TimedSink], str | None]:
+    """The sinks these params ask for: Kafka when a broker answers, world-mode OLTP when oltp.source is world;
+    and why there is no Kafka sink, if there is none."""
+    from hospsim import stream
+    sinks: list[TimedSink] = []
+    bootstrap, why = stream.kafka_bootstrap(params)
+    if bootstrap:
+        from hospsim.stream.timed import KafkaSink
+        sinks.append(KafkaSink(params, bootstrap, stop))
+    if params.oltp.source == "world":
+        from hospsim.oltp.timed import OltpSink
+        from hospsim.services import ensure_postgres
+        sinks.append(OltpSink(params, ensure_postgres(params)))
+    return sinks, None if bootstrap else why

@@ -54,29 +54,22 @@ def register(sub, parent) -> None:
 
 
 def _live(args: argparse.Namespace) -> int:
-    from hospsim import live, stream
+    from hospsim import live
     from hospsim.stream.commands import _stop_on_signals
 
     params = params_from(args)
     speed = None if args.speed == MAX else args.speed or params.stream.speed
-    bootstrap, why = stream.kafka_bootstrap(params)
-    sinks = []
     with _stop_on_signals() as stop:
-        if bootstrap:
-            from hospsim.stream.timed import KafkaSink
-            sinks.append(KafkaSink(params, bootstrap, stop))
-        else:
-            print(f"hospsim live: no Kafka ({why}): no events", file=sys.stderr)
-        if params.oltp.source == "world":
-            from hospsim.oltp.timed import OltpSink
-            from hospsim.services import ensure_postgres
-            sinks.append(OltpSink(params, ensure_postgres(params)))
+        sinks, no_kafka = live.sinks_for(params, stop)
+        if no_kafka:
+            print(f"hospsim live: no Kafka ({no_kafka}): no events", file=sys.stderr)
         try:
             report = live.run(params, sinks, speed=speed, days=args.days, until=args.until, stop=stop,
                               progress=None if args.quiet else _progress_line)
         finally:
             for sink in sinks:
                 sink.close()
+    bootstrap = next((sink.bootstrap for sink in sinks if sink.name == "kafka"), None)
     summary = {"bootstrap": bootstrap, "speed": speed or MAX, **report.summary()}
     if args.json:
         print(json.dumps(summary, default=str))

@@ -88,3 +88,27 @@ def panel(params: config.Params, knobs: list[str], on_run: Callable[[dict[str, A
     box = w.VBox([*header, *sliders.values(), w.HBox([button, status])])
     box.sliders, box.button, box.status = sliders, button, status
     return box
+
+
+LIVE_SPEEDS = {"real time (1)": 1.0, "an hour a minute (60)": 60.0, "a day a minute (1440)": 1440.0,
+               "as fast as possible": None}
+
+
+def live_controls(on_start: Callable[[float | None, int], None], on_stop: Callable[[], None], status):
+    """Speed, days, Start and Stop for `hospsim live` in the lab; `status` (an HTML widget) is the caller's to
+    fill with the clock. Start is disabled while a session runs."""
+    import ipywidgets as w
+    speed = w.Dropdown(options=list(LIVE_SPEEDS), value="a day a minute (1440)", description="speed")
+    days = w.BoundedIntText(value=3, min=1, max=3650, description="days")
+    start, stop = w.Button(description="Start", button_style="success"), w.Button(description="Stop")
+
+    def started(_):
+        start.disabled = True
+        on_start(LIVE_SPEEDS[speed.value], days.value)
+
+    def stopped(_):
+        on_stop()
+
+    start.on_click(started)
+    stop.on_click(stopped)
+    return w.VBox([w.HBox([speed, days, start, stop]), status]), start

@@ -27,9 +27,9 @@ LIVE = {"seed": 3, "simulation.population": 40_000, "simulation.warmup_days": 3,
 DAYS = 10
 
 
-def live_params(tmp, bootstrap: str, name: str, **extra):
-    return small_params(tmp / name, None, {**LIVE, "kafka.bootstrap_servers": bootstrap,
-                                           "kafka.topic_prefix": f"l{uuid.uuid4().hex[:8]}", **extra})
+def live_params(tmp, bootstrap: str, name: str, pg=None, **extra):
+    return small_params(tmp / name, pg, {**LIVE, "kafka.bootstrap_servers": bootstrap,
+                                         "kafka.topic_prefix": f"l{uuid.uuid4().hex[:8]}", **extra})
 
 
 def live_day(params) -> str | None:
@@ -84,15 +84,44 @@ def check_same(straight, resumed, bootstrap: str) -> None:
     assert set(ids) == expected_ids(resumed) == set(event_ids(straight, bootstrap))
 
 
-def test_live_killed_in_the_middle_resumes_with_the_same_files_and_each_event_once(kafka_broker, tmp_path):
+WALL_CLOCK = ("created_at", "updated_at")
+
+
+def oltp_tables(params, pg) -> dict[str, list[tuple]]:
+    """The world-mode OLTP tables, every column but the wall-clock stamps, in id order."""
+    from hospsim.oltp import schema
+    out = {}
+    with contextlib.closing(pg.connect()) as conn, conn.cursor() as cur:
+        for table in schema.TABLES:
+            cur.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+                        "AND table_name = %s ORDER BY ordinal_position", (params.oltp.schema, table))
+            columns = ", ".join(c for (c,) in cur.fetchall() if c not in WALL_CLOCK)
+            cur.execute(f"SELECT {columns} FROM {params.oltp.schema}.{table} ORDER BY id")
+            out[table] = cur.fetchall()
+    return out
+
+
+def test_live_killed_in_the_middle_resumes_with_the_same_files_and_each_event_once(kafka_broker, pg, tmp_path):
+    """World mode too: the OLTP tables the clock fed equal the uninterrupted run's, wall-clock stamps aside."""
+    from hospsim.oltp import schema
     bootstrap = kafka_broker.bootstrap_servers
-    straight, resumed = (live_params(tmp_path, bootstrap, name) for name in ("straight", "resumed"))
-    done = run_live(straight, tmp_path / "straight.yaml", "--speed", "max")
-    assert len(done["days"]) == DAYS and done["sent"]["kafka"] > 20 * DAYS
-    middle = (straight.simulation.start_date + dt.timedelta(days=DAYS // 2)).isoformat()
-    last = killed_and_resumed(resumed, tmp_path / "resumed.yaml", [middle], "--speed", "max")
-    assert 0 < len(last["days"]) < DAYS
-    check_same(straight, resumed, bootstrap)
+    straight, resumed = (live_params(tmp_path, bootstrap, name, pg=pg, **{"oltp.source": "world",
+                                                                          "oltp.schema": f"oltp_live_{name}"})
+                         for name in ("straight", "resumed"))
+    for p in (straight, resumed):
+        schema.drop(p, pg)
+    try:
+        done = run_live(straight, tmp_path / "straight.yaml", "--speed", "max")
+        assert len(done["days"]) == DAYS and done["sent"]["kafka"] > 20 * DAYS and done["sent"]["oltp"] > 20 * DAYS
+        middle = (straight.simulation.start_date + dt.timedelta(days=DAYS // 2)).isoformat()
+        last = killed_and_resumed(resumed, tmp_path / "resumed.yaml", [middle], "--speed", "max")
+        assert 0 < len(last["days"]) < DAYS
+        check_same(straight, resumed, bootstrap)
+        tables = oltp_tables(straight, pg)
+        assert len(tables["internacoes"]) > 2 * DAYS and tables == oltp_tables(resumed, pg)
+    finally:
+        for p in (straight, resumed):
+            schema.drop(p, pg)
 
 
 @pytest.mark.faults
