@@ -3,7 +3,8 @@ midnight census counted from the warehouse, the stream tables and the internacoe
 
 Each source is read into the same shape, its *stays* (admission_id, hospital_id, admit_time, discharge_time,
 admitted), and compared by pure functions. The counts cover the stays admitted on or after the first day
-compared: a patient in bed since the warm-up has no admission in any source. A stay is in the census of day D
+compared by an admission of the run's own days: a patient in bed since the warm-up (even one the warm-up's
+last evening placed after the first midnight) has no admission file, event or change of the run's. A stay is in the census of day D
 when it was admitted by midnight and not discharged before it (the simulation's own rule).
 
 A difference is one (day, hospital, measure, admission) that a source lacks or counts extra, beside the record
@@ -43,7 +44,8 @@ def stays(frame: pd.DataFrame) -> pd.DataFrame:
 
 def measured(stay: pd.DataFrame, first: dt.date, last: dt.date) -> pd.DataFrame:
     """(day, hospital_id, measure, admission_id) of every count the stays make in [first, last]."""
-    s = stay[(stay["admit_time"] >= pd.Timestamp(first)) & stay["admit_time"].notna()]
+    made = _stamped(stay["admission_id"]).fillna(stay["admit_time"])   # the day whose file holds the admission
+    s = stay[(made >= pd.Timestamp(first)) & (stay["admit_time"] >= pd.Timestamp(first)) & stay["admit_time"].notna()]
     admit_day = s["admit_time"].dt.normalize()
     out_day = s["discharge_time"].dt.normalize()
     lo, hi = pd.Timestamp(first), pd.Timestamp(last)
