@@ -236,6 +236,17 @@ class OltpStream:
     log_backups: int = _f(ge=0)
 
 
+@dataclass(frozen=True)
+class OltpWorld:
+    """World mode's scheduled appointments: the follow-up consulta each discharge books."""
+    followup_min_days: int = _f(ge=1, doc="a follow-up falls this many days after the discharge at the earliest "
+                                "(transitional care: a visit within 7-14 days, as CMS's TCM codes 99496/99495 ask)")
+    followup_max_days: int = _f(ge=1, doc="... and at the latest (inclusive; drawn uniformly in between)")
+    followup_no_show: float = _f(ge=0, le=1, doc="share of follow-ups that end faltou (no-shows average ~23% in "
+                                 "Dantas et al. 2018, Health Policy, a review of appointment no-shows)")
+    followup_cancelled: float = _f(ge=0, le=1, doc="share that end cancelada (assumption: 5%); the rest realizada")
+
+
 SNAPSHOT_MODES = ("initial", "initial_only", "no_data", "when_needed", "always")
 OLTP_SOURCES = ("standalone", "world")
 
@@ -256,6 +267,7 @@ class Oltp:
                                        "server's port")
     seed: OltpSeed = _f()
     stream: OltpStream = _f()
+    world: OltpWorld = _f(doc="world mode's follow-up appointments")
 
 
 @dataclass(frozen=True)
@@ -839,6 +851,10 @@ def _oltp_checks(p: Params) -> list[str]:
             if t.seed_key and getattr(s, t.seed_key) and ref and getattr(s, ref) == 0:
                 problems.append(f"oltp.seed.{t.seed_key} = {getattr(s, t.seed_key)}: needs oltp.seed.{ref} >= 1 "
                                 "to refer to")
+    w = o.world
+    if w.followup_min_days > w.followup_max_days or w.followup_no_show + w.followup_cancelled > 1:
+        problems.append(f"oltp.world: needs followup_min_days <= followup_max_days and followup_no_show + "
+                        f"followup_cancelled <= 1 (got {w}); fix them in params")
     if s.pacientes_convenios > s.pacientes * s.convenios:
         problems.append(f"oltp.seed.pacientes_convenios = {s.pacientes_convenios}: at most pacientes x convenios "
                         f"= {s.pacientes * s.convenios} distinct pairs; lower it or seed more pacientes/convenios")

@@ -25,10 +25,12 @@ class OltpSink:
         self.applier = world.Applier(params, pg_info)
         self._world: world.World | None = None
         self._staff_version = None
+        self._booked: dict = {}   # discharge day -> its follow-ups (world.booked_due's cache)
 
     def timeline(self, result) -> pd.DataFrame:
         frames = {k: getattr(result, k) for k in FRAMES}
-        return world.day_changes(self.params, self._current_world(result.day), frames, result.day)
+        current = self._current_world(result.day)
+        return world.day_changes(self.params, current, frames, result.day, self._due(result.day))
 
     def mark(self) -> dict:
         return {}
@@ -72,4 +74,9 @@ class OltpSink:
         for earlier in (start + dt.timedelta(days=i) for i in range(held)):
             if earlier < day:
                 frames = simulate.read_days(the_run.files_dir, [earlier])
-                self.applier.apply(world.day_changes(self.params, self._world, frames, earlier))
+                self.applier.apply(world.day_changes(self.params, self._world, frames, earlier, self._due(earlier)))
+
+    def _due(self, day):
+        """The follow-ups due on `day`, booked by the run's earlier discharges (read from its files)."""
+        from hospsim import run as runs
+        return world.booked_due(self.params, runs.open_run(self.params).files_dir, day, self._booked)

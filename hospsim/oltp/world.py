@@ -3,7 +3,8 @@
 Its seven tables hold the run's people, physicians and insurance, and change when the simulated world does:
 a paciente is registered at their first contact with a hospital, an ED visit books a consulta at arrival and
 makes it realizada at departure, ordering exames whose results come later, and an admission opens an
-internacao whose data_saida is set at discharge. Ids are derived from the world (see LIVE_CONTRACT in the
+internacao whose data_saida is set at discharge. Each discharge also books a follow-up consulta 7-14 days
+later (oltp.world), which on its day ends realizada, faltou or cancelada. Ids are derived from the world (see LIVE_CONTRACT in the
 notes): pacientes.id = person_id + 1, medicos.id = the number in the staff id, and a visit's or admission's
 id = hospital number * 10**14 + yyyymmdd * 10**6 + its sequence. So a day's changes can be applied again
 from any point without doubles, and a change read back from Debezium names the simulated event.
@@ -80,6 +81,13 @@ INSERT_COLUMNS = {
     "exames": ("id", "paciente_id", "tipo", "data_exame", "resultado", "data_resultado"),
     "internacoes": ("id", "paciente_id", "data_entrada", "data_saida", "motivo"),
 }
+FOLLOWUP_BASE = 50_000 * HOSPITAL_BASE
+"""A follow-up consulta's id: its admission's internacao id + 5 * 10**18, so above every ED consulta's id
+(hospital * 10**14 + ...) while hospitals number under 42,000 (a bigint ends at 9.2 * 10**18)."""
+CLINIC_SLOTS = pd.timedelta_range("08:00:00", "16:30:00", freq="30min")
+SLOT = pd.Timedelta(minutes=30)
+"""Assumption: a clinic books 30-minute slots from 08:00 to 17:00; the status moves at the slot's end."""
+FOLLOWUP_COLUMNS = ["id", "person_id", "hospital_id", "ward", "booked", "data_consulta", "status", "moved"]
 UPDATE_COLUMNS = {"consultas": ("status",), "exames": ("resultado", "data_resultado"),
                   "internacoes": ("data_saida",)}
 """What an UPDATE of world mode moves; each moves a row once (the guards are in sql/oltp/world.sql)."""
@@ -111,6 +119,14 @@ def admission_of(internacao: int) -> tuple[str, str]:
     if hospital < 1 or seq < 1 or not 19000101 <= day <= 99991231:
         raise OltpError(f"internacao {internacao} is not a world-mode id (hospital * 10**14 + yyyymmdd * 10**6 + seq)")
     return f"A{day:08d}-{seq:06d}", f"H{hospital:02d}"
+
+
+def followup_id(admission_id: str, hospital_id: str) -> int:
+    """consultas.id of the follow-up an admission's discharge books (FOLLOWUP_BASE)."""
+    iid = internacao_id(admission_id, hospital_id)
+    if iid >= FOLLOWUP_BASE:
+        raise OltpError(f"hospital {hospital_id!r}: world mode's follow-up ids need hospital numbers under 42000")
+    return FOLLOWUP_BASE + iid
 
 
 def paciente_id(person_id: int) -> int:
@@ -219,11 +235,13 @@ class _Changes:
         return df.sort_values("sim_time", kind="stable", ignore_index=True)
 
 
-def day_changes(params, setup, day_frames: dict[str, pd.DataFrame], day: dt.date | None = None) -> pd.DataFrame:
+def day_changes(params, setup, day_frames: dict[str, pd.DataFrame], day: dt.date | None = None,
+                booked: pd.DataFrame | None = None) -> pd.DataFrame:
     """The OLTP changes of one simulated day: columns sim_time, table, op, id, row (a dict), in time order.
 
     `setup` is a World (prepare) or a simulate.Setup; `day_frames` holds the day's visitors, admissions and
-    discharges (and census, whose date names the day unless `day` does)."""
+    discharges (and census, whose date names the day unless `day` does); `booked` the follow-ups earlier
+    days booked (followups), whose status moves today if they are due today."""
     world = setup if isinstance(setup, World) else prepare(params, setup)
     day = day or _day_of(day_frames)
     out = _Changes(world)
@@ -232,8 +250,62 @@ def day_changes(params, setup, day_frames: dict[str, pd.DataFrame], day: dt.date
     _visits(out, visitors, staff, rng.generator(params.seed, "oltp_world_exames", day))
     reasons = dict(zip(visitors.get("visit_id", ()), visitors.get("reason", ())))
     _admissions(out, day_frames.get("admissions", pd.DataFrame()), reasons)
-    _discharges(out, day_frames.get("discharges", pd.DataFrame()))
+    discharges = day_frames.get("discharges", pd.DataFrame())
+    _discharges(out, discharges)
+    _book(out, followups(params, discharges, day), _physician_picker(staff))
+    if booked is not None:
+        for f in booked[booked["data_consulta"].dt.date == day].itertuples(index=False):
+            out.add(f.moved, "consultas", "UPDATE", {"id": int(f.id), "status": f.status})
     return out.frame()
+
+
+def followups(params, discharges: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    """The follow-up consulta each of `day`'s discharges books (FOLLOWUP_COLUMNS): booked at the discharge, due
+    oltp.world.followup_min_days to _max_days later in a clinic slot, and what it ends as. Drawn from the
+    day's own stream, so the booking day and the appointment day compute the same appointments."""
+    if discharges.empty:
+        return pd.DataFrame({c: pd.Series(dtype="datetime64[s]" if c in ("booked", "data_consulta", "moved")
+                                          else object) for c in FOLLOWUP_COLUMNS})
+    w, n = params.oltp.world, len(discharges)
+    g = rng.generator(params.seed, "oltp_world_followup", day)
+    offset = g.integers(w.followup_min_days, w.followup_max_days + 1, n)
+    slot = g.integers(0, len(CLINIC_SLOTS), n)
+    u = g.random(n)
+    status = np.where(u < w.followup_no_show, "faltou",
+                      np.where(u < w.followup_no_show + w.followup_cancelled, "cancelada", "realizada"))
+    due = (pd.Timestamp(day) + pd.to_timedelta(offset, unit="D") + CLINIC_SLOTS[slot]).astype("datetime64[s]")
+    return pd.DataFrame({
+        "id": np.array([followup_id(a, h) for a, h in zip(discharges["admission_id"], discharges["hospital_id"])],
+                       dtype="int64"),
+        "person_id": discharges["person_id"].to_numpy(), "hospital_id": discharges["hospital_id"].to_numpy(),
+        "ward": discharges["ward"].to_numpy(), "booked": discharges["discharge_time"].to_numpy(),
+        "data_consulta": due, "status": status, "moved": due + SLOT})
+
+
+def _book(out: _Changes, booked: pd.DataFrame, pick: Callable[..., int]) -> None:
+    """Each follow-up's consulta, agendada at the discharge, with a physician of the discharging ward."""
+    for f in booked.itertuples(index=False):
+        pid = out.paciente(f.booked, f.person_id)
+        out.add(f.booked, "consultas", "INSERT", {
+            "id": int(f.id), "paciente_id": pid, "medico_id": pick(f.hospital_id, int(f.id), f.ward),
+            "data_consulta": stamp(f.data_consulta), "status": "agendada"})
+
+
+def booked_due(params, files_dir, day: dt.date, cache: dict | None = None) -> pd.DataFrame:
+    """Edge: the follow-ups due on `day`, from the run's discharge files of the days they can be booked on.
+    Follow-ups booked in the warm-up (before the run's first day) are left out: its days have no files.
+    `cache` (day -> followups) spares reading a day again."""
+    from hospsim import simulate
+    w, cache = params.oltp.world, {} if cache is None else cache
+    frames = []
+    for back in range(w.followup_min_days, w.followup_max_days + 1):
+        earlier = day - dt.timedelta(days=back)
+        if earlier < params.simulation.start_date:
+            continue
+        if earlier not in cache:
+            cache[earlier] = followups(params, simulate.read_days(files_dir, [earlier])["discharges"], earlier)
+        frames.append(cache[earlier])
+    return pd.concat(frames, ignore_index=True) if frames else followups(params, pd.DataFrame(), day)
 
 
 def _reference_rows(out: _Changes, when: pd.Timestamp, day: dt.date) -> pd.DataFrame:
@@ -285,14 +357,14 @@ def _visits(out: _Changes, visitors: pd.DataFrame, staff: pd.DataFrame, g: np.ra
 
 
 def _physician_picker(staff: pd.DataFrame) -> Callable[[str, int], int]:
-    """The consulta's physician: one of the hospital's ED physicians (else any of its physicians), spread by id."""
-    ed = staff[staff["ward"] == "emergency"]
-    pools = {h: sorted(g["id"]) for h, g in ed.groupby("hospital_id")}
+    """The consulta's physician: one of the hospital's physicians of the ward (ED by default; else any of its
+    physicians), spread by id."""
+    pools = {h: sorted(g["id"]) for h, g in staff.groupby(["hospital_id", "ward"])}
     anyone = {h: sorted(g["id"]) for h, g in staff.groupby("hospital_id")}
     everyone = sorted(staff["id"])
 
-    def pick(hospital_id: str, consulta: int) -> int:
-        pool = pools.get(hospital_id) or anyone.get(hospital_id) or everyone
+    def pick(hospital_id: str, consulta: int, ward: str = "emergency") -> int:
+        pool = pools.get((hospital_id, ward)) or anyone.get(hospital_id) or everyone
         if not pool:
             raise OltpError("the run has no physician on staff yet: a consulta needs a medico")
         return int(pool[consulta % len(pool)])
@@ -453,9 +525,11 @@ def run_days(params, pg_info=None, *, progress: Callable[[dt.date, Counter], Non
     world = prepare(params, setup)
     with Applier(params, pg_info) as applier:
         applier.apply(opening_changes(params, world, beds_at_start(params, setup)))
+        cache: dict = {}
         for day in simulate.dates(params)[:done]:
             frames = simulate.read_days(the_run.files_dir, [day])
-            changed = applier.apply(day_changes(params, world, frames, day))
+            booked = booked_due(params, the_run.files_dir, day, cache)
+            changed = applier.apply(day_changes(params, world, frames, day, booked))
             if progress is not None:
                 progress(day, changed)
         return applier.applied

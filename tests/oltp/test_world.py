@@ -87,7 +87,7 @@ def test_a_day_of_visits_and_admissions_becomes_inserts_and_updates(params):
     assert {(r["id"], r["cpf"]) for r in pacientes} == {(1, "111.111.111-11"), (2, "222.222.222-22"),
                                                           (3, "333.333.333-33")}
     assert [r["paciente_id"] for r in _rows(changes, "pacientes_convenios", "INSERT")] == [2], "Bruno's Unimed"
-    consultas = _rows(changes, "consultas", "INSERT")
+    consultas = [r for r in _rows(changes, "consultas", "INSERT") if r["id"] < world.FOLLOWUP_BASE]
     assert [(r["id"] % 10**6, r["medico_id"], r["status"]) for r in consultas] == [(1, 7, "agendada"), (2, 7, "agendada")]
     assert [r["status"] for r in _rows(changes, "consultas", "UPDATE")] == ["realizada", "realizada"]
     exames = _rows(changes, "exames", "INSERT")
@@ -132,7 +132,8 @@ def test_staff_registrations_that_are_not_crms_are_refused(params):
 # --------------------------------------------------------------------------- a real run, a real database
 
 
-RUN = {"simulation.population": 3000, "simulation.days": 4, "oltp.source": "world", **oltp_names("t_world")}
+RUN = {"simulation.population": 3000, "simulation.days": 4, "oltp.source": "world", **oltp_names("t_world"),
+       "oltp.world.followup_min_days": 1, "oltp.world.followup_max_days": 2}   # follow-ups due within the run
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +166,8 @@ def test_every_admission_and_discharge_of_a_run_is_a_change(small_run):
     assert len(admitted) == len(days["admissions"]) > 0 and len(discharged) > 0
     assert admitted <= set(ids[("internacoes", "INSERT")])
     assert sorted(ids[("internacoes", "UPDATE")]) == sorted(discharged)
-    assert len(ids[("consultas", "INSERT")]) == len(set(ids[("consultas", "INSERT")])) == len(days["visitors"])
+    assert len(ids[("consultas", "INSERT")]) == len(set(ids[("consultas", "INSERT")])) == \
+        len(days["visitors"]) + len(days["discharges"]), "an ED consulta per visit, a follow-up per discharge"
     assert sorted(ids[("exames", "INSERT")]) == sorted(ids[("exames", "UPDATE")])
 
 
@@ -261,3 +263,80 @@ def test_ids_of_another_shape_are_refused(admission, hospital, message):
 def test_numbers_not_made_by_internacao_id_are_refused(number):
     with pytest.raises(OltpError, match="is not a world-mode id"):
         world.admission_of(number)
+
+
+# --------------------------------------------------------------------------- follow-up appointments
+
+
+def _discharges(n: int) -> pd.DataFrame:
+    return pd.DataFrame({
+        "admission_id": [f"A20250205-{i + 1:06d}" for i in range(n)], "person_id": [i % 3 for i in range(n)],
+        "hospital_id": "H01", "ward": "icu", "admit_time": T("2025-02-05 08:00:00"),
+        "discharge_time": [T("2025-02-10 06:00:00") + pd.Timedelta(minutes=i % 900) for i in range(n)]})
+
+
+def test_a_discharge_books_one_follow_up_in_the_window_at_a_clinic_hour(params):
+    changes = world.day_changes(params, _setup(), _frames())
+    booked = [r for r in _rows(changes, "consultas", "INSERT") if r["id"] >= world.FOLLOWUP_BASE]
+    assert len(booked) == 1 and booked[0]["status"] == "agendada" and booked[0]["paciente_id"] == 3
+    assert booked[0]["id"] == world.followup_id("A20250130-000004", "H01")
+    assert booked[0]["medico_id"] in (7, 9), "a physician of the discharging hospital on staff that day"
+    at = changes.set_index(["table", "op", "id"])["sim_time"]
+    assert at[("consultas", "INSERT", booked[0]["id"])] == T("2025-02-10 09:00:00"), "booked at the discharge"
+    many = world.followups(params, _discharges(3000), DAY)
+    days = (many["data_consulta"].dt.normalize() - T(DAY)).dt.days
+    w = params.oltp.world
+    assert days.between(w.followup_min_days, w.followup_max_days).all()
+    assert set(days) == set(range(w.followup_min_days, w.followup_max_days + 1))
+    minutes = many["data_consulta"].dt.hour * 60 + many["data_consulta"].dt.minute
+    assert minutes.between(8 * 60, 17 * 60 - 30).all() and (many["moved"].dt.hour * 60 + many["moved"].dt.minute
+                                                           <= 17 * 60).all()
+
+
+def test_a_follow_up_moves_once_on_its_day_and_not_before(params):
+    booked = world.followups(params, _discharges(40), DAY)
+    quiet = {"census": pd.DataFrame({"date": []})}
+    moved = []
+    for k in range(1, 20):
+        day = DAY + dt.timedelta(days=k)
+        changes = world.day_changes(params, _setup(), quiet, day, booked)
+        moves = changes[(changes["table"] == "consultas") & (changes["op"] == "UPDATE")]
+        assert (moves["sim_time"].dt.date == day).all()
+        moved += [(i, r["status"], t) for i, r, t in zip(moves["id"], moves["row"], moves["sim_time"])]
+    want = sorted(zip(booked["id"], booked["status"], booked["moved"]))
+    assert sorted(moved) == want and len(want) == 40, "each appointment moves once, on its day"
+
+
+def test_follow_up_outcomes_hold_their_shares_and_draws_repeat(params):
+    many = world.followups(params, _discharges(20000), DAY)
+    share = many["status"].value_counts(normalize=True)
+    w = params.oltp.world
+    assert abs(share["faltou"] - w.followup_no_show) < 0.015
+    assert abs(share["cancelada"] - w.followup_cancelled) < 0.008
+    assert set(share.index) == {"faltou", "cancelada", "realizada"}
+    pd.testing.assert_frame_equal(many, world.followups(params, _discharges(20000), DAY))
+    other = world.followups(params, _discharges(20000), DAY + dt.timedelta(days=1))
+    assert not (other["data_consulta"] - pd.Timedelta(days=1)).equals(many["data_consulta"]), "a day's own draws"
+
+
+def test_follow_up_ids_are_disjoint_from_ed_consultas():
+    fid = world.followup_id("A20250210-000012", "H03")
+    assert fid == 50_000 * 10**14 + world.internacao_id("A20250210-000012", "H03") < 2**63
+    assert fid > world.event_id("V99991231-999999", "H41999")
+    with pytest.raises(OltpError, match="under 42000"):
+        world.followup_id("A20250210-000012", "H50000")
+
+
+def test_the_run_s_follow_ups_move_on_their_days_in_the_tables(small_run, pg):
+    """run_days reads the earlier days' discharges from the run's files: follow-ups due within the run end
+    realizada, faltou or cancelada; later ones stay agendada."""
+    schema.drop(small_run, pg)
+    world.run_days(small_run, pg)
+    days = simulate.read_days(simulate.batch_dir(small_run), simulate.dates(small_run))
+    last = simulate.dates(small_run)[-1]
+    with pg.connect() as conn, conn.cursor() as cur:
+        cur.execute(f"SELECT data_consulta::date <= %s, status = 'agendada', count(*) FROM {small_run.oltp.schema}"
+                    f".consultas WHERE id >= {world.FOLLOWUP_BASE} GROUP BY 1, 2", (last,))
+        got = {(due, open_): n for due, open_, n in cur.fetchall()}
+    assert sum(got.values()) == len(days["discharges"]) > 0
+    assert got.get((True, True), 0) == 0 and got.get((True, False), 0) > 0 and got.get((False, True), 0) > 0
