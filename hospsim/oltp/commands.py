@@ -37,7 +37,8 @@ def register(sub, parent) -> None:
                            "(oltp.source: world), as fast as possible",
                            description="The hospital system of the run's own region: its people registered at "
                                        "their first contact, physicians, private plans, ED visits (consultas and "
-                                       "exames) and admissions (internacoes), each day's INSERTs and UPDATEs "
+                                       "exames), admissions (internacoes) and the follow-up consulta each "
+                                       "discharge books (its status moved on its day), each day's INSERTs and UPDATEs "
                                        "applied in one transaction. Idempotent: run it again and nothing changes. "
                                        "Prints the rows changed per table and operation.")
     p.add_argument("--fresh", action="store_true", help="drop the schema (and its slots) first")
