@@ -6,6 +6,9 @@ cli -> command modules -> commandline -> config.
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
+from contextlib import contextmanager
 
 from hospsim import config
 
@@ -34,3 +37,41 @@ def params_from(args: argparse.Namespace) -> config.Params:
                  if getattr(args, flag, None) is not None]
         cached = args.parsed_params = config.load(args.params, [*args.param, *flags])
     return cached
+
+
+def at_least(minimum: int):
+    """An argparse type: an integer >= minimum (argparse names the flag in its error)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is too small: give a number >= {minimum}")
+        return value
+    return parse
+
+
+def seconds(text: str) -> float:
+    """An argparse type: seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a time: give seconds > 0, e.g. 5")
+    return value
+
+
+@contextmanager
+def stop_on_signals():
+    """SIGINT/SIGTERM set the event: the loop stops after the batch in hand, flushes and commits."""
+    stop = threading.Event()
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -6,8 +6,7 @@ import datetime as dt
 import json
 import sys
 
-from hospsim.commandline import params_from
-from hospsim.stream.commands import _at_least
+from hospsim.commandline import at_least, params_from, stop_on_signals
 
 MAX = "max"
 
@@ -45,7 +44,7 @@ def register(sub, parent) -> None:
                    help="simulated seconds per wall second: 1 real time, 1440 a day a minute, max as fast as "
                         "possible (default: stream.speed)")
     ends = p.add_mutually_exclusive_group()
-    ends.add_argument("--days", type=_at_least(1), metavar="N",
+    ends.add_argument("--days", type=at_least(1), metavar="N",
                       help="stop after N more days (the same command after a kill ends at the same day)")
     ends.add_argument("--until", type=_date, metavar="DATE", help="stop when the clock reaches DATE (YYYY-MM-DD)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -55,11 +54,10 @@ def register(sub, parent) -> None:
 
 def _live(args: argparse.Namespace) -> int:
     from hospsim import live
-    from hospsim.stream.commands import _stop_on_signals
 
     params = params_from(args)
     speed = None if args.speed == MAX else args.speed or params.stream.speed
-    with _stop_on_signals() as stop:
+    with stop_on_signals() as stop:
         sinks, no_kafka = live.sinks_for(params, stop)
         if no_kafka:
             print(f"hospsim live: no Kafka ({no_kafka}): no events", file=sys.stderr)

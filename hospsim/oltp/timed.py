@@ -24,6 +24,7 @@ class OltpSink:
         self.params, self.pg_info = params, pg_info
         self.applier = world.Applier(params, pg_info)
         self._world: world.World | None = None
+        self._run = None                    # the run, opened at the first day (live creates it)
         self._staff_version = None
         self._booked: dict = {}   # discharge day -> its follow-ups (world.booked_due's cache)
 
@@ -50,10 +51,12 @@ class OltpSink:
     def _current_world(self, day) -> world.World:
         """The run's people and staff, read again when the run's setup grew (a month's new hires); the first
         time, the tables catch up with the run: the stays open at its start and every day before `day`."""
+        from hospsim import filekinds, simulate
         from hospsim import run as runs
-        from hospsim import simulate
-        the_run = runs.open_run(self.params)
-        staff = the_run.file("staff_data.csv").stat()
+        if self._run is None:
+            self._run = runs.open_run(self.params)
+        the_run = self._run
+        staff = the_run.file(filekinds.BY_KIND["staff"].name).stat()
         version = (staff.st_mtime_ns, staff.st_size)
         if version != self._staff_version:
             setup = simulate.read_setup(the_run)

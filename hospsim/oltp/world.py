@@ -26,7 +26,7 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
-from hospsim import documents, rng, sqlfiles
+from hospsim import documents, filekinds, rng, sqlfiles
 from hospsim.errors import OltpError
 from hospsim.oltp import generate, schema
 
@@ -157,7 +157,7 @@ class World:
 def prepare(params, setup) -> World:
     """The World of a simulate.Setup (people_data.csv and staff_data.csv of the run)."""
     people = setup.people
-    staff = setup.staff["staff_data.csv"] if isinstance(setup.staff, dict) else setup.staff
+    staff = setup.staff[filekinds.BY_KIND["staff"].name] if isinstance(setup.staff, dict) else setup.staff
     bad = ~people["national_id"].astype(str).str.match(_CPF)
     if bad.any():
         raise OltpError(f"{int(bad.sum())} national ids are not CPFs (e.g. {people['national_id'][bad].iloc[0]!r}); "

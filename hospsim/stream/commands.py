@@ -1,39 +1,11 @@
 """`hospsim stream produce|process|metrics|reset`."""
 from __future__ import annotations
 
-import argparse
 import json
-import signal
 import sys
-import threading
-from contextlib import contextmanager
 
-from hospsim.commandline import param_flags, params_from
+from hospsim.commandline import at_least, param_flags, params_from, seconds, stop_on_signals
 from hospsim.config import STREAM_MODES
-
-
-def _at_least(minimum: int):
-    """An argparse type: an integer >= minimum (argparse names the flag in its error)."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} is too small: give a number >= {minimum}")
-        return value
-    return parse
-
-
-def _seconds(text: str) -> float:
-    """An argparse type: seconds > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is not a time: give seconds > 0, e.g. 5")
-    return value
 
 
 def register(sub, parent) -> None:
@@ -52,7 +24,7 @@ def register(sub, parent) -> None:
     p.add_argument("--rate", type=float, metavar="N", help="events per second in rate mode")
     p.add_argument("--speed", type=float, metavar="X", help="simulated seconds per wall second in realtime mode")
     p.add_argument("--days", type=int, metavar="N", help="the run's first N days (default: simulation.days)")
-    p.add_argument("--limit", type=_at_least(1), metavar="N", help="send only the first N events (N >= 1)")
+    p.add_argument("--limit", type=at_least(1), metavar="N", help="send only the first N events (N >= 1)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     param_flags(p, mode="stream.mode", rate="stream.events_per_second", speed="stream.speed", days="simulation.days")
     p.set_defaults(func=_produce)
@@ -61,8 +33,8 @@ def register(sub, parent) -> None:
                            description="Consume the event topics into data/stream/ and the stream schema until "
                                        "SIGINT/SIGTERM (finishes the current batch), --max-events or --idle. "
                                        "Start several to share the partitions.")
-    p.add_argument("--max-events", type=_at_least(1), metavar="N", help="stop after N messages (N >= 1)")
-    p.add_argument("--idle", type=_seconds, metavar="S", help="stop after S seconds without a message (S > 0)")
+    p.add_argument("--max-events", type=at_least(1), metavar="N", help="stop after N messages (N >= 1)")
+    p.add_argument("--idle", type=seconds, metavar="S", help="stop after S seconds without a message (S > 0)")
     p.add_argument("--instance", metavar="NAME", help="a name for this processor (its Kafka client id)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_process)
@@ -87,20 +59,6 @@ def _print(summary: dict, as_json: bool, title: str) -> None:
         print(f"  {key:18} {value}")
 
 
-@contextmanager
-def _stop_on_signals():
-    """SIGINT/SIGTERM set the event: the loop stops after the batch in hand, flushes and commits."""
-    stop = threading.Event()
-    previous = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        previous[sig] = signal.signal(sig, lambda *_: stop.set())
-    try:
-        yield stop
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 def _produce(args) -> int:
     from hospsim import stream
     from hospsim.services import ensure_postgres
@@ -112,7 +70,7 @@ def _produce(args) -> int:
     replay = stream.replay(params)
     pg = ensure_postgres(params)
     session = sessions.start(params, pg, min(len(replay), args.limit or len(replay)), bootstrap, why)
-    with _stop_on_signals() as stop:
+    with stop_on_signals() as stop:
         if bootstrap:
             session.produced = producer.produce(params, replay, bootstrap, limit=args.limit, stop=stop,
                                                 raise_on_failure=False)
@@ -158,7 +116,7 @@ def _process(args) -> int:
               "runs the processor in-process when Kafka is off.", file=sys.stderr)
         return 1
     pg = ensure_postgres(params)
-    with _stop_on_signals() as stop:
+    with stop_on_signals() as stop:
         stats = consumer.run(params, pg, bootstrap, stop=stop, max_events=args.max_events,
                              idle_timeout_s=args.idle, instance=args.instance)
     _print({"instance": args.instance or "main", **stats.summary()}, args.json, "stream processor stopped")

@@ -26,8 +26,8 @@ def test_bad_flags_are_refused_naming_the_flag(args, flag, capsys):
 
 
 def test_good_flags_parse(capsys):
-    from hospsim.stream.commands import _at_least, _seconds
-    assert _at_least(1)("3") == 3 and _seconds("0.5") == 0.5
+    from hospsim.commandline import at_least, seconds
+    assert at_least(1)("3") == 3 and seconds("0.5") == 0.5
 
 
 @pytest.mark.parametrize("overrides, message", [
