@@ -31,6 +31,7 @@ class OltpSink:
     def timeline(self, result) -> pd.DataFrame:
         frames = {k: getattr(result, k) for k in FRAMES}
         current = self._current_world(result.day)
+        self._booked[result.day] = world.followups(self.params, result.discharges, result.day)  # no file read
         return world.day_changes(self.params, current, frames, result.day, self._due(result.day))
 
     def mark(self) -> dict:
@@ -80,6 +81,6 @@ class OltpSink:
                 self.applier.apply(world.day_changes(self.params, self._world, frames, earlier, self._due(earlier)))
 
     def _due(self, day):
-        """The follow-ups due on `day`, booked by the run's earlier discharges (read from its files)."""
-        from hospsim import run as runs
-        return world.booked_due(self.params, runs.open_run(self.params).files_dir, day, self._booked)
+        """The follow-ups due on `day`, booked by the run's earlier discharges (the session's own days from
+        memory, the days before it from the run's files)."""
+        return world.booked_due(self.params, self._run.files_dir, day, self._booked)
