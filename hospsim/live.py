@@ -262,10 +262,9 @@ def _play_day(s: _Session, day: dt.date, result: daily.DayResult, prepare: Calla
     start = np.datetime64(day, "ms")
     plans = _plans(s, day, result)
     skip = _open_day(s, day, plans)
-    if s.clock is None:
-        at = s.checkpoint.get("clock") if s.checkpoint.get("day") == day.isoformat() else None
-        s.clock = Clock(max(start, np.datetime64(at, "ms")) if at else start, s.speed)
     times, which, index = _merged(plans, skip)
+    if s.clock is None:
+        s.clock = Clock(_origin(s.checkpoint, day, times), s.speed)
     sent_upto = [int(s.checkpoint["sinks"][sink.name]["done"]) for sink, _ in plans]
     i, n, last_cp = 0, len(times), time.monotonic()
     while i < n:
@@ -296,6 +295,18 @@ def _play_day(s: _Session, day: dt.date, result: daily.DayResult, prepare: Calla
     s.clock.reach(start + DAY)
     _confirm(s, plans, sent_upto)
     return True
+
+
+def _origin(checkpoint: dict, day: dt.date, pending: np.ndarray) -> np.datetime64:
+    """Where a session's clock starts: the day's start, or on the day in progress where the last session's
+    clock stood, but never past the first row still to send. Rows the last clock passed unsent (the stop
+    came between their time and their send) go out on time instead of all at once, late by the gap."""
+    start = np.datetime64(day, "ms")
+    at = checkpoint.get("clock") if checkpoint.get("day") == day.isoformat() else None
+    if not at:
+        return start
+    origin = max(start, np.datetime64(at, "ms"))
+    return min(origin, pending[0]) if pending.size else origin
 
 
 def _plans(s: _Session, day: dt.date, result: daily.DayResult) -> list[tuple[TimedSink, pd.DataFrame]]:

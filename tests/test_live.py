@@ -107,3 +107,24 @@ def test_rows_go_once_each_at_their_day_also_across_a_stop_and_a_lost_checkpoint
 def test_a_bad_speed_is_refused(params_factory):
     with pytest.raises(LiveError, match="speed"):
         live.run(params_factory(SMALL), [], speed=0.0, days=1)
+
+
+def test_a_resumed_clock_starts_at_the_first_row_the_last_clock_passed_unsent(params_factory, monkeypatch):
+    """A stop lands between a row's time and its send (a flush at 3600x is minutes of simulated time): the
+    next session's clock starts at that row, not where the old clock stood, so it is not sent late by the gap."""
+    monkeypatch.setattr(live, "CHUNK", 3)
+    params = params_factory(SMALL)
+    store: list = []
+    stop = threading.Event()
+    live.run(params, [Ledger(store, stop, stop_after=10)], speed=None, days=2, stop=stop)
+    held = len(store)
+    the_run = simulate.load(simulate.with_days(params, 1)).run
+    checkpoint = live.read_checkpoint(the_run)
+    ran_on = np.datetime64(checkpoint["day"], "ms") + np.timedelta64(23, "h")
+    live.write_checkpoint(the_run, {**checkpoint, "clock": str(ran_on)})
+    second = live.run(params, [Ledger(store)], speed=None, days=2)
+    first_unsent = np.datetime64(store[held][1], "ms")
+    assert first_unsent < ran_on
+    assert second.first_clock == first_unsent
+    assert live._origin({"day": checkpoint["day"], "clock": str(ran_on)}, dt.date.fromisoformat(checkpoint["day"]),
+                        np.array([], dtype="datetime64[ms]")) == ran_on          # nothing pending: where it stood
