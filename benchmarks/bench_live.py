@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-f", "--params", default="params/large.yaml")
     ap.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
-    ap.add_argument("--minutes", type=float, default=2.0, help="minutes at speed 1 (default 2)")
+    ap.add_argument("--minutes", type=float, default=5.0, help="minutes at speed 1 (default 5)")
     ap.add_argument("--fast-seconds", type=float, default=60.0, help="seconds at 1440x (default 60)")
     args = ap.parse_args(argv)
 
