@@ -26,13 +26,15 @@ def published(service: str) -> dict[int, int]:
 LONG_RUNNING = ("postgres", "kafka", "connect", "jupyterlab")
 WORKERS = ("scheduler", "stream-processor", "batch-ingestor")
 """The original project's services, each a hospsim command in the lab image."""
+CITUS = ("citus-coordinator", "citus-worker-1", "citus-worker-2", "citus-init")
+"""The warehouse at scale, behind the compose profile `citus`."""
 HOST_PORT_OFFSET = 10_000
 """The stack's host ports are hospsim's defaults plus this, so it runs beside the embedded services."""
 
 
 def test_the_four_services_have_healthchecks_their_images_can_run():
     services = COMPOSE["services"]
-    assert set(services) == {*LONG_RUNNING, "connector-init", *WORKERS}
+    assert set(services) == {*LONG_RUNNING, "connector-init", *WORKERS, *CITUS}
     for name in LONG_RUNNING:
         test = services[name].get("healthcheck", {}).get("test")
         assert test, f"{name} has no healthcheck"
@@ -215,3 +217,17 @@ def test_a_command_the_cli_does_not_know_is_caught():
     from hospsim.cli import build_parser
     with pytest.raises(SystemExit):
         build_parser().parse_args(["stream", "process", "--no-such-flag"])
+
+
+def test_citus_is_a_profile_whose_init_is_a_hospsim_command_on_the_coordinator():
+    from hospsim import cli
+    services = COMPOSE["services"]
+    assert all(services[name]["profiles"] == ["citus"] for name in CITUS)
+    assert not any("profiles" in services[name] for name in (*LONG_RUNNING, *WORKERS))
+    init = services["citus-init"]
+    command = init["command"]
+    assert command[0] == "hospsim"
+    args = cli.build_parser().parse_args(command[1:])
+    assert args.apply and args.worker == [("citus-worker-1", 5432), ("citus-worker-2", 5432)]
+    assert all(host in services for host, _ in args.worker)
+    assert init["environment"]["PG_HOST"] == "citus-coordinator"

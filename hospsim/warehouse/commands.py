@@ -1,4 +1,4 @@
-"""`hospsim warehouse init|drop|counts` and `hospsim ingest [--watch] [--interval S]`."""
+"""`hospsim warehouse init|drop|counts|citus` and `hospsim ingest [--watch] [--interval S]`."""
 from __future__ import annotations
 
 import argparse
@@ -21,6 +21,17 @@ def register(sub, parent) -> None:
     ):
         p = actions.add_parser(name, parents=[parent], help=helptext, description=helptext)
         p.set_defaults(func=func)
+
+    citus = actions.add_parser("citus", parents=[parent], help="print (or --apply) the warehouse DDL for Citus",
+                               description="The warehouse on Citus (distributed PostgreSQL): the plain schema, then "
+                                           "the facts distributed by hospital and co-located, every other table a "
+                                           "reference table. Prints one SQL script to run on a Citus coordinator "
+                                           "(it makes the plain schema in the configured database to read its "
+                                           "catalog); with --apply the configured database is the coordinator.")
+    citus.add_argument("--apply", action="store_true", help="run it on the configured database (a Citus coordinator)")
+    citus.add_argument("--worker", action="append", default=[], type=host_port, metavar="HOST:PORT",
+                       help="with --apply: a worker node to add first (repeatable)")
+    citus.set_defaults(func=_citus)
 
     ingest = sub.add_parser("ingest", parents=[parent], help="load data/batch/*.csv into the warehouse",
                             description="Load every simulation file in data/batch into the warehouse: one transaction "
@@ -50,6 +61,14 @@ def positive_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text}: must be a number of seconds > 0 and <= {MAX_INTERVAL_S} "
                                          "(a day), e.g. 5")
     return value
+
+
+def host_port(text: str) -> tuple[str, int]:
+    """An argparse type: HOST:PORT with a port in 1-65535."""
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r}: give HOST:PORT, e.g. citus-worker-1:5432")
+    return host, int(port)
 
 
 def _connect(args):
@@ -87,6 +106,26 @@ def _counts(args) -> int:
         return 1
     for table, rows in counts.items():
         print(f"{table:28} {rows:>12}")
+    return 0
+
+
+def _citus(args) -> int:
+    from hospsim.warehouse import citus, schema
+    params, conn = _connect(args)
+    try:
+        if args.apply:
+            placed = citus.apply(conn, params, args.worker)
+            facts = [p.table for p in placed if p.distributed]
+            print(f"warehouse schema {params.warehouse.schema} on Citus: {len(facts)} facts distributed by hospital "
+                  f"({', '.join(facts)}), {len(placed) - len(facts)} reference tables")
+        else:
+            existed = schema.exists(conn, params)
+            schema.init(conn, params)
+            print(citus.script(conn, params), end="")
+            if not existed:                 # made only to read its catalog
+                schema.drop(conn, params)
+    finally:
+        conn.close()
     return 0
 
 
