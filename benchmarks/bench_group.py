@@ -73,7 +73,7 @@ def group_run(args, base: list[str], env: dict, members: int, replay, tmp: Path,
     stamps = metrics.throughput(pg, f"bench_{tag}")
     seconds = stamps.loc[stamps["consumed"] > 0, "second"]
     span = (seconds.max() - seconds.min()).total_seconds() + 1
-    lines = sum(sum(1 for _ in open(f, encoding="utf-8")) for f in (tmp / tag).rglob("*.jsonl"))
+    lines = sum(len(f.read_bytes().splitlines()) for f in (tmp / tag).rglob("*.jsonl"))
     per_member = [json.loads(out).get("inserted", 0) for out, _ in outputs]
     return {"n": n, "stored": stored, "lines": lines, "steady": n / span,
             "wall": n / (stored_at - started) if stored_at else float("nan"), "per_member": per_member}
