@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hospsim import config
 from hospsim.config import Params
-from hospsim.daily import SEASON_MONTHS
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def _respiratory_uplift(params: Params, census: pd.DataFrame, visitors: pd.DataF
         return np.nan
     months = per_day.groupby(per_day.index.to_period("M")).agg(["mean", "size"])
     months = months[months["size"] >= 28]
-    season, off = SEASON_MONTHS[params.simulation.hemisphere]
+    season, off = config.clinical_rules(params).season_months[params.simulation.hemisphere]
     in_season = months[months.index.month.isin(season)]["mean"]
     off_season = months[months.index.month.isin(off)]["mean"]
     if in_season.empty or off_season.empty or off_season.min() <= 0:

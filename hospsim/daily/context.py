@@ -50,5 +50,10 @@ class DayContext:
         return self.cohort.layout
 
     @property
+    def rules(self):
+        """The clinical tables (hospsim.rules), read once with the cohort."""
+        return self.cohort.rules
+
+    @property
     def sim(self):
         return self.params.simulation

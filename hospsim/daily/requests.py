@@ -12,16 +12,13 @@ from hospsim.daily.arrivals import Arrivals
 from hospsim.daily.context import DayContext
 from hospsim.daily.disposition import Disposition
 from hospsim.daily.tables import (
-    ELECTIVE_LOS_FACTOR,
     GENERAL,
     LOS_FACTOR,
     LOS_MAX_DAYS,
     LOS_MIN_DAYS,
-    LOS_SIGMA,
     MODE_AWAY,
     MODE_HOME,
     MODE_ONLY,
-    TRANSFER_WAIT_MEDIAN_MIN,
     WARD,
 )
 
@@ -73,11 +70,13 @@ def requests(ctx: DayContext, arr: Arrivals, disp: Disposition) -> Requests:
     m = origin.size
     is_ed = np.arange(m) < nq + ne
     los_mean = ctx.sim.mean_length_of_stay_days * np.array([LOS_FACTOR[t] for t in WARD_TYPES])[ward]
-    los_mean = los_mean * np.where(is_ed, 1.0, ELECTIVE_LOS_FACTOR)
-    los_days = np.exp(np.log(los_mean) - LOS_SIGMA**2 / 2 + LOS_SIGMA * g.standard_normal(m))
+    los_mean = los_mean * np.where(is_ed, 1.0, ctx.rules.elective_los_factor)
+    sigma = ctx.rules.los_sigma
+    los_days = np.exp(np.log(los_mean) - sigma**2 / 2 + sigma * g.standard_normal(m))
     los = np.round(np.clip(los_days, LOS_MIN_DAYS, LOS_MAX_DAYS) * 1440).astype(np.int64) * 60
     los[:nq] = q["los"]
-    wait = np.round(np.exp(np.log(TRANSFER_WAIT_MEDIAN_MIN * 60) + 0.5 * g.standard_normal(m))).astype(np.int64)
+    wait_min, wait_sigma = ctx.rules.transfer_wait
+    wait = np.round(np.exp(np.log(wait_min * 60) + wait_sigma * g.standard_normal(m))).astype(np.int64)
     return Requests(
         person=np.concatenate([q["person"], arr.who[ed], el.who]),
         visit=np.concatenate([q["visit"], arr.visit_id[ed], np.full(n_el, "", dtype="U24")]),
