@@ -144,9 +144,12 @@ SPECS = (
     Spec("disposition.yaml", "elderly_ambulance_factor", scalar()),
     Spec("disposition.yaml", "ed_stay",
          vector(("median_hours", "sigma", "min_minutes", "max_hours", "admitted_extra_hours"))),
+    Spec("disposition.yaml", "boarding_limit_hours", scalar(0.5, 24)),
     Spec("stay.yaml", "los_sigma", scalar(0, 3)),
     Spec("stay.yaml", "elective_los_factor", scalar()),
     Spec("stay.yaml", "transfer_wait", vector(("median_minutes", "sigma"))),
+    Spec("stay.yaml", "discharge_hour_share", vector(24, 1.0, sums=True)),
+    Spec("stay.yaml", "discharge_weekday_keep", vector(WEEKDAYS, 1.0)),
     Spec("calendar.yaml", "season_peak_day", vector(HEMISPHERES, 366)),
     Spec("calendar.yaml", "season_months", season_months),
 )

@@ -1,7 +1,8 @@
-"""Phase 3, bed requests: yesterday's boarders first, then today's ED patients, then the day's electives."""
+"""Phase 3, bed requests: yesterday's boarders (each holding the bed reserved for it) first, then today's ED
+patients, then the day's electives."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,8 +37,10 @@ class Requests:
     since: np.ndarray       # seconds: when the patient first asked (a boarder's earlier day)
     los: np.ndarray         # seconds of stay once placed
     wait: np.ndarray        # seconds a transfer waits before leaving
-    n_queue: int            # boarders carried in
+    n_queue: int            # reservations carried in (boarders whose bed frees today)
     ed: np.ndarray          # visit indexes (into Arrivals) of today's ED requests
+    held_slot: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))   # per carried reservation
+    held_at: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def size(self) -> int:
@@ -81,8 +84,9 @@ def requests(ctx: DayContext, arr: Arrivals, disp: Disposition) -> Requests:
         person=np.concatenate([q["person"], arr.who[ed], el.who]),
         visit=np.concatenate([q["visit"], arr.visit_id[ed], np.full(n_el, "", dtype="U24")]),
         origin=origin, ward=ward, spec=np.concatenate([q["spec"], disp.spec[ed], np.zeros(n_el, np.int64)]),
-        mode=mode, time=np.concatenate([np.full(nq, ctx.t0), disp.decision[ed], el.time]),
-        since=np.concatenate([q["since"], disp.decision[ed], el.time]), los=los, wait=wait, n_queue=nq, ed=ed)
+        mode=mode, time=np.concatenate([q["since"], disp.decision[ed], el.time]),
+        since=np.concatenate([q["since"], disp.decision[ed], el.time]), los=los, wait=wait, n_queue=nq, ed=ed,
+        held_slot=q["slot"], held_at=q["at"])
 
 
 def electives(ctx: DayContext, visitors: np.ndarray) -> Electives:
