@@ -7,6 +7,7 @@ it and names each problem with its file, its table and the fix. The folder's dig
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,8 +80,10 @@ def vector(labels: tuple[str, ...] | int, high: float = np.inf, sums: bool = Fal
     return parse
 
 
-def matrix(rows: tuple[str, ...], columns: tuple[str, ...] | int, sums: bool = False) -> Callable:
-    """Rows by label, each a list in the order of the table's `columns:` (any order of the known labels)."""
+def matrix(rows: tuple[str, ...], columns: tuple[str, ...] | int, sums: bool = False, high: float = 1.0,
+           mean_one: bool = False) -> Callable:
+    """Rows by label, each a list in the order of the table's `columns:` (any order of the known labels);
+    shares (sums: each row sums to 1) or factors (mean_one: each row's mean is 1)."""
     def parse(v: Any, table: dict) -> np.ndarray:
         order = list(range(columns)) if isinstance(columns, int) else _column_order(table.get("columns"), columns)
         if not isinstance(v, dict) or set(map(str, v)) != set(rows):
@@ -90,9 +93,11 @@ def matrix(rows: tuple[str, ...], columns: tuple[str, ...] | int, sums: bool = F
             line = v[row]
             if not isinstance(line, list) or len(line) != len(order):
                 raise _Problem(f"row {row} must be a list of {len(order)} numbers")
-            out[i, order] = [_number(x, f"row {row} value {j + 1}", 0.0, 1.0) for j, x in enumerate(line)]
+            out[i, order] = [_number(x, f"row {row} value {j + 1}", 0.0, high) for j, x in enumerate(line)]
             if sums:
                 _sums_to_one(out[i], f"the shares of row {row}")
+            if mean_one:
+                _sums_to_one(out[i] / out.shape[1], f"the factors of row {row} over their count (their mean)")
         return out
     return parse
 
@@ -127,6 +132,26 @@ def season_months(v: Any, table: dict) -> dict[str, tuple[tuple[int, ...], tuple
     return out
 
 
+def holidays(v: Any, table: dict) -> dict[str, tuple[tuple[str, ...], tuple[int, ...], tuple[tuple[str, int], ...]]]:
+    """Per locale: fixed MM-DD dates, days from Easter Sunday, and the first year of a date made a holiday."""
+    if not isinstance(v, dict):
+        raise _Problem("values must map each locale to {fixed: [MM-DD], from_easter: [days], since: {MM-DD: year}}")
+    out = {}
+    for locale, spec in v.items():
+        if not isinstance(spec, dict) or set(spec) != {"fixed", "from_easter", "since"} \
+                or not isinstance(spec["since"], dict) or not isinstance(spec["fixed"], list) \
+                or not all(isinstance(d, int) and not isinstance(d, bool) for d in spec["from_easter"]):
+            raise _Problem(f"{locale} must be {{fixed: [MM-DD], from_easter: [whole days], since: {{MM-DD: year}}}}")
+        for day in [*spec["fixed"], *spec["since"]]:
+            try:
+                dt.date(2024, *map(int, str(day).split("-")))
+            except (TypeError, ValueError):
+                raise _Problem(f"{locale}: {day!r} is not a MM-DD date; write e.g. \"12-25\"") from None
+        out[str(locale)] = (tuple(map(str, spec["fixed"])), tuple(spec["from_easter"]),
+                            tuple((str(k), int(y)) for k, y in spec["since"].items()))
+    return out
+
+
 SPECS = (
     Spec("arrivals.yaml", "dow_factor", vector(WEEKDAYS)),
     Spec("arrivals.yaml", "hourly_share", vector(24, 1.0, sums=True)),
@@ -152,6 +177,8 @@ SPECS = (
     Spec("stay.yaml", "discharge_weekday_keep", vector(WEEKDAYS, 1.0)),
     Spec("calendar.yaml", "season_peak_day", vector(HEMISPHERES, 366)),
     Spec("calendar.yaml", "season_months", season_months),
+    Spec("calendar.yaml", "holidays", holidays),
+    Spec("calendar.yaml", "admission_month_factor", matrix(HEMISPHERES, 12, high=np.inf, mean_one=True)),
 )
 TABLE_KEYS = {"source", "unit", "values", "columns"}
 

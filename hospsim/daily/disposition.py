@@ -31,7 +31,7 @@ def disposition(ctx: DayContext, arr: Arrivals) -> Disposition:
     if lay.n_hospitals < 2:
         p_transfer[:] = 0
     p_admit = np.clip(sim.ed_admit_share * rules.admit_by_triage[arr.triage - 1] * rules.admit_by_reason[arr.reason]
-                      * c.admit_per_visit[arr.who] / c.admit_norm, 0, 0.95)
+                      * c.admit_per_visit[arr.who] / c.admit_norm * ctx.month_factor, 0, 0.95)
     p_admit = np.minimum(p_admit, 1 - p_transfer)
     u = g.random(n)
     transfer = u < p_transfer

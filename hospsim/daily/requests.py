@@ -12,6 +12,7 @@ from hospsim.daily import clinical
 from hospsim.daily.arrivals import Arrivals
 from hospsim.daily.context import DayContext
 from hospsim.daily.disposition import Disposition
+from hospsim.daily.holidays import is_holiday
 from hospsim.daily.tables import (
     GENERAL,
     LOS_FACTOR,
@@ -90,10 +91,11 @@ def requests(ctx: DayContext, arr: Arrivals, disp: Disposition) -> Requests:
 
 
 def electives(ctx: DayContext, visitors: np.ndarray) -> Electives:
-    """Planned admissions on working days, drawn by admit_risk, at their home hospital in the morning;
-    nobody already in a bed, boarding or at the ED today, nobody twice."""
+    """Planned admissions on working days but national holidays (drawn on those too, then dropped, so the
+    day's later draws stay put), as many as the month's factor says, drawn by admit_risk, at their home
+    hospital in the morning; nobody already in a bed, boarding or at the ED today, nobody twice."""
     c, g, lay, sim = ctx.cohort, ctx.rng, ctx.layout, ctx.sim
-    n_el = g.poisson(c.size * sim.elective_admissions_per_1000_year / 1000 / 365 * 7 / 5) \
+    n_el = g.poisson(c.size * sim.elective_admissions_per_1000_year / 1000 / 365 * 7 / 5 * ctx.month_factor) \
         if ctx.day.weekday() < 5 else 0
     who = clinical.draw(g, c.admit_cum, n_el)
     age = age_on(c.birth_day[who], ctx.day)
@@ -105,6 +107,7 @@ def electives(ctx: DayContext, visitors: np.ndarray) -> Electives:
     origin = lay.candidates[c.home[who], ward, 0, MODE_HOME, 0]
     first = np.zeros(n_el, bool)
     first[np.unique(who, return_index=True)[1]] = True
-    ok = first & ~np.isin(who, np.concatenate([ctx.state.busy, visitors])) & (origin >= 0)
+    ok = first & ~np.isin(who, np.concatenate([ctx.state.busy, visitors])) & (origin >= 0) \
+        & (not is_holiday(ctx.rules, ctx.params.locale, ctx.day))
     who, ward, origin = who[ok], ward[ok], origin[ok]
     return Electives(who, ward, origin, ctx.t0 + 7 * 3600 + g.integers(0, 4 * 3600, who.size))
