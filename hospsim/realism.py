@@ -64,7 +64,8 @@ REFERENCES = {
     "weekend_discharges": Reference("discharges a weekend day, share of a weekday's", 40, 90, "%",
                                     "fewer discharges at weekends (hospital flow studies); band ours"),
     "jan_feb_admissions": Reference("admissions a day in Jan-Feb, share of the other months'", 70, 98, "%",
-                                    "SUS admissions lowest in January-February (DATASUS SIH; Fiocruz); band ours"),
+                                    "SUS admissions lowest in January-February (DATASUS SIH; Fiocruz); band ours; "
+                                    "southern hemisphere runs only"),
     "admissions_at_midnight": Reference("admissions at exactly 00:00:00", 0, 0, "count",
                                         "an artefact: nothing schedules admissions at the day's first second"),
     "visits_without_departure": Reference("ED visits without a departure", 0, 0, "count",
@@ -208,7 +209,8 @@ def _shapes(params: Params, result) -> dict[str, float]:
         out.update(los_p50=float(stays.quantile(0.5)), los_p90=float(stays.quantile(0.9)))
         admit = pd.to_datetime(admissions["admit_time"])
         out["admissions_at_midnight"] = float((admit == admit.dt.normalize()).sum())
-        out["jan_feb_admissions"] = _jan_feb(result.census, admit)
+        if params.simulation.hemisphere == "south":          # the SUS pattern; no Jan-Feb dip is modelled north
+            out["jan_feb_admissions"] = _jan_feb(result.census, admit)
     if discharges is not None and len(discharges):
         when = pd.to_datetime(discharges["discharge_time"])
         hour = when.dt.hour

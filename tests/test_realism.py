@@ -120,3 +120,11 @@ def test_the_impossible_records_are_counted_from_the_files_frames():
     assert np.isnan(got["jan_feb_admissions"]), "no whole January or February in the run"
     table = realism.report(realism.config.load(WORKSHOP), result)
     assert not table.loc["admissions_at_midnight", "inside"] and not realism.all_inside(table)
+    winter = pd.date_range("2025-01-01", "2025-04-30").date
+    result.census = pd.DataFrame({"date": [d.isoformat() for d in winter], "hospital_id": "H01",
+                                  "ward": "med_surg", "beds": 10, "occupied": 7})
+    result.admissions = pd.DataFrame({"visit_id": "", "length_of_stay_days": 3.0, "admit_time": pd.to_datetime(
+        [pd.Timestamp(d) + pd.Timedelta(hours=9) for d in winter for _ in range(9 if d.month <= 2 else 10)])})
+    assert realism.figures(realism.config.load(WORKSHOP), result)["jan_feb_admissions"] == pytest.approx(90)
+    north = realism.config.load(WORKSHOP, ["simulation.hemisphere=north"])
+    assert np.isnan(realism.figures(north, result)["jan_feb_admissions"]), "the SUS dip is a southern figure"
