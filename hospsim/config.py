@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from hospsim import eventtypes, locales, resources, wards
+from hospsim import eventtypes, locales, resources, rules, wards
 from hospsim.errors import ConfigError, HospsimError
 from hospsim.oltp import tables as oltp_tables
 
@@ -321,6 +321,12 @@ class Warehouse:
 
 
 @dataclass(frozen=True)
+class Clinical:
+    dir: str = _f(doc="folder of the clinical tables (arrivals.yaml, triage.yaml, ...); empty: the shipped "
+                      "hospsim/params/clinical; relative paths are under the project folder")
+
+
+@dataclass(frozen=True)
 class Params:
     seed: int = _f(ge=0, env="HOSPSIM_SEED")
     locale: str = _f(choices=LOCALES, env="HOSPSIM_LOCALE")
@@ -335,6 +341,7 @@ class Params:
     oltp: Oltp = _f()
     population: Population = _f()
     warehouse: Warehouse = _f()
+    clinical: Clinical = _f()
 
     @property
     def root(self) -> Path:
@@ -495,7 +502,14 @@ def world_fingerprint(params: Params) -> str:
     tree = {key: value for key, value in params.to_dict().items() if key in WORLD_KEYS}
     tree["simulation"].pop("days", None)
     tree["ward_types"] = WARDS.digest
+    tree["clinical"] = clinical_rules(params).digest
     return hashlib.sha256(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def clinical_rules(params: Params) -> rules.Rules:
+    """The clinical tables params.clinical.dir names (default: the shipped ones), checked (hospsim.rules)."""
+    folder = params.clinical.dir
+    return rules.load(PROJECT_ROOT / folder if folder else None)
 
 
 def with_overrides(params: Params, overrides: Mapping[str, Any]) -> Params:
@@ -767,6 +781,7 @@ def _cross_checks(p: Params) -> list[str]:
     problems += _oltp_checks(p)
     problems += _kafka_checks(p)
     problems += _path_checks(p)
+    problems += _clinical_checks(p)
     for key, name, others in (("warehouse", p.warehouse.schema, (p.oltp.schema, p.stream.schema)),
                               ("stream", p.stream.schema, (p.oltp.schema,))):
         if not _PG_NAME.fullmatch(name):
@@ -789,6 +804,15 @@ def _stay_checks(p: Params) -> list[str]:
     if mean * longest > cap:
         return [(f"simulation.mean_length_of_stay_days = {mean}: stays are capped at {cap:g} days and the longest "
                  f"ward type stays {longest:g}x the mean; pick a mean of at most {cap / longest:g}")]
+    return []
+
+
+def _clinical_checks(p: Params) -> list[str]:
+    """The clinical tables are part of the params: their problems are reported with the others."""
+    try:
+        clinical_rules(p)
+    except ConfigError as e:
+        return [f"clinical.dir = {p.clinical.dir!r}: {problem}" for problem in e.problems]
     return []
 
 

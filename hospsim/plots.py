@@ -13,6 +13,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from hospsim.ages import age_on
 from hospsim.config import WARD_TYPES
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -300,8 +301,7 @@ def population_pyramid(people: pd.DataFrame, on) -> go.Figure:
     """Age-sex pyramid in 5-year bands: the shape params' pyramid asked for."""
     if people.empty:
         return _empty("Population", "no people")
-    birth = pd.to_datetime(people["birth_date"])
-    age = (pd.Timestamp(on) - birth).dt.days // 365
+    age = pd.Series(age_on(people["birth_date"], pd.Timestamp(on).date()), index=people.index)
     band = (age.clip(upper=99) // 5) * 5
     counts = pd.crosstab(band, people["sex"]).reindex(columns=["F", "M"], fill_value=0).sort_index()
     labels = [f"{b}-{b + 4}" for b in counts.index]

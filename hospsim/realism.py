@@ -2,17 +2,22 @@
 
 Each row says what was measured, the range it should fall in, where the range comes from and whether the run
 is inside. A figure the run cannot measure (too short for a weekday pattern, no respiratory season and
-off-season both covered, no schedules) is NaN and does not count.
+off-season both covered, no schedules) is NaN and does not count. The figures are computed from the run's
+files (from_run reads them back); they are means and shapes (percentiles, hour and weekday curves) and counts
+of impossible records, whose range is 0-0. REFERENCES is flat: a new figure is one entry there and its value
+in figures().
 """
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from hospsim import config
 from hospsim.config import Params
-from hospsim.daily import SEASON_MONTHS
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,31 @@ REFERENCES = {
                                          "(Fiocruz); band ours"),
     "staffing_met": Reference("ward shifts meeting the nurse ratio", 95, 100, "%",
                               "California Title 22 ratios; COFEN 293/2004; target ours"),
+    "los_p50": Reference("length of stay, median", 2.5, 4.5, "days",
+                         "lognormal stays with a mean of 4.5-5.5 days (HCUP SB180); band ours"),
+    "los_p90": Reference("length of stay, 90th percentile", 7, 13, "days",
+                         "a long right tail of complicated stays (HCUP SB180); band ours"),
+    "discharges_10_16": Reference("discharges between 10:00 and 16:00", 50, 85, "%",
+                                  "most discharges 10:00-16:00 (discharge-before-noon literature); band ours"),
+    "discharges_22_06": Reference("discharges between 22:00 and 06:00", 0, 8, "%",
+                                  "few discharges at night (hospital flow studies); band ours"),
+    "weekend_discharges": Reference("discharges a weekend day, share of a weekday's", 40, 90, "%",
+                                    "fewer discharges at weekends (hospital flow studies); band ours"),
+    "jan_feb_admissions": Reference("admissions a day in Jan-Feb, share of the other months'", 70, 98, "%",
+                                    "SUS admissions lowest in January-February (DATASUS SIH; Fiocruz); band ours; "
+                                    "southern hemisphere runs only"),
+    "admissions_at_midnight": Reference("admissions at exactly 00:00:00", 0, 0, "count",
+                                        "an artefact: nothing schedules admissions at the day's first second"),
+    "visits_without_departure": Reference("ED visits without a departure", 0, 0, "count",
+                                          "every ED visit ends (CFM 2.077/2014: discharge, admission or transfer)"),
+    "dispositions_contradicted": Reference("ED dispositions contradicting what followed", 0, 0, "count",
+                                           "admitted has an admission here, transferred a transfer, discharged "
+                                           "neither (visits leaving after the run's last day not counted)"),
+    "max_ed_stay": Reference("longest ED stay, work-up plus boarding", 0, 46, "hours",
+                             "work-up at most 20 h + 2 h (clinical ed_stay), boarding at most 24 h "
+                             "(CFM 2.077/2014 art. 14)"),
+    "ages_not_exact": Reference("ED visit ages not exact on the visit's day", 0, 0, "count",
+                                "whole years, the birthday itself counting (hospsim.ages)"),
 }
 PEAK_HOURS = (10, 11, 12, 19, 20)
 COLUMNS = ["figure", "value", "low", "high", "unit", "source", "inside"]
@@ -77,6 +107,7 @@ def figures(params: Params, result) -> dict[str, float]:
         "peak_hour": float(np.argmax(hours)) if hours.sum() else np.nan,
         "respiratory_uplift": _respiratory_uplift(params, census, visitors),
         "staffing_met": _staffing_met(params, result),
+        **_shapes(params, result),
     }
 
 
@@ -132,7 +163,7 @@ def _respiratory_uplift(params: Params, census: pd.DataFrame, visitors: pd.DataF
         return np.nan
     months = per_day.groupby(per_day.index.to_period("M")).agg(["mean", "size"])
     months = months[months["size"] >= 28]
-    season, off = SEASON_MONTHS[params.simulation.hemisphere]
+    season, off = config.clinical_rules(params).season_months[params.simulation.hemisphere]
     in_season = months[months.index.month.isin(season)]["mean"]
     off_season = months[months.index.month.isin(off)]["mean"]
     if in_season.empty or off_season.empty or off_season.min() <= 0:
@@ -147,6 +178,101 @@ def _staffing_met(params: Params, result) -> float:
         return np.nan
     coverage = workforce.staffing_coverage(params, schedules, result.census)
     return float(coverage["met"].mean() * 100) if len(coverage) else np.nan
+
+
+def from_run(params: Params) -> pd.DataFrame:
+    """The report computed from the run's written files, not from a process's memory."""
+    from hospsim import simulate
+    return report(params, simulate.load(params))
+
+
+def from_scratch(params: Params, progress: bool = False) -> pd.DataFrame:
+    """Simulate into a temporary folder and report from the files written there (the project's runs and data
+    stay as they were)."""
+    from hospsim import simulate
+    with tempfile.TemporaryDirectory(prefix="hospsim-realism-") as tmp:
+        scratch = config.with_overrides(params, {f"paths.{name}": str(Path(tmp) / name)
+                                                 for name in ("data_dir", "runs_dir", "logs_dir")})
+        simulate.run(scratch, progress=progress)
+        return report(params, simulate.load(scratch))
+
+
+def _shapes(params: Params, result) -> dict[str, float]:
+    """Stay percentiles, discharge clock and weekdays, the Jan-Feb dip, and counts of impossible records."""
+    admissions, visitors = result.admissions, result.visitors
+    discharges = getattr(result, "discharges", None)
+    out = dict.fromkeys(["los_p50", "los_p90", "discharges_10_16", "discharges_22_06", "weekend_discharges",
+                         "jan_feb_admissions", "admissions_at_midnight", "visits_without_departure",
+                         "dispositions_contradicted", "max_ed_stay", "ages_not_exact"], np.nan)
+    if len(admissions) and "admit_time" in admissions:
+        stays = admissions["length_of_stay_days"]
+        out.update(los_p50=float(stays.quantile(0.5)), los_p90=float(stays.quantile(0.9)))
+        admit = pd.to_datetime(admissions["admit_time"])
+        out["admissions_at_midnight"] = float((admit == admit.dt.normalize()).sum())
+        if params.simulation.hemisphere == "south":          # the SUS pattern; no Jan-Feb dip is modelled north
+            out["jan_feb_admissions"] = _jan_feb(result.census, admit)
+    if discharges is not None and len(discharges):
+        when = pd.to_datetime(discharges["discharge_time"])
+        hour = when.dt.hour
+        out.update(discharges_10_16=float(hour.between(10, 15).mean() * 100),
+                   discharges_22_06=float(((hour >= 22) | (hour < 6)).mean() * 100),
+                   weekend_discharges=_weekend_share(result.census, when))
+    if len(visitors) and "departure_time" in visitors:
+        arrival, departure = pd.to_datetime(visitors["arrival_time"]), pd.to_datetime(visitors["departure_time"])
+        out["visits_without_departure"] = float(departure.isna().sum())
+        out["max_ed_stay"] = float((departure - arrival).max().total_seconds() / 3600)
+        out["dispositions_contradicted"] = _contradicted(result, departure)
+        out["ages_not_exact"] = _ages_not_exact(result, arrival)
+    return out
+
+
+def _weekend_share(census: pd.DataFrame, when: pd.Series) -> float:
+    """Discharges a Saturday or Sunday over those a weekday, per day, over whole weeks of the run."""
+    days = pd.to_datetime(pd.Series(pd.unique(census["date"]))).sort_values()
+    if len(days) < 14:
+        return np.nan
+    per_day = when.dt.normalize().value_counts().reindex(days, fill_value=0)
+    weekend = per_day.index.day_of_week >= 5
+    return float(per_day[weekend].mean() / max(per_day[~weekend].mean(), 1e-9) * 100)
+
+
+def _jan_feb(census: pd.DataFrame, admit: pd.Series) -> float:
+    """Admissions a day in whole January/February months over those in the run's other whole months."""
+    days = pd.to_datetime(pd.Series(pd.unique(census["date"]))).sort_values()
+    per_day = admit.dt.normalize().value_counts().reindex(days, fill_value=0)
+    months = per_day.groupby(per_day.index.to_period("M")).agg(["mean", "size"])
+    months = months[months["size"] == months.index.days_in_month]
+    low = months.index.month.isin((1, 2))
+    if not low.any() or low.all():
+        return np.nan
+    return float(months["mean"][low].mean() / max(months["mean"][~low].mean(), 1e-9) * 100)
+
+
+def _contradicted(result, departure: pd.Series) -> float:
+    """Visits whose disposition the admissions and transfers files contradict (left after the run: not counted)."""
+    visitors, admissions, transfers = result.visitors, result.admissions, getattr(result, "transfers", None)
+    if transfers is None:
+        return np.nan
+    last = pd.Timestamp(result.census["date"].max()) + pd.Timedelta(days=1)
+    admitted = visitors["visit_id"].isin(admissions["visit_id"])
+    moved = visitors["visit_id"].isin(transfers["visit_id"])
+    said = visitors["disposition"]
+    wrong = ((said == "admitted") & (~admitted | moved)) | ((said == "transferred") & ~moved) \
+        | ((said == "discharged") & (admitted | moved))
+    return float((wrong & (departure < last - pd.Timedelta(hours=6))).sum())
+
+
+def _ages_not_exact(result, arrival: pd.Series) -> float:
+    """Visitor ages against the people file's birth dates on the visit's day."""
+    from hospsim.ages import age_on
+    people = getattr(result, "people", None)
+    if people is None or "birth_date" not in getattr(people, "columns", ()):
+        return np.nan
+    birth = result.visitors["person_id"].map(people.set_index("person_id")["birth_date"])
+    wrong = 0
+    for day, rows in arrival.groupby(arrival.dt.date).groups.items():   # a loop over days, not visits
+        wrong += int((age_on(birth[rows], day) != result.visitors["age"][rows].to_numpy()).sum())
+    return float(wrong)
 
 
 def format_table(table: pd.DataFrame) -> str:

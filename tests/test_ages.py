@@ -29,3 +29,11 @@ def test_every_input_form_and_both_paths_agree_with_the_calendar():
     dense = np.repeat(days[:50], 200)                         # many people, few distinct days: the table path
     assert age_on(dense, on).tolist() == np.repeat(expected[:50], 200).tolist()
     assert age_on(np.zeros(0, np.int64), on).tolist() == []
+
+
+def test_the_day_before_a_birthday_is_still_the_younger_age_at_every_age():
+    """Counting days (// 365 or / 365.25) gets some of these one year too high or low; the calendar does not."""
+    on = dt.date(2025, 6, 15)
+    births = [dt.date(on.year - years, 6, 16) for years in range(1, 101)]
+    assert age_on(births, on).tolist() == list(range(100))
+    assert age_on([dt.date(on.year - years, 6, 15) for years in range(1, 101)], on).tolist() == list(range(1, 101))

@@ -154,3 +154,12 @@ def test_reconciliation_has_a_line_per_source_and_marks_the_days_they_part():
     agreed = plots.reconciliation(counts.assign(cdc=counts["stream"], agree=True), 0)
     assert "disagree" not in {t.name for t in agreed.data} and "agree" in agreed.layout.title.text
     assert plots.reconciliation(counts.iloc[:0], 0).layout.annotations[0].text == "nothing to reconcile yet"
+
+
+def test_the_pyramid_counts_exact_ages_on_the_day_before_a_birthday():
+    """Days // 365 made the leap days count: 40 years less a day was 40. The pyramid uses hospsim.ages."""
+    people = pd.DataFrame({"birth_date": ["1985-06-16", "2020-06-16", "2020-06-15"], "sex": ["F", "M", "M"]})
+    fig = plots.population_pyramid(people, pd.Timestamp("2025-06-15"))
+    women, men = fig.data[1], fig.data[0]
+    assert dict(zip(women.y, women.x))["35-39"] == 1, "39 the day before turning 40"
+    assert dict(zip(men.y, -np.asarray(men.x)))["0-4"] == 1 and dict(zip(men.y, -np.asarray(men.x)))["5-9"] == 1

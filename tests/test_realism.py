@@ -23,8 +23,8 @@ def workshop_run(tmp_path_factory):
 
 
 def test_the_workshop_run_is_inside_every_reference_range(workshop_run):
-    params, result = workshop_run.params, workshop_run.result
-    table = realism.report(params, result)
+    params = workshop_run.params
+    table = realism.from_run(params)                 # from the files the run wrote
     assert list(table.columns) == realism.COLUMNS
     assert list(table.index) == list(realism.REFERENCES)
     assert table["value"].notna().all(), table[table["value"].isna()]
@@ -90,3 +90,41 @@ def test_a_figure_outside_its_range_is_flagged():
     table = pd.DataFrame({"inside": pd.array([True, pd.NA, False], dtype="boolean")})
     assert not realism.all_inside(table)
     assert realism.all_inside(table.iloc[:2])
+
+
+def test_the_impossible_records_are_counted_from_the_files_frames():
+    """One of each: an admission at 00:00:00, a visit without departure, an 'admitted' visit without an
+    admission, a 'discharged' one with one, an age one year too high the day before a birthday."""
+    days = [dt.date(2025, 3, 3) + dt.timedelta(days=i) for i in range(14)]
+    census = pd.DataFrame({"date": [d.isoformat() for d in days], "hospital_id": "H01", "ward": "med_surg",
+                           "beds": 10, "occupied": 7})
+    arrival = pd.to_datetime(["2025-03-04 10:00", "2025-03-04 11:00", "2025-03-05 12:00", "2025-03-06 09:00"])
+    visitors = pd.DataFrame({"visit_id": ["V1", "V2", "V3", "V4"], "person_id": [1, 2, 3, 4],
+                             "arrival_time": arrival, "departure_time": arrival + pd.Timedelta(hours=3),
+                             "disposition": ["admitted", "admitted", "discharged", "transferred"],
+                             "age": [40, 30, 20, 50], "reason": "trauma"})
+    visitors.loc[3, "departure_time"] = pd.NaT
+    admissions = pd.DataFrame({"visit_id": ["V1", "V3"], "admit_time": pd.to_datetime(["2025-03-04 13:00",
+                                                                                       "2025-03-06 00:00"]),
+                               "length_of_stay_days": [3.0, 5.0]})
+    people = pd.DataFrame({"person_id": [1, 2, 3, 4], "birth_date": pd.to_datetime(
+        ["1985-03-05", "1995-01-01", "2005-01-01", "1975-01-01"])})     # person 1 turns 40 the day after
+    discharges = pd.DataFrame({"discharge_time": pd.to_datetime(["2025-03-08 11:00", "2025-03-10 02:00"])})
+    result = SimpleNamespace(visitors=visitors, admissions=admissions, census=census, discharges=discharges,
+                             transfers=pd.DataFrame({"visit_id": ["V4"]}), people=people, schedules=pd.DataFrame())
+    got = realism.figures(realism.config.load(WORKSHOP), result)
+    assert got["admissions_at_midnight"] == 1 and got["visits_without_departure"] == 1
+    assert got["dispositions_contradicted"] == 2, "V2 admitted without an admission, V3 discharged with one"
+    assert got["ages_not_exact"] == 1 and got["max_ed_stay"] == 3
+    assert got["discharges_10_16"] == 50 and got["discharges_22_06"] == 50
+    assert np.isnan(got["jan_feb_admissions"]), "no whole January or February in the run"
+    table = realism.report(realism.config.load(WORKSHOP), result)
+    assert not table.loc["admissions_at_midnight", "inside"] and not realism.all_inside(table)
+    winter = pd.date_range("2025-01-01", "2025-04-30").date
+    result.census = pd.DataFrame({"date": [d.isoformat() for d in winter], "hospital_id": "H01",
+                                  "ward": "med_surg", "beds": 10, "occupied": 7})
+    result.admissions = pd.DataFrame({"visit_id": "", "length_of_stay_days": 3.0, "admit_time": pd.to_datetime(
+        [pd.Timestamp(d) + pd.Timedelta(hours=9) for d in winter for _ in range(9 if d.month <= 2 else 10)])})
+    assert realism.figures(realism.config.load(WORKSHOP), result)["jan_feb_admissions"] == pytest.approx(90)
+    north = realism.config.load(WORKSHOP, ["simulation.hemisphere=north"])
+    assert np.isnan(realism.figures(north, result)["jan_feb_admissions"]), "the SUS dip is a southern figure"

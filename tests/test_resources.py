@@ -85,7 +85,7 @@ def test_the_wheel_ships_the_sql_the_params_and_the_notebooks(tmp_path):
     with zipfile.ZipFile(build_wheel(tmp_path)) as wheel:
         shipped = set(wheel.namelist())
     package = resources.package_dir()
-    needed = [*resources.sql_dir().rglob("*.sql"), *resources.params_dir().glob("*.yaml"),
+    needed = [*resources.sql_dir().rglob("*.sql"), *resources.params_dir().rglob("*.yaml"),
               *resources.notebooks_dir().glob("*.ipynb"), resources.path("services/pom.xml"),
               resources.path("dictionary.yaml"), resources.path("ward_types.yaml"),
               resources.path("event_types.yaml"),

@@ -16,8 +16,8 @@ from hospsim.daily.placement import first_come_first_served
 from hospsim.daily.region import Layout, layout
 from hospsim.daily.schema import COLUMNS
 from hospsim.daily.state import CensusState, DayResult
-from hospsim.daily.tables import LOS_MAX_DAYS, LOS_MIN_DAYS, REASONS, SEASON_MONTHS, TRIAGE_COLORS, WARD_CODES
+from hospsim.daily.tables import LOS_MAX_DAYS, LOS_MIN_DAYS, REASONS, TRIAGE_COLORS, WARD_CODES
 
-__all__ = ["COLUMNS", "LOS_MAX_DAYS", "LOS_MIN_DAYS", "REASONS", "SEASON_MONTHS", "TRIAGE_COLORS",
+__all__ = ["COLUMNS", "LOS_MAX_DAYS", "LOS_MIN_DAYS", "REASONS", "TRIAGE_COLORS",
            "WARD_CODES", "CensusState", "Cohort", "DayResult", "Layout", "first_come_first_served",
            "layout", "prepare", "simulate_day"]

@@ -32,11 +32,12 @@ class Transfers:
 
 
 def admissions(ctx: DayContext, req: Requests, placed: Placement) -> Admitted:
+    """Placements admitted today (a reservation for tomorrow is admitted tomorrow), in admit-time order."""
     lay, c = ctx.layout, ctx.cohort
-    pi = np.flatnonzero(placed.placed)
+    pi = np.flatnonzero(placed.placed & (placed.at < ctx.t1))
     pi = pi[np.lexsort((pi, placed.at[pi]))]
     admission_id = ids("A", ctx.stamp, pi.size)
-    slot, time, los = placed.slot[pi], placed.at[pi], req.los[pi]
+    slot, time, los = placed.slot[pi], placed.at[pi], placed.out[pi] - placed.at[pi]
     return Admitted(pi, admission_id, slot, time, los, frame("admissions", {
         "admission_id": admission_id, "person_id": c.person_id[req.person[pi]], "visit_id": req.visit[pi],
         "hospital_id": lay.hospital_ids[lay.slot_hospital[slot]],
@@ -59,5 +60,5 @@ def transfers(ctx: DayContext, req: Requests, placed: Placement, adm: Admitted) 
         "origin_hospital_id": lay.hospital_ids[origin], "destination_hospital_id": lay.hospital_ids[dest],
         "ward": WARD_NAMES[req.ward[ti]],
         "reason": np.where((req.mode[ti] == MODE_AWAY) | lacks_ward, "specialty", "capacity"),
-        "request_time": ts(req.time[ti]), "departure_time": ts(req.time[ti] + req.wait[ti]),
+        "request_time": ts(req.time[ti]), "departure_time": ts(placed.depart[ti]),
         "arrival_time": ts(placed.at[ti]), "distance_km": lay.distance_km[origin, dest]}))

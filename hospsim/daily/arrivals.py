@@ -9,7 +9,7 @@ from hospsim.ages import age_on
 from hospsim.daily import clinical
 from hospsim.daily.context import DayContext
 from hospsim.daily.frames import ids
-from hospsim.daily.tables import DOW_FACTOR, HOURLY_SHARE, R
+from hospsim.daily.tables import R
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,9 @@ class Arrivals:
 def arrivals(ctx: DayContext) -> Arrivals:
     """Count from the yearly rate x weekday x season; people in proportion to their visit_risk (and, for the
     season's extra visits, their respiratory risk); one visit a person a day, and none for inpatients."""
-    c, g, sim, day = ctx.cohort, ctx.rng, ctx.sim, ctx.day
-    base = c.base_visits_per_day * DOW_FACTOR[day.weekday()] / c.season_norm
-    bump = float(clinical.seasonal_bump(day.timetuple().tm_yday, sim.hemisphere))
+    c, g, sim, day, rules = ctx.cohort, ctx.rng, ctx.sim, ctx.day, ctx.rules
+    base = c.base_visits_per_day * rules.dow_factor[day.weekday()] / c.season_norm
+    bump = float(clinical.seasonal_bump(rules, day.timetuple().tm_yday, sim.hemisphere))
     n_base, n_resp = g.poisson(base), g.poisson(base * sim.respiratory_season_uplift * bump)
     who = np.concatenate([clinical.draw(g, c.visit_cum, n_base), clinical.draw(g, c.resp_cum, n_resp)])
     seasonal = np.arange(who.size) >= n_base
@@ -44,11 +44,12 @@ def arrivals(ctx: DayContext) -> Arrivals:
     who, seasonal = who[keep], seasonal[keep]
     n = who.size
     age = age_on(c.birth_day[who], ctx.day)
-    reason = clinical.reasons(g, c.female, c.conditions, who, age)
+    reason = clinical.reasons(g, rules, c.female, c.conditions, who, age)
     reason[seasonal] = R["respiratory"]
-    triage = clinical.triage(g, reason, age)
+    triage = clinical.triage(g, rules, reason, age)
     hosp = ctx.layout.ed_hospital[c.home[who]]
-    hour = np.searchsorted(np.cumsum(HOURLY_SHARE), g.random(n) * HOURLY_SHARE.sum(), side="right")
+    share = rules.hourly_share
+    hour = np.searchsorted(np.cumsum(share), g.random(n) * share.sum(), side="right")
     arrival = ctx.t0 + np.minimum(hour, 23) * 3600 + g.integers(0, 3600, n)
     order = np.lexsort((who, arrival))
     return Arrivals(who[order], seasonal[order], age[order], reason[order], triage[order], hosp[order],

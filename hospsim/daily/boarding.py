@@ -1,11 +1,12 @@
-"""Phase 6, boarding: an ED patient without a bed boards in the ED and asks again tomorrow; an elective
-without one is cancelled."""
+"""Phase 6, boarding: an ED patient whose bed frees only tomorrow boards in the ED overnight, holding it; an
+elective without a bed is cancelled."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from hospsim.daily.context import DayContext
 from hospsim.daily.placement import Placement
 from hospsim.daily.requests import Requests
 
@@ -16,9 +17,10 @@ class Boarding:
     cancelled: np.ndarray   # per request: an elective left without a bed
 
 
-def boarding(req: Requests, placed: Placement) -> Boarding:
-    waiting = ~placed.placed & req.is_ed
+def boarding(ctx: DayContext, req: Requests, placed: Placement) -> Boarding:
+    waiting = placed.placed & (placed.at >= ctx.t1)
     queue = {"person": req.person[waiting], "visit": req.visit[waiting], "origin": req.origin[waiting],
              "ward": req.ward[waiting], "spec": req.spec[waiting], "mode": req.mode[waiting],
-             "los": req.los[waiting], "since": req.since[waiting]}
+             "los": req.los[waiting], "since": req.since[waiting], "slot": placed.slot[waiting],
+             "at": placed.at[waiting]}
     return Boarding(queue, ~placed.placed & ~req.is_ed)

@@ -33,7 +33,7 @@ def census(ctx: DayContext, arr: Arrivals, req: Requests, placed: Placement, adm
     cancel = np.bincount(req.origin[board.cancelled] * W + req.ward[board.cancelled], minlength=groups)
     at_ed = arr.hosp * W + ED
     still_in_ed = ~np.isnan(seen.departure) & (seen.departure >= ctx.t1)
-    occ = occ + boarding + np.bincount(at_ed[still_in_ed], minlength=groups)
+    occ = occ + np.bincount(at_ed[still_in_ed], minlength=groups)   # boarders are today's visits still there
     admitted = admitted + np.bincount(at_ed, minlength=groups)      # ED rows: arrivals
     discharged = discharged + np.bincount(at_ed[seen.disposition == "discharged"], minlength=groups)
     rows = np.flatnonzero(lay.beds.ravel() > 0)

@@ -7,33 +7,18 @@ import datetime as dt
 import numpy as np
 
 from hospsim.daily.region import Layout
-from hospsim.daily.tables import (
-    ADMIT_RULES,
-    AMBULANCE_BY_TRIAGE,
-    CONDITION_REASON,
-    ELDERLY_UPTRIAGE,
-    GENERAL,
-    OBSTETRIC_SHARE,
-    REASON_BY_AGE,
-    REASON_SPECIALTY,
-    REASONS,
-    SEASON_PEAK_DOY,
-    SPEC,
-    SPECIALTY_MISSING_FACTOR,
-    TRANSFER_BY_TRIAGE,
-    TRIAGE_BY_REASON,
-    WARD,
-    R,
-)
+from hospsim.daily.tables import ADMIT_RULES, GENERAL, REASON_SPECIALTY, REASONS, SPEC, WARD, R
+from hospsim.rules import HEMISPHERES, Rules
 
 
 def days_since_epoch(day: dt.date) -> int:
     return (day - dt.date(1970, 1, 1)).days
 
 
-def seasonal_bump(doy, hemisphere: str) -> np.ndarray:
+def seasonal_bump(rules: Rules, doy, hemisphere: str) -> np.ndarray:
     """Respiratory season shape: 1 at the peak, half at ~66 days either side, ~0 six months away."""
-    return ((1 + np.cos(2 * np.pi * (np.asarray(doy) - SEASON_PEAK_DOY[hemisphere]) / 365.25)) / 2) ** 2
+    peak = rules.season_peak_day[HEMISPHERES.index(hemisphere)]
+    return ((1 + np.cos(2 * np.pi * (np.asarray(doy) - peak) / 365.25)) / 2) ** 2
 
 
 def draw(g: np.random.Generator, cum: np.ndarray, n: int) -> np.ndarray:
@@ -41,25 +26,25 @@ def draw(g: np.random.Generator, cum: np.ndarray, n: int) -> np.ndarray:
     return np.minimum(np.searchsorted(cum, g.random(n) * cum[-1], side="right"), cum.size - 1)
 
 
-def reasons(g: np.random.Generator, female: np.ndarray, conditions: dict, who: np.ndarray,
+def reasons(g: np.random.Generator, rules: Rules, female: np.ndarray, conditions: dict, who: np.ndarray,
             age: np.ndarray) -> np.ndarray:
     """Chief complaints by age group, obstetric for some women 15-49, an illness's own complaint likelier."""
     group = np.where(age < 15, 0, np.where(age >= 65, 2, 1))
-    cum = np.cumsum(REASON_BY_AGE, axis=1)[group]
+    cum = np.cumsum(rules.reason_by_age, axis=1)[group]
     reason = np.minimum((g.random(who.size)[:, None] > cum).sum(axis=1), len(REASONS) - 1)
     u = g.random(who.size)
-    reason[female[who] & (age >= 15) & (age <= 49) & (u < OBSTETRIC_SHARE)] = R["obstetric"]
-    for name, (linked, p) in CONDITION_REASON.items():   # a loop over illnesses, not people
+    reason[female[who] & (age >= 15) & (age <= 49) & (u < rules.obstetric_share)] = R["obstetric"]
+    for name, (linked, p) in rules.condition_reason.items():   # a loop over illnesses, not people
         u = g.random(who.size)
         if name in conditions:
             reason[conditions[name][who] & (u < p)] = R[linked]
     return reason
 
 
-def triage(g: np.random.Generator, reason: np.ndarray, age: np.ndarray) -> np.ndarray:
-    cum = np.cumsum(TRIAGE_BY_REASON, axis=1)[reason]
+def triage(g: np.random.Generator, rules: Rules, reason: np.ndarray, age: np.ndarray) -> np.ndarray:
+    cum = np.cumsum(rules.triage_by_reason, axis=1)[reason]
     level = np.minimum((g.random(reason.size)[:, None] > cum).sum(axis=1), 4) + 1
-    up = (age >= 65) & (g.random(reason.size) < ELDERLY_UPTRIAGE)
+    up = (age >= 65) & (g.random(reason.size) < rules.elderly_uptriage)
     return np.where(up, np.maximum(level - 1, 1), level)
 
 
@@ -70,14 +55,14 @@ def specialty(reason: np.ndarray, age: np.ndarray, triage_level: np.ndarray) -> 
     return spec
 
 
-def transfer_factor(lay: Layout, hosp, reason, age, triage_level) -> np.ndarray:
+def transfer_factor(rules: Rules, lay: Layout, hosp, reason, age, triage_level) -> np.ndarray:
     spec = specialty(reason, age, triage_level)
     missing = (spec > 0) & ~lay.offers[hosp, spec]
-    return TRANSFER_BY_TRIAGE[triage_level - 1] * np.where(missing, SPECIALTY_MISSING_FACTOR, 1.0)
+    return rules.transfer_by_triage[triage_level - 1] * np.where(missing, rules.specialty_missing_factor, 1.0)
 
 
-def ambulance_factor(triage_level, age) -> np.ndarray:
-    return AMBULANCE_BY_TRIAGE[triage_level - 1] * np.where(age >= 65, 1.5, 1.0)
+def ambulance_factor(rules: Rules, triage_level, age) -> np.ndarray:
+    return rules.ambulance_by_triage[triage_level - 1] * np.where(age >= 65, rules.elderly_ambulance_factor, 1.0)
 
 
 def needed_ward(lay: Layout, reason, age, triage_level) -> np.ndarray:

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hospsim import config
 from hospsim import rng as rngs
 from hospsim.ages import age_on
 from hospsim.config import Params
 from hospsim.daily import clinical
 from hospsim.daily.region import Layout, layout
-from hospsim.daily.tables import ADMIT_BY_REASON, ADMIT_BY_TRIAGE, CALIBRATION_VISITS, RURAL_TRANSFER_FACTOR
+from hospsim.daily.tables import CALIBRATION_VISITS
 from hospsim.errors import SimulationError
 from hospsim.geo import nearest
+from hospsim.rules import Rules
 
 NEEDED = ("person_id", "birth_date", "sex", "lat", "lon", "home_hospital", "visit_risk", "admit_risk")
 
@@ -23,6 +25,7 @@ NEEDED = ("person_id", "birth_date", "sex", "lat", "lon", "home_hospital", "visi
 class Cohort:
     """The population as arrays, prepared once per run: the daily loop indexes into these."""
     layout: Layout
+    rules: Rules                    # the clinical tables (hospsim/params/clinical or clinical.dir)
     person_id: np.ndarray
     birth_day: np.ndarray           # days since 1970-01-01
     female: np.ndarray
@@ -46,12 +49,14 @@ class Cohort:
         return len(self.person_id)
 
 
-def prepare(params: Params, people: pd.DataFrame) -> Cohort:
-    """Arrays and calibrations for the daily loop, from population_with_illnesses."""
+def prepare(params: Params, people: pd.DataFrame, rules: Rules | None = None) -> Cohort:
+    """Arrays and calibrations for the daily loop, from population_with_illnesses; the clinical tables are
+    read here, once (default: those params.clinical.dir names)."""
     missing = [c for c in NEEDED if c not in people.columns]
     if missing:
         raise SimulationError(f"people frame lacks columns {missing}; pass population.with_illnesses(params, people)")
     lay = layout(params)
+    rules = rules or config.clinical_rules(params)
     n = len(people)
     birth = pd.to_datetime(people["birth_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
     sex = people["sex"].astype(str).to_numpy()
@@ -71,9 +76,9 @@ def prepare(params: Params, people: pd.DataFrame) -> Cohort:
     resp = visit_risk * (1 + 2 * conditions.get("asthma_copd", np.zeros(n, bool))) \
         * np.where(age0 < 5, 2.0, np.where(age0 >= 65, 1.5, 1.0))
     sim = params.simulation
-    bump_mean = clinical.seasonal_bump(np.arange(365), sim.hemisphere).mean()
+    bump_mean = clinical.seasonal_bump(rules, np.arange(365), sim.hemisphere).mean()
     cohort = Cohort(
-        layout=lay, person_id=people["person_id"].to_numpy(), birth_day=birth, female=female, sex=sex, lat=lat,
+        layout=lay, rules=rules, person_id=people["person_id"].to_numpy(), birth_day=birth, female=female, sex=sex, lat=lat,
         lon=lon, home=_homes(people, lay, lat, lon), conditions=conditions, visit_cum=np.cumsum(visit_risk),
         resp_cum=np.cumsum(resp), admit_cum=np.cumsum(admit_risk),
         admit_per_visit=per_visit / max(np.average(per_visit, weights=visit_risk), 1e-12),
@@ -98,11 +103,11 @@ def _calibrate(params: Params, c: Cohort) -> Cohort:
     g = rngs.generator(params.seed, "daily-calibration")
     who = clinical.draw(g, c.visit_cum, CALIBRATION_VISITS)
     age = age_on(c.birth_day[who], params.simulation.start_date)
-    reason = clinical.reasons(g, c.female, c.conditions, who, age)
-    triage = clinical.triage(g, reason, age)
+    reason = clinical.reasons(g, c.rules, c.female, c.conditions, who, age)
+    triage = clinical.triage(g, c.rules, reason, age)
     hosp = c.layout.ed_hospital[c.home[who]]
     sim = params.simulation
-    f_admit = ADMIT_BY_TRIAGE[triage - 1] * ADMIT_BY_REASON[reason] * c.admit_per_visit[who]
+    f_admit = c.rules.admit_by_triage[triage - 1] * c.rules.admit_by_reason[reason] * c.admit_per_visit[who]
     norm = f_admit.mean()
     for _ in range(6):   # the clip at 0.95 lowers the mean: move the norm until the mean is right
         mean = np.clip(sim.ed_admit_share * f_admit / norm, 0, 0.95).mean()
@@ -115,8 +120,8 @@ def _calibrate(params: Params, c: Cohort) -> Cohort:
     lay = c.layout
     ward = lay.origin_ward[hosp, clinical.needed_ward(lay, reason, age, triage)]
     forced = float((p_admit * (lay.beds[hosp, ward] == 0)).mean()) if lay.n_hospitals > 1 else 0.0
-    f_transfer = clinical.transfer_factor(lay, hosp, reason, age, triage) \
-        * np.where(lay.rural[hosp], RURAL_TRANSFER_FACTOR, 1)
+    f_transfer = clinical.transfer_factor(c.rules, lay, hosp, reason, age, triage) \
+        * np.where(lay.rural[hosp], c.rules.rural_transfer_factor, 1)
     scale = max(sim.ed_transfer_share - forced, 0.0) / max(float(f_transfer.mean()), 1e-12)
     return dataclasses.replace(c, admit_norm=float(norm), transfer_scale=scale,
-                               ambulance_norm=float(clinical.ambulance_factor(triage, age).mean()))
+                               ambulance_norm=float(clinical.ambulance_factor(c.rules, triage, age).mean()))

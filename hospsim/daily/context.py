@@ -14,6 +14,7 @@ from hospsim.daily.region import Layout
 from hospsim.daily.state import CensusState
 from hospsim.daily.tables import DAY_S
 from hospsim.errors import SimulationError
+from hospsim.rules import HEMISPHERES
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,17 @@ class DayContext:
     @property
     def layout(self) -> Layout:
         return self.cohort.layout
+
+    @property
+    def rules(self):
+        """The clinical tables (hospsim.rules), read once with the cohort."""
+        return self.cohort.rules
+
+    @property
+    def month_factor(self) -> float:
+        """Admissions this month over the yearly mean (clinical admission_month_factor: SUS lowest Jan-Feb)."""
+        side = HEMISPHERES.index(self.params.simulation.hemisphere)
+        return float(self.rules.admission_month_factor[side, self.day.month - 1])
 
     @property
     def sim(self):

@@ -47,7 +47,7 @@ def run_phases(ctx: DayContext) -> Phases:
     placed = placement(ctx, req)
     adm = admissions(ctx, req, placed)
     moves = transfers(ctx, req, placed, adm)
-    board = boarding(req, placed)
+    board = boarding(ctx, req, placed)
     seen = visits(ctx, arr, disp, req, placed)
     trips = transports(ctx, arr, disp)
     beds = discharges(ctx, req, placed, adm)

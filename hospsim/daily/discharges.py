@@ -30,7 +30,7 @@ def discharges(ctx: DayContext, req: Requests, placed: Placement, adm: Admitted)
     person, admission = state.bed_person.copy(), state.bed_admission.copy()
     admit, discharge = state.bed_admit.copy(), state.bed_discharge.copy()
     old = np.flatnonzero(placed.leaving)
-    out = adm.time + adm.los
+    out = adm.time + adm.los            # the planned discharge (placement's discharge clock)
     short = out < ctx.t1
     slot = np.concatenate([old, adm.slot[short]])
     who = np.concatenate([state.bed_person[old], req.person[adm.request][short]])

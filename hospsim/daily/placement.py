@@ -5,19 +5,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hospsim.daily import clock
 from hospsim.daily.context import DayContext
 from hospsim.daily.region import Layout
 from hospsim.daily.requests import Requests
-from hospsim.daily.tables import NEVER, W
+from hospsim.daily.tables import DAY_S, NEVER, W
 
 
 @dataclass(frozen=True)
 class Placement:
-    """Per request: the bed slot it got (-1 none) and when; which carried-in beds empty today."""
+    """Per request: the bed slot it got (-1 none), when, and its planned discharge; which carried-in beds
+    empty today. A placement at or after midnight is a reservation: the admission happens tomorrow."""
     slot: np.ndarray
     at: np.ndarray          # seconds: admission time at the bed
     leaving: np.ndarray     # (B,) beds whose patient leaves before midnight
     dest: np.ndarray        # hospital of the bed, -1 when not placed
+    out: np.ndarray         # seconds: planned discharge of a placed request (discharge clock)
+    depart: np.ndarray      # seconds: when a placed ED patient leaves the ED (a transfer: travel earlier)
 
     @property
     def placed(self) -> np.ndarray:
@@ -29,13 +33,54 @@ class Placement:
 
 
 def placement(ctx: DayContext, req: Requests) -> Placement:
-    lay, state = ctx.layout, ctx.state
+    """Carried reservations take their beds; the others first come first served at their request time
+    (nearest hospital first); ED patients still without a bed then wait for one that frees later, up to the
+    boarding limit (clinical disposition.yaml), reserving it when it frees tomorrow."""
+    lay, state, nq = ctx.layout, ctx.state, req.n_queue
     occupied = state.bed_person >= 0
     leaving = occupied & (state.bed_discharge < ctx.t1)
     avail_time = np.where(occupied, state.bed_discharge, NEVER)
-    slot, at = place(lay, ~occupied | leaving, avail_time, req)
+    free = ~occupied | leaving
+    free[req.held_slot] = False
+    slot, at = place(lay, free, avail_time, req, np.arange(nq, req.size))
+    slot[:nq], at[:nq] = req.held_slot, req.held_at
+    u = clock.draws(ctx, req.size)
+    out = np.zeros(req.size, np.int64)
+    got = slot >= 0
+    out[got] = clock.planned_discharge(ctx, at[got], req.los[got], u[:, got])
+    limit = int(ctx.rules.boarding_limit_hours * 3600)
+    waiting = np.flatnonzero(~got & req.is_ed)
+    later = _later(ctx, free, avail_time, slot, at, out)
+    s2, a2 = place(lay, later < ctx.t1 + DAY_S, later, req, waiting, limit)
+    slot[waiting], at[waiting] = s2[waiting], a2[waiting]
     dest = np.where(slot >= 0, lay.slot_hospital[np.maximum(slot, 0)], -1)
-    return Placement(slot, at, leaving, dest)
+    depart = at - lay.travel_s[req.origin, np.maximum(dest, 0)] * (dest != req.origin)
+    late = np.zeros(req.size, bool)
+    late[waiting] = (slot[waiting] >= 0) & (depart[waiting] > req.time[waiting] + limit)
+    late[nq:] |= (slot[nq:] >= 0) & (at[nq:] >= ctx.t1 + DAY_S)
+    slot[late], dest[late] = -1, -1
+    new = np.zeros(req.size, bool)
+    new[waiting] = slot[waiting] >= 0
+    out[new] = clock.planned_discharge(ctx, at[new], req.los[new], u[:, new])
+    return Placement(slot, at, leaving, dest, out, depart)
+
+
+def _later(ctx: DayContext, free: np.ndarray, avail_time: np.ndarray, slot: np.ndarray, at: np.ndarray,
+           out: np.ndarray) -> np.ndarray:
+    """When each bed is next free for a patient still waiting: free today and not taken; held past midnight
+    by its patient (carried in or admitted today); never (int64 max) when taken today and emptied today, or
+    reserved for tomorrow (that stay's end is drawn tomorrow)."""
+    never = np.iinfo(np.int64).max
+    state = ctx.state
+    got = slot >= 0
+    taken = np.zeros(free.size, bool)
+    taken[slot[got]] = True
+    later = np.where(free & ~taken, avail_time, never)
+    hold = (state.bed_person >= 0) & (state.bed_discharge >= ctx.t1)
+    later[hold] = state.bed_discharge[hold]
+    stays = got & (out >= ctx.t1) & (at < ctx.t1)
+    later[slot[stays]] = out[stays]
+    return later
 
 
 def first_come_first_served(free_at: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -51,10 +96,13 @@ def first_come_first_served(free_at: np.ndarray, times: np.ndarray) -> np.ndarra
     return np.diff(np.r_[0, placed_upto]) > 0
 
 
-def place(lay: Layout, free: np.ndarray, avail_time: np.ndarray, req: Requests) -> tuple[np.ndarray, np.ndarray]:
-    """Give requests bed slots: round r tries each request's r-th candidate hospital (nearest first).
+def place(lay: Layout, free: np.ndarray, avail_time: np.ndarray, req: Requests, pending: np.ndarray,
+          window: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Give the pending requests bed slots: round r tries each one's r-th candidate hospital (nearest first).
 
-    Per hospital ward, the free slots sorted by the time they free up go first come, first served.
+    Per hospital ward, the free slots sorted by the time they free up go first come, first served to the
+    requests whose bed is free by their time plus `window`; a request admitted to a bed freeing later
+    than its time is admitted when it frees.
     """
     m = req.size
     slot = np.full(m, -1, np.int64)
@@ -65,7 +113,6 @@ def place(lay: Layout, free: np.ndarray, avail_time: np.ndarray, req: Requests) 
     fs, fgroup, favail = fs[o], fgroup[o], avail_time[fs][o]
     gstart = np.searchsorted(fgroup, np.arange(lay.n_hospitals * W + 1))
     used = gstart[:-1].copy()
-    pending = np.arange(m)
     for r in range(lay.n_hospitals):
         if pending.size == 0:
             break
@@ -85,11 +132,11 @@ def place(lay: Layout, free: np.ndarray, avail_time: np.ndarray, req: Requests) 
             first, last = used[gidx], gstart[gidx + 1]
             if first >= last:
                 continue
-            took = first_come_first_served(favail[first:last], t[lo:hi])
+            took = first_come_first_served(favail[first:last], t[lo:hi] + window)
             k = int(took.sum())
             winners = p[lo:hi][took]
             slot[winners] = fs[first:first + k]
-            at[winners] = t[lo:hi][took]
+            at[winners] = np.maximum(t[lo:hi][took], favail[first:first + k])
             used[gidx] += k
         pending = pending[slot[pending] < 0]
     return slot, at

@@ -11,7 +11,7 @@ from hospsim.config import Params
 from hospsim.daily.region import layout
 from hospsim.filekinds import DAILY, day_file_name
 
-QUEUE_FIELDS = ("person", "visit", "origin", "ward", "spec", "mode", "los", "since")
+QUEUE_FIELDS = ("person", "visit", "origin", "ward", "spec", "mode", "los", "since", "slot", "at")
 BED_FIELDS = ("bed_person", "bed_admission", "bed_admit", "bed_discharge")
 
 
@@ -23,7 +23,7 @@ class CensusState:
     bed_admission: np.ndarray       # admission_id
     bed_admit: np.ndarray           # seconds
     bed_discharge: np.ndarray       # planned discharge, seconds
-    queue: dict                     # QUEUE_FIELDS -> arrays, one element per boarding patient
+    queue: dict                     # QUEUE_FIELDS -> arrays, one per boarder and the bed (slot, at) it reserved
     fingerprint: str = ""
 
     @classmethod
@@ -62,7 +62,8 @@ class CensusState:
 def empty_queue() -> dict:
     return {"person": np.zeros(0, np.int64), "visit": np.zeros(0, "U24"), "origin": np.zeros(0, np.int64),
             "ward": np.zeros(0, np.int64), "spec": np.zeros(0, np.int64), "mode": np.zeros(0, np.int64),
-            "los": np.zeros(0, np.int64), "since": np.zeros(0, np.int64)}
+            "los": np.zeros(0, np.int64), "since": np.zeros(0, np.int64), "slot": np.zeros(0, np.int64),
+            "at": np.zeros(0, np.int64)}
 
 
 @dataclass

@@ -18,13 +18,14 @@ from hospsim.daily.tables import REASON_NAMES, TRIAGE_COLORS
 @dataclass(frozen=True)
 class Visits:
     disposition: np.ndarray     # 'transferred' / 'admitted' / 'discharged'
-    departure: np.ndarray       # seconds as float, NaN while boarding
+    departure: np.ndarray       # seconds as float: every visit leaves (a boarder tomorrow)
     frame: pd.DataFrame
 
 
 def visits(ctx: DayContext, arr: Arrivals, disp: Disposition, req: Requests, placed: Placement) -> Visits:
     """A visit placed at another hospital is a transfer whatever the ED decided; it leaves when the transfer
-    does, an admitted one when its bed is ready, a boarder not today."""
+    does, an admitted one when its bed is ready (tomorrow for a boarder). One that no bed in the region takes
+    within the boarding limit leaves then, discharged."""
     c = ctx.cohort
     disposition = np.where(disp.transfer, "transferred", np.where(disp.admit, "admitted", "discharged"))
     departure = disp.decision.astype("float")
@@ -32,9 +33,10 @@ def visits(ctx: DayContext, arr: Arrivals, disp: Disposition, req: Requests, pla
     r = req.n_queue + np.arange(ed.size)        # the request of each requesting visit
     moved, got = placed.moved(req)[r], placed.placed[r]
     disposition[ed[moved]] = "transferred"
-    departure[ed[got & moved]] = (req.time[r] + req.wait[r])[got & moved]
-    departure[ed[got & ~moved]] = placed.at[r][got & ~moved]
-    departure[ed[~got]] = np.nan
+    departure[ed[got]] = placed.depart[r][got]
+    disposition[ed[got & ~moved]] = "admitted"
+    disposition[ed[~got]] = "discharged"
+    departure[ed[~got]] = (req.time[r] + int(ctx.rules.boarding_limit_hours * 3600))[~got]
     return Visits(disposition, departure, frame("visitors", {
         "visit_id": arr.visit_id, "person_id": c.person_id[arr.who], "hospital_id": ctx.layout.hospital_ids[arr.hosp],
         "arrival_time": ts(arr.arrival), "departure_time": ts(departure),

@@ -12,8 +12,8 @@ from tests.daily.conftest import context, occupied_state, slots
 def test_census_counts_beds_flows_and_the_ed(params, cohort):
     h01_ms = slots(cohort, "H01", "med_surg")
     ctx = context(params, cohort, occupied_state(params, cohort, {h01_ms[0]: (590, 6 * 3600),
-                                                                  h01_ms[1]: (591, 4 * 86_400)}))
-    p = run_phases(ctx)
+                                                                  h01_ms[1]: (591, 86_400 + 6 * 3600)}))
+    p = run_phases(ctx)     # the bed freeing tomorrow at 06:00 is reserved by a boarder
     board, seen, beds = p.boarding, p.visits, p.discharges
     got = p.census.set_index(["hospital_id", "ward"])
 

@@ -95,12 +95,20 @@ def test_the_tight_region_boards_transfers_and_cancels(tight):
     inpatient = census[census["ward"] != "emergency"]
     assert (inpatient["occupied"] <= inpatient["beds"]).all()
     assert (inpatient["occupied"] == inpatient["beds"]).mean() > 0.3, "the tight region should run full"
-    # A boarder keeps the visit id and gets a bed on a later day.
+    # A boarder keeps the visit id and gets a bed on a later day, when it leaves the ED; every visit leaves.
     visits = frames["visitors"]
-    boarded = visits[(visits["disposition"] != "discharged") & visits["departure_time"].isna()]
-    later = frames["admissions"].merge(boarded[["visit_id", "arrival_time"]], on="visit_id")
-    assert len(later) > 0
+    assert visits["departure_time"].notna().all()
+    boarded = visits[(visits["disposition"] != "discharged")
+                     & (visits["departure_time"].dt.normalize() > visits["arrival_time"].dt.normalize())]
+    later = frames["admissions"].merge(boarded[["visit_id", "arrival_time", "departure_time", "disposition"]],
+                                       on="visit_id")
+    last_day = pd.Timestamp(census["date"].max())
+    assert len(later) > 0 and set(boarded["visit_id"][boarded["departure_time"] < last_day]) <= set(later["visit_id"])
     assert (later["admit_time"].dt.normalize() > later["arrival_time"].dt.normalize()).all()
+    home = later[later["disposition"] == "admitted"]
+    assert len(home) > 0 and (home["admit_time"] == home["departure_time"]).all()
+    # Nobody boards past the limit: the ED stay is at most its longest (20 h + 2 h) plus 24 h of boarding.
+    assert ((visits["departure_time"] - visits["arrival_time"]).dt.total_seconds() <= 46 * 3600).all()
 
 
 @pytest.mark.parametrize("which", ["tight", "workshop"])

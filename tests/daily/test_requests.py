@@ -3,6 +3,7 @@ electives on working days only."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import numpy as np
 
@@ -12,6 +13,8 @@ from hospsim.daily.requests import electives, requests
 from hospsim.daily.state import CensusState
 from hospsim.daily.tables import MODE_AWAY, MODE_HOME, MODE_ONLY, WARD
 from tests.daily.conftest import MONDAY, SATURDAY, context
+
+MONDAY_T0 = (MONDAY - dt.date(1970, 1, 1)).days * 86_400
 
 
 def _busy_electives(params):
@@ -24,13 +27,15 @@ def test_boarders_come_first_with_their_stay_then_ed_visits_in_arrival_order(par
     state = CensusState.empty(params)
     state.queue.update(person=np.array([5]), visit=np.array(["V20250202-000009"], dtype="U24"),
                        origin=np.array([1]), ward=np.array([WARD["med_surg"]]), spec=np.array([0]),
-                       mode=np.array([MODE_HOME]), los=np.array([7777]), since=np.array([123]))
+                       mode=np.array([MODE_HOME]), los=np.array([7777]), since=np.array([123]), slot=np.array([4]),
+                       at=np.array([MONDAY_T0 + 3600]))
     ctx = context(params, cohort, state)
     arr = arrivals(ctx)
     disp = disposition(ctx, arr)
     req = requests(ctx, arr, disp)
     assert req.n_queue == 1 and req.person[0] == 5 and req.los[0] == 7777 and req.since[0] == 123
-    assert req.time[0] == ctx.t0, "a boarder asks again at midnight"
+    assert req.time[0] == 123 and req.held_slot.tolist() == [4] and req.held_at.tolist() == [ctx.t0 + 3600], \
+        "a boarder holds the bed it reserved yesterday"
     asked = np.flatnonzero(disp.admit | disp.transfer)
     assert np.array_equal(req.ed, asked) and np.array_equal(req.visit[1:1 + asked.size], arr.visit_id[asked])
     assert np.array_equal(req.mode[1:1 + asked.size] == MODE_AWAY, disp.transfer[asked])
