@@ -39,39 +39,38 @@ def match(rng: np.random.Generator, want: np.ndarray, lo: np.ndarray, hi: np.nda
     """For each want (a target age within [lo, hi]) a distinct member of pool of that age, or -1.
 
     Passes widen the target (want + 0, +1, -1, +2, -2, ...) inside [lo, hi]; in each pass the wants aiming at
-    one age take that age's free members in a random order, so nobody is matched twice and close ages go first.
+    one age take that age's next free members (the pool in a random order within each age), so nobody is
+    matched twice and close ages go first. The wants stay sorted by age, so a pass costs no sort.
     """
     out = np.full(want.size, -1, dtype=np.int64)
     if not want.size or not pool.size:
         return out
     shuffle = rng.permutation(pool.size)
-    by_age = shuffle[np.argsort(pool_age[shuffle], kind="stable")]      # random order within each age
-    free = np.ones(pool.size, dtype=bool)
-    lo = np.maximum(lo, pool_age.min())
-    hi = np.minimum(hi, pool_age.max())
+    by_age = pool[shuffle][np.argsort(pool_age[shuffle], kind="stable")]   # random order within each age
     top = int(pool_age.max()) + 1
+    size = np.bincount(pool_age, minlength=top)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    used = np.zeros(top, dtype=np.int64)                                   # taken from the front of each age
+    lo, hi = np.maximum(lo, pool_age.min()), np.minimum(hi, top - 1)
     order = rng.permutation(want.size)
-    order = order[lo[order] <= hi[order]]
-    reach = int(np.maximum(want - lo, hi - want)[order].max(initial=0))
+    order = order[np.argsort(want[order], kind="stable")]
+    pending = order[lo[order] <= hi[order]]
+    reach = int(np.maximum(want - lo, hi - want)[pending].max(initial=-1))
     for offset in (s * k for k in range(reach + 1) for s in ((1,) if k == 0 else (1, -1))):
-        pending = order[out[order] < 0]
         if not pending.size:
             break
-        target = want[pending] + offset
+        target = want[pending] + offset                                    # sorted, as want is
         fits = (target >= lo[pending]) & (target <= hi[pending])
-        pending, target = pending[fits], target[fits]
-        if not pending.size:
+        rows, target = pending[fits], target[fits]
+        if not rows.size:
             continue
-        avail = by_age[free[by_age]]
-        counts = np.bincount(pool_age[avail], minlength=top)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        sort = np.argsort(target, kind="stable")
-        pending, target = pending[sort], target[sort]
-        rank = np.arange(target.size) - np.searchsorted(target, target, side="left")
-        ok = rank < counts[target]
-        taken = avail[starts[target[ok]] + rank[ok]]
-        out[pending[ok]] = pool[taken]
-        free[taken] = False
+        index = np.arange(target.size)
+        first = np.maximum.accumulate(np.where(np.r_[True, target[1:] != target[:-1]], index, 0))
+        rank = index - first + used[target]
+        ok = rank < size[target]
+        out[rows[ok]] = by_age[start[target[ok]] + rank[ok]]
+        used += np.bincount(target[ok], minlength=top)
+        pending = pending[out[pending] < 0]
     return out
 
 
@@ -114,7 +113,8 @@ def _pick(rng: np.random.Generator, candidates: np.ndarray, k: int, weight: np.n
     if k >= candidates.size:
         return candidates
     key = rng.random(candidates.size) if weight is None else np.log(rng.random(candidates.size)) / weight
-    return candidates[np.argpartition(-key, k - 1)[:k]] if k > 0 else candidates[:0]
+    # sorted: the set is the k largest keys, and its order must not hang on the partition's implementation
+    return np.sort(candidates[np.argpartition(-key, k - 1)[:k]]) if k > 0 else candidates[:0]
 
 
 def build(rng: np.random.Generator, age: np.ndarray, female: np.ndarray, shape, mean_size: float):
@@ -208,6 +208,8 @@ def _couples(rng, shape, total, age, female, household, place, next_id) -> int:
 def _join(rng, household, n_households, alone_first, alone_end) -> None:
     """Adults still without a home join a random household that is not a one-person one."""
     free = np.flatnonzero(household < 0)
-    shared = np.setdiff1d(np.arange(n_households), np.arange(alone_first, alone_end))
+    open_to = np.ones(n_households, dtype=bool)
+    open_to[alone_first:alone_end] = False
+    shared = np.flatnonzero(open_to)
     if free.size and shared.size:
         household[free] = shared[rng.integers(0, shared.size, free.size)]

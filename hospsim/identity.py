@@ -265,22 +265,39 @@ def addresses(rng: np.random.Generator, n: int, locale: str = "pt_BR", state: st
     w = words(locale)
     street = draw(rng, w.streets_t, n)
     number = draw(rng, w.numbers_t, n)
-    for _ in range(64 if unique else 0):
-        key = street.astype(np.int64) * w.numbers.size + number
-        _, first = np.unique(key, return_index=True)
-        again = np.ones(n, dtype=bool)
-        again[first] = False
-        if not again.any():
-            break
-        number[again] = rng.integers(0, w.numbers.size, size=int(again.sum()))
-    else:
-        if unique:
-            raise SimulationError(f"could not give {n} households distinct addresses; fewer people per region")
+    if unique:
+        number = _distinct_numbers(rng, street, number, w.numbers.size)
     number = w.numbers[number]
     street_first = locales.profile(locale).street_first
     street_address = w.streets[street] + number if street_first else number + w.streets[street]
     return Addresses(street_address, w.street_hood[street], street_postcodes(locale, state)[street], street,
                      locale, state)
+
+
+def _distinct_numbers(rng: np.random.Generator, street: np.ndarray, number: np.ndarray, k: int) -> np.ndarray:
+    """Building numbers redrawn (uniformly from k) where a street and number repeat, until none does.
+
+    One sort finds the repeats; afterwards only the redrawn ones are checked against the kept, sorted keys."""
+    key = street.astype(np.int64) * k + number
+    kept, first = np.unique(key, return_index=True)
+    again = np.ones(key.size, dtype=bool)
+    again[first] = False
+    todo = np.flatnonzero(again)
+    for _ in range(200):
+        if not todo.size:
+            return number
+        number[todo] = rng.integers(0, k, size=todo.size)
+        fresh = street[todo].astype(np.int64) * k + number[todo]
+        pos = np.searchsorted(kept, fresh)
+        clash = (pos < kept.size) & (kept[np.minimum(pos, kept.size - 1)] == fresh)
+        _, once = np.unique(fresh, return_index=True)
+        ok = np.zeros(todo.size, dtype=bool)
+        ok[once] = True
+        ok &= ~clash
+        kept = np.insert(kept, pos[ok], fresh[ok])
+        kept.sort(kind="stable")       # values inserted at one position may be out of order; nearly sorted: cheap
+        todo = todo[~ok]
+    raise SimulationError(f"could not give {key.size} households distinct addresses; fewer people per region")
 
 
 def national_ids(index, seed: int, locale: str = "pt_BR", region=None) -> np.ndarray:

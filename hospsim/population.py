@@ -44,7 +44,8 @@ def generate(params: Params) -> pd.DataFrame:
     age = age_on(birth_date, params.simulation.start_date)
     household, place = households.build(rngs.generator(params.seed, "households"), age, female,
                                         pop.households, pop.household_size)
-    order = np.lexsort((-age, place, household))       # members together: head, partner, children, others
+    # members together: head, partner, children, others; the older first within each (one int64 sort key)
+    order = np.argsort((household * 4 + place) * 256 + (255 - np.minimum(age, 255)), kind="stable")
     household, female, birth_date, age = household[order], female[order], birth_date[order], age[order]
     n_households = int(household.max()) + 1 if n else 0
     sex = np.array(["M", "F"], dtype=object)[female.view(np.int8)]

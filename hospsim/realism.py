@@ -89,8 +89,7 @@ def figures(params: Params, result) -> dict[str, float]:
         "peak_hour": float(np.argmax(hours)) if hours.sum() else np.nan,
         "respiratory_uplift": _respiratory_uplift(params, census, visitors),
         "staffing_met": _staffing_met(params, result),
-        **population_figures(params, result.people if len(result.people) else result.population_with_illnesses,
-                             result.staff.get("staff_data.csv", pd.DataFrame())),
+        **population_figures(params, *_written_cast(result)),
     }
 
 
@@ -168,6 +167,15 @@ def format_table(table: pd.DataFrame) -> str:
     shown = table.assign(inside=table["inside"].map({True: "yes", False: "NO"}).astype(object).fillna("n/a"),
                          range=[f"{lo:g}-{hi:g}" for lo, hi in zip(table["low"], table["high"])])
     return shown[["figure", "value", "range", "unit", "inside", "source"]].to_string(index=False)
+
+
+def _written_cast(result) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """people_data.csv (or the population file that carries its columns) and staff_data.csv; empty if absent."""
+    people = getattr(result, "people", None)
+    if people is None or people.empty:
+        people = getattr(result, "population_with_illnesses", None)
+    staff = (getattr(result, "staff", None) or {}).get("staff_data.csv")
+    return (pd.DataFrame() if people is None else people), (pd.DataFrame() if staff is None else staff)
 
 
 def population_figures(params: Params, people: pd.DataFrame, staff: pd.DataFrame) -> dict[str, float]:
