@@ -262,3 +262,12 @@ def test_identities_follow_the_region_state(params_factory):
     age = age_on(people["birth_date"], p.simulation.start_date)
     assert local[age < 18].all()                                         # children are born here
     assert people["national_id"].is_unique
+
+
+def test_the_minas_preset_is_a_belo_horizonte_region(params_factory):
+    p = params_factory({"simulation.population": 3000}, params_file="minas.yaml")
+    assert (p.region.state, p.region.area_code) == ("MG", 31)
+    people = population.generate(p)
+    assert people["address"].str.extract(r"(\d{5})-\d{3}$")[0].astype(int).between(30000, 39999).all()
+    assert (people["phone"].str.slice(4, 6) == "31").mean() > 0.85
+    assert set(people["city"]) == {"Belo Horizonte", "Contagem"}
