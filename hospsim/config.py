@@ -323,6 +323,7 @@ class Households:
     couple_with_children: float = _f(ge=0, le=1, doc="couples with children (IBGE 2022: 30.7% + 7.2% stepfamilies)")
     single_parent: float = _f(ge=0, le=1, doc="one parent with children (IBGE 2022: 16.5%); the rest are other "
                               "shared households")
+    single_father_share: float = _f(ge=0, le=1, doc="share of single-parent families headed by the father")
     living_with_parents: tuple[AgeShare, ...] = _f(doc="probability that an adult of these ages lives as a child "
                                                    "of the household (everyone under 18 does)")
     mother_age_at_birth: tuple[AgeShare, ...] = _f(doc="distribution of a mother's age at her eldest child's birth")

@@ -3,7 +3,7 @@
 Ages and sexes come first (the pyramid stays exactly the params'), then people are grouped: everyone under 18
 and a share of young adults live as someone's child; children are cut into sibling groups of close ages; each
 group gets a mother 15-49 years older (a father when no woman fits, else it joins another family); some
-mothers get a partner; of the other adults some live alone (the old more often), some as couples, some in
+mothers get a partner, a share of the single-parent families are a father's; of the other adults some live alone (the old more often), some as couples, some in
 other shared households, and the rest join a family (grandparents, relatives). The household count is
 population / household_size, so the mean size holds; the type shares hold while the people allow.
 """
@@ -172,7 +172,25 @@ def _families(rng, shape, total, children, adults, age, female, household, place
     share = shape.couple_with_children / (shape.couple_with_children + shape.single_parent)
     chosen = _pick(rng, mothers, round(share * heads.size))
     _partners(rng, chosen, age, female, household, place, shape.partner_age_gap)
+    single = np.setdiff1d(mothers, chosen)
+    single = _pick(rng, single, round(shape.single_father_share * single.size))
+    group = np.full(age.size, -1, dtype=np.int64)
+    group[heads] = np.flatnonzero(has)
+    oldest = np.maximum.reduceat(age[members], starts)[group[single]]
+    youngest = np.minimum.reduceat(age[members], starts)[group[single]]
+    _fathers_instead(rng, single, oldest + 18, youngest + 60, age, female, household, place, shape.partner_age_gap)
     return int(has.sum())
+
+
+def _fathers_instead(rng, mothers, lo, hi, age, female, household, place, gap) -> None:
+    """Single-father families: a man of about the mother's partner's age heads them, she leaves (to live alone,
+    in a couple or with others later)."""
+    men = np.flatnonzero(~female & (household < 0) & (age >= ADULT_AGE))
+    want = age[mothers] + np.rint(rng.normal(gap.mean, gap.sd, mothers.size)).astype(np.int64)
+    father = match(rng, np.clip(want, lo, np.maximum(lo, hi)), lo, hi, men, age[men])
+    ok = father >= 0
+    household[father[ok]], place[father[ok]] = household[mothers[ok]], HEAD
+    household[mothers[ok]], place[mothers[ok]] = -1, OTHER
 
 
 def _partners(rng, women, age, female, household, place, gap) -> None:

@@ -232,7 +232,7 @@ def test_households_hold_together(params_factory, seed):
     minor = age < 18
     mother = people["sex"].to_numpy()[head] == "F"
     gap = age[head] - age
-    assert mother[minor].mean() > 0.95
+    assert 0.9 < mother[minor].mean() < 0.99                              # some single fathers
     assert (gap[minor & mother] >= 15).all() and (gap[minor & mother] <= 49).all()
     assert (gap[minor] >= 15).all()
     assert (people.groupby("address")[["lat", "lon", "home_hospital"]].nunique() == 1).all().all()
