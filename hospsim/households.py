@@ -3,9 +3,10 @@
 Ages and sexes come first (the pyramid stays exactly the params'), then people are grouped: everyone under 18
 and a share of young adults live as someone's child; children are cut into sibling groups of close ages; each
 group gets a mother 15-49 years older (a father when no woman fits, else it joins another family); some
-mothers get a partner, a share of the single-parent families are a father's; of the other adults some live alone (the old more often), some as couples, some in
-other shared households, and the rest join a family (grandparents, relatives). The household count is
-population / household_size, so the mean size holds; the type shares hold while the people allow.
+mothers get a partner, and a share of the single-parent families are a father's; of the other adults some live
+alone (the old more often), some as couples, some in other shared households, and the rest join a family
+(grandparents, relatives). The household count is population / household_size, so the mean size holds; the
+type shares hold while the people allow.
 """
 from __future__ import annotations
 
@@ -131,7 +132,7 @@ def build(rng: np.random.Generator, age: np.ndarray, female: np.ndarray, shape, 
     is_child = (age < ADULT_AGE) | (rng.random(n) < _by_age(age, shape.living_with_parents))
     children, adults = np.flatnonzero(is_child), np.flatnonzero(~is_child)
     next_id = _families(rng, shape, total, children, adults, age, female, household, place)
-    free = np.flatnonzero(household < 0)
+    free = np.flatnonzero((household < 0) & (age >= ADULT_AGE))
     n_alone = min(round(shape.one_person * total), free.size)
     with np.errstate(divide="ignore"):
         alone = _pick(rng, free, n_alone, _by_age(age[free], shape.one_person_age_weights))
@@ -206,7 +207,7 @@ def _partners(rng, women, age, female, household, place, gap) -> None:
 
 def _couples(rng, shape, total, age, female, household, place, next_id) -> int:
     """Couples without children from the adults still free; returns the next household id."""
-    women = np.flatnonzero(female & (household < 0))
+    women = np.flatnonzero(female & (household < 0) & (age >= ADULT_AGE))
     women = _pick(rng, women, min(round(shape.couple * total), women.size))
     household[women] = next_id + np.arange(women.size)
     place[women] = HEAD
