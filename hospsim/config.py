@@ -164,6 +164,10 @@ class Region:
     name: str = _f()
     hospitals: tuple[Hospital, ...] = _f()
     radius_km: float = _f(gt=0, doc="people live within this distance of the region's centre")
+    state: str = _f(doc="the federative unit (UF, e.g. SP, MG) whose phone area codes, postcodes, CPF region digit "
+                    "and CRM/COREN registrations the region's people and staff carry (pt_BR; hospsim/states.py)")
+    area_code: int | None = _f(ge=11, le=99, doc="the phone area code (DDD) of the region's residents; "
+                               "null = the state's capital's")
 
 
 @dataclass(frozen=True)
@@ -299,10 +303,42 @@ class Insurance:
 
 
 @dataclass(frozen=True)
+class AgeShare:
+    min_age: int = _f(ge=0, le=MAX_AGE)
+    max_age: int = _f(ge=0, le=MAX_AGE, doc="inclusive")
+    share: float = _f(ge=0, doc="a share, probability or weight for these ages (the table says which)")
+
+
+@dataclass(frozen=True)
+class AgeGap:
+    mean: float = _f()
+    sd: float = _f(ge=0)
+
+
+@dataclass(frozen=True)
+class Households:
+    """Household types as shares of households (IBGE Census 2022) and who lives with whom (hospsim.households)."""
+    one_person: float = _f(ge=0, le=1, doc="share of households of one adult (IBGE 2022: 18.9%)")
+    couple: float = _f(ge=0, le=1, doc="couples without children (IBGE 2022: 20.2%)")
+    couple_with_children: float = _f(ge=0, le=1, doc="couples with children (IBGE 2022: 30.7% + 7.2% stepfamilies)")
+    single_parent: float = _f(ge=0, le=1, doc="one parent with children (IBGE 2022: 16.5%); the rest are other "
+                              "shared households")
+    single_father_share: float = _f(ge=0, le=1, doc="share of single-parent families headed by the father")
+    living_with_parents: tuple[AgeShare, ...] = _f(doc="probability that an adult of these ages lives as a child "
+                                                   "of the household (everyone under 18 does)")
+    mother_age_at_birth: tuple[AgeShare, ...] = _f(doc="distribution of a mother's age at her eldest child's birth")
+    partner_age_gap: AgeGap = _f(doc="a partner's age minus the woman's, in years (normal)")
+    one_person_age_weights: tuple[AgeShare, ...] = _f(doc="relative weight of living alone by age")
+
+
+@dataclass(frozen=True)
 class Population:
     age_bands: tuple[AgeBand, ...] = _f(doc="age-sex pyramid; shares sum to 1")
     spread_km: float = _f(gt=0, doc="sd of homes around their hospital; cut at region.radius_km")
     household_size: float = _f(ge=1, doc="mean people per household (IBGE 2022: 2.79); a household shares an address")
+    households: Households = _f(doc="household types and who lives with whom")
+    born_elsewhere: float = _f(ge=0, le=1, doc="share of adults (residents and staff) born in another state: they "
+                               "keep that state's CPF region digit and phone area code")
     insurance: tuple[Insurance, ...] = _f(doc="one entry per locale")
     risk_age_bands: tuple[int, ...] = _f(doc="lower bounds of the age bands below")
     visit_age_factor: tuple[float, ...] = _f(doc="ED visit rate by age band")
@@ -964,6 +1000,34 @@ def _population_checks(p: Params) -> list[str]:
             problems.append(f"{key}.private_plan_shares: must be >= 0 with a positive sum")
         if ins.private_share > 0 and not ins.private_plans:
             problems.append(f"{key}: private_share is {ins.private_share} but private_plans is empty; name the plans")
+    return problems + _household_checks(p)
+
+
+def _household_checks(p: Params) -> list[str]:
+    """Household type shares that fit in one, the mother's-age table, and a region state the locale knows."""
+    hh, problems = p.population.households, []
+    typed = hh.one_person + hh.couple + hh.couple_with_children + hh.single_parent
+    if typed > 1 + 1e-9:
+        problems.append(f"population.households: one_person + couple + couple_with_children + single_parent = "
+                        f"{typed:.3f}; they are shares of households and must sum to at most 1")
+    if hh.couple_with_children + hh.single_parent <= 0:
+        problems.append("population.households: couple_with_children + single_parent must be > 0 (children need a family)")
+    ages = hh.mother_age_at_birth
+    if not ages or sum(a.share for a in ages) <= 0 or min(a.min_age for a in ages) < 15 or max(a.max_age for a in ages) > 49:
+        problems.append("population.households.mother_age_at_birth: give ages within 15-49 with shares summing > 0")
+    for key in ("living_with_parents", "mother_age_at_birth", "one_person_age_weights"):
+        for i, a in enumerate(getattr(hh, key)):
+            if a.max_age < a.min_age:
+                problems.append(f"population.households.{key}[{i}]: max_age {a.max_age} < min_age {a.min_age}; swap them")
+    known = locales.profile(p.locale).states
+    state = known.get(p.region.state)
+    if known and state is None:
+        close = difflib.get_close_matches(str(p.region.state).upper(), list(known), n=1, cutoff=0.5)
+        problems.append(f"region.state = {p.region.state!r}: not a Brazilian state code; use one of "
+                        f"{', '.join(sorted(known))}" + (f" (did you mean {close[0]}?)" if close else ""))
+    elif state is not None and p.region.area_code is not None and p.region.area_code not in state.area_codes:
+        problems.append(f"region.area_code = {p.region.area_code}: not an area code of {state.uf} "
+                        f"({', '.join(map(str, state.area_codes))}); pick one of those or null")
     return problems
 
 

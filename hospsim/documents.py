@@ -92,10 +92,31 @@ def _text(digits: np.ndarray, pattern: str) -> np.ndarray:
     return formats.digit_pattern(digits, pattern).astype(f"U{len(pattern)}")
 
 
-def cpf_digits(index: np.ndarray, seed: int) -> np.ndarray:
-    v = permutation(index, _CPF_SPACE, seed)
-    base = v + 1 + v // 111_111_110  # skip the repdigits, which are never valid CPFs
-    d = digits(base, 9, extra=2)
+_REGION_BLOCK = (10**8 - 10) // len(NAMESPACE)   # holders per namespace when the ninth digit is given
+
+
+def _compact(index: np.ndarray) -> np.ndarray:
+    """NAMESPACE ranges folded into [0, 10**8 - 10): each namespace keeps _REGION_BLOCK indexes of its own."""
+    idx = np.asarray(index, dtype=np.int64)
+    starts = np.array(sorted(NAMESPACE.values()), dtype=np.int64)
+    rank = np.searchsorted(starts, idx, side="right") - 1
+    offset = idx - starts[rank]
+    if idx.size and offset.max() >= _REGION_BLOCK:
+        raise ValueError(f"a CPF with a region digit takes at most {_REGION_BLOCK} holders per namespace")
+    return rank * _REGION_BLOCK + offset
+
+
+def cpf_digits(index: np.ndarray, seed: int, region: np.ndarray | None = None) -> np.ndarray:
+    """The 11 digits of unique valid CPFs; region (0-9 per row, the ninth digit: the issuing fiscal region)
+    sets the ninth digit, the first eight stay unique per index."""
+    if region is None:
+        v = permutation(index, _CPF_SPACE, seed)
+        base = v + 1 + v // 111_111_110  # skip the repdigits, which are never valid CPFs
+        d = digits(base, 9, extra=2)
+    else:
+        v = permutation(_compact(index), 10**8 - 10, seed)
+        d = digits(v + 1 + v // 11_111_110, 8, extra=3)   # no repeated-digit prefix, so never a repdigit CPF
+        d[:, 8] = np.broadcast_to(np.asarray(region, dtype=np.int16), v.shape)
     d[:, 9] = _check_digit(d[:, :9], _CPF_W1)
     d[:, 10] = _check_digit(d[:, :10], _CPF_W2)
     return d

@@ -82,10 +82,11 @@ class Addresses(NamedTuple):
     postcode: np.ndarray         # '01234-567' (pt_BR) / '12345' (en_US)
     street: np.ndarray           # int index of the street in words(locale).streets
     locale: str = "pt_BR"
+    state: str | None = None     # the UF whose CEP ranges the postcodes fall in (None: anywhere)
 
     def one_line(self) -> np.ndarray:
         """'Rua Souza, 123 - Centro, 01234-567' (pt_BR) / '1234 Oak Street, 12345' (en_US)."""
-        return self.street_address + _street_tail(self.locale)[self.street]
+        return self.street_address + _street_tail(self.locale, self.state)[self.street]
 
 
 def _provider(kind: str, locale: str):
@@ -157,10 +158,27 @@ def _spaced_last(locale: str) -> np.ndarray:
 
 
 @functools.cache
-def _street_tail(locale: str) -> np.ndarray:
+def street_postcodes(locale: str, state: str | None = None) -> np.ndarray:
+    """Each street's postcode; with a state (one of the locale's), a CEP inside that state's Correios ranges."""
+    w = words(locale)
+    known = locales.profile(locale).states
+    if state is None or not known:
+        return w.street_postcode
+    if state not in known:
+        raise SimulationError(f"state {state!r} is not one of {locale}'s: {', '.join(sorted(known))}")
+    ranges = np.array(known[state].postcodes)
+    vocab = np.random.default_rng([_VOCABULARY_SEED, sorted(known).index(state)])
+    which = vocab.choice(len(ranges), size=w.streets.size, p=(ranges[:, 1] - ranges[:, 0] + 1) / (ranges[:, 1] - ranges[:, 0] + 1).sum())
+    five = ranges[which, 0] + vocab.integers(0, ranges[which, 1] - ranges[which, 0] + 1)
+    three = vocab.integers(0, 1000, size=w.streets.size)
+    return np.char.add(np.char.add(np.char.zfill(five.astype(str), 5), "-"), np.char.zfill(three.astype(str), 3)).astype(object)
+
+
+@functools.cache
+def _street_tail(locale: str, state: str | None = None) -> np.ndarray:
     w = words(locale)
     with_hood = np.where(w.street_hood != "", " - " + w.street_hood, "")
-    return with_hood + ", " + w.street_postcode
+    return with_hood + ", " + street_postcodes(locale, state)
 
 
 def _female(sex) -> np.ndarray:
@@ -218,32 +236,98 @@ def numerify(rng: np.random.Generator, formats, n: int) -> np.ndarray:
     return out
 
 
-def phones(rng: np.random.Generator, n: int, locale: str = "pt_BR") -> np.ndarray:
-    """Mobile-style numbers: '+55 11 91234-5678' (pt_BR, Faker's DDDs), '(212)555-0142' (en_US)."""
+def phones(rng: np.random.Generator, n: int, locale: str = "pt_BR", area_codes=None) -> np.ndarray:
+    """Mobile-style numbers: '+55 11 91234-5678' (pt_BR, Faker's DDDs), '(212)555-0142' (en_US).
+
+    area_codes: the two-digit DDD of each number (pt_BR); None draws Faker's."""
     w = words(locale)
     if not w.area_codes.size:
         return numerify(rng, w.phone_formats, n)
     fmt = w.phone_formats[0]
     mat = _fill(rng, fmt, n)
-    ddd = np.array([[ord(c) for c in code] for code in w.area_codes], dtype=np.uint32)
     first = fmt.index("#")
-    mat[:, first:first + ddd.shape[1]] = ddd[rng.integers(0, ddd.shape[0], size=n)]
+    if area_codes is None:
+        ddd = np.array([[ord(c) for c in code] for code in w.area_codes], dtype=np.uint32)
+        mat[:, first:first + ddd.shape[1]] = ddd[rng.integers(0, ddd.shape[0], size=n)]
+    else:
+        codes = np.broadcast_to(np.asarray(area_codes, dtype=np.uint32), (n,))
+        mat[:, first] = ord("0") + codes // 10
+        mat[:, first + 1] = ord("0") + codes % 10
     return to_str(mat)
 
 
-def addresses(rng: np.random.Generator, n: int, locale: str = "pt_BR") -> Addresses:
-    """Street addresses with their street's neighbourhood and postcode; `.one_line()` joins them."""
+def addresses(rng: np.random.Generator, n: int, locale: str = "pt_BR", state: str | None = None,
+              unique: bool = False) -> Addresses:
+    """Street addresses with their street's neighbourhood and postcode; `.one_line()` joins them.
+
+    state: postcodes inside that state's ranges (pt_BR). unique: no two addresses alike (one per household):
+    a repeated street and number gets another number, uniformly, until none repeats."""
     w = words(locale)
     street = draw(rng, w.streets_t, n)
-    number = w.numbers[draw(rng, w.numbers_t, n)]
+    number = draw(rng, w.numbers_t, n)
+    if unique:
+        number = _distinct_numbers(rng, street, number, w.numbers.size)
+    number = w.numbers[number]
     street_first = locales.profile(locale).street_first
     street_address = w.streets[street] + number if street_first else number + w.streets[street]
-    return Addresses(street_address, w.street_hood[street], w.street_postcode[street], street, locale)
+    return Addresses(street_address, w.street_hood[street], street_postcodes(locale, state)[street], street,
+                     locale, state)
 
 
-def national_ids(index, seed: int, locale: str = "pt_BR") -> np.ndarray:
+def _distinct_numbers(rng: np.random.Generator, street: np.ndarray, number: np.ndarray, k: int) -> np.ndarray:
+    """Building numbers redrawn (uniformly from k) where a street and number repeat, until none does.
+
+    One sort finds the repeats; afterwards only the redrawn ones are checked against the kept, sorted keys."""
+    key = street.astype(np.int64) * k + number
+    kept, first = np.unique(key, return_index=True)
+    again = np.ones(key.size, dtype=bool)
+    again[first] = False
+    todo = np.flatnonzero(again)
+    for _ in range(200):
+        if not todo.size:
+            return number
+        number[todo] = rng.integers(0, k, size=todo.size)
+        fresh = street[todo].astype(np.int64) * k + number[todo]
+        pos = np.searchsorted(kept, fresh)
+        clash = (pos < kept.size) & (kept[np.minimum(pos, kept.size - 1)] == fresh)
+        _, once = np.unique(fresh, return_index=True)
+        ok = np.zeros(todo.size, dtype=bool)
+        ok[once] = True
+        ok &= ~clash
+        kept = np.insert(kept, pos[ok], fresh[ok])
+        kept.sort(kind="stable")       # values inserted at one position may be out of order; nearly sorted: cheap
+        todo = todo[~ok]
+    raise SimulationError(f"could not give {key.size} households distinct addresses; fewer people per region")
+
+
+def national_ids(index, seed: int, locale: str = "pt_BR", region=None) -> np.ndarray:
     """The locale's national id, unique per index: a valid CPF '123.456.789-09' (pt_BR) or an SSN (en_US).
 
     Keep each kind of holder in its own documents.NAMESPACE range so ids never collide across files.
+    region: the CPF's ninth digit per holder (its issuing fiscal region); None leaves it to the permutation.
     """
-    return locales.profile(locale).national_id(index, seed)
+    return locales.profile(locale).national_id(index, seed, region)
+
+
+class Origins(NamedTuple):
+    """Per person: the phone area code (DDD) and CPF region digit of the state they come from."""
+    area_code: np.ndarray | None
+    cpf_region: np.ndarray | None
+
+
+def origins(rng: np.random.Generator, movable: np.ndarray, locale: str, state: str, area_code: int | None,
+            born_elsewhere: float) -> Origins:
+    """The region's state for most; where movable (adults), a born_elsewhere share comes from another state
+    (uniformly), keeping its CPF digit and its capital's DDD. (None, None) for a locale without states."""
+    known = locales.profile(locale).states
+    if not known:
+        return Origins(None, None)
+    home = known[state]
+    others = [s for s in known.values() if s.uf != state]
+    n = movable.shape[0]
+    away = movable & (rng.random(n) < born_elsewhere)
+    pick = rng.integers(0, len(others), size=n)
+    code = np.where(away, np.array([s.area_codes[0] for s in others])[pick],
+                    home.area_codes[0] if area_code is None else area_code)
+    digit = np.where(away, np.array([s.cpf_digit for s in others])[pick], home.cpf_digit)
+    return Origins(code.astype(np.int64), digit.astype(np.int16))

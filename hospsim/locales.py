@@ -17,9 +17,11 @@ import numpy as np
 
 from hospsim import documents, formats
 from hospsim.errors import SimulationError
+from hospsim.states import STATES, State
 
-Ids = Callable[[np.ndarray, int], np.ndarray]
-"""(index, seed) -> one unique document per distinct index, as an array of str."""
+Ids = Callable[..., np.ndarray]
+"""(index, seed) -> one unique document per distinct index, as an array of str. A national id also takes
+region= (the CPF region digit per row, or None), a registration states= (the council's UF)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class LocaleProfile:
     phones: Callable           # (phone provider) -> (formats, area codes put into a format's first digits)
     national_id: Ids           # unique per index within a run (callers keep documents.NAMESPACE ranges apart)
     registrations: Mapping[str, Ids]   # workforce role -> its professional registration
+    states: Mapping[str, State]   # region.state's choices, with their DDDs, CEPs, CPF digits; {} = none
 
     @property
     def street_first(self) -> bool:
@@ -51,8 +54,6 @@ _BR_STREET_PREFIX_WEIGHTS = {"Rua": 60.0, "Avenida": 15.0, "Travessa": 5.0, "Ala
                              "Estrada": 3.0, "Rodovia": 1.0, "Largo": 1.0, "Viela": 1.0}
 _BR_OTHER_STREET_PREFIX_WEIGHT = 0.2
 _BR_MOBILE = "+55 ## 9####-####"
-BR_REGISTRATION_STATE = "SP"
-"""The council state (UF) staff register in: the shipped regions lie in São Paulo."""
 
 
 def _br_streets(address, first_male: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,25 +82,35 @@ def _us_phones(phone) -> tuple[tuple[str, ...], np.ndarray]:
     return tuple(phone.basic_formats), np.array([], dtype=str)
 
 
-def _cpf(index: np.ndarray, seed: int) -> np.ndarray:
-    return formats.digit_pattern(documents.cpf_digits(index, seed), "###.###.###-##")
+def _cpf(index: np.ndarray, seed: int, region: np.ndarray | None = None) -> np.ndarray:
+    return formats.digit_pattern(documents.cpf_digits(index, seed, region), "###.###.###-##")
+
+
+def _ssn(index: np.ndarray, seed: int, region: np.ndarray | None = None) -> np.ndarray:
+    """The SSN has no region since 2011's randomization: region is ignored."""
+    return documents.ssn(index, seed)
+
+
+def _npi(index: np.ndarray, seed: int, states: str = "") -> np.ndarray:
+    """The NPI is national: states is ignored."""
+    return documents.npi(index, seed)
 
 
 PROFILES: Mapping[str, LocaleProfile] = MappingProxyType({
     "pt_BR": LocaleProfile(
         vocabulary="pt_BR", surnames=2, address_layout="{street}, {number}", highest_number=2999,
         postcode="#####-###", neighbourhoods="bairros", streets=_br_streets, phones=_br_phones, national_id=_cpf,
-        registrations=MappingProxyType({   # CRM for physicians, COREN with its category for nursing
-            "physician": functools.partial(documents.crm, states=BR_REGISTRATION_STATE),
-            "nurse": functools.partial(documents.coren, states=BR_REGISTRATION_STATE, category="ENF"),
-            "nursing_technician": functools.partial(documents.coren, states=BR_REGISTRATION_STATE, category="TE"),
-        })),
+        registrations=MappingProxyType({   # CRM for physicians, COREN with its category for nursing; state= the UF
+            "physician": documents.crm,
+            "nurse": functools.partial(documents.coren, category="ENF"),
+            "nursing_technician": functools.partial(documents.coren, category="TE"),
+        }), states=STATES),
     "en_US": LocaleProfile(
         vocabulary="en_US", surnames=1, address_layout="{number} {street}", highest_number=9999,
-        postcode="#####", neighbourhoods="", streets=_us_streets, phones=_us_phones, national_id=documents.ssn,
+        postcode="#####", neighbourhoods="", streets=_us_streets, phones=_us_phones, national_id=_ssn,
         # the NPI: one national 10-digit number for every licensed provider, physicians and nurses alike
-        registrations=MappingProxyType({role: documents.npi
-                                        for role in ("physician", "nurse", "nursing_technician")})),
+        registrations=MappingProxyType({role: _npi for role in ("physician", "nurse", "nursing_technician")}),
+        states=MappingProxyType({})),
 })
 LOCALES = tuple(PROFILES)
 

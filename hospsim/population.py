@@ -18,7 +18,7 @@ import functools
 import numpy as np
 import pandas as pd
 
-from hospsim import documents, geo, identity
+from hospsim import documents, geo, households, identity
 from hospsim import rng as rngs
 from hospsim.ages import age_on
 from hospsim.config import POPULATION_COLUMNS, ConfigError, Params
@@ -30,31 +30,41 @@ RISK_COLUMNS = POPULATION_COLUMNS[12:]     # after the condition flags in popula
 def generate(params: Params) -> pd.DataFrame:
     """people_data.csv: one row per resident, PEOPLE_COLUMNS in order.
 
-    People come in households (consecutive person_ids, 1 + Poisson(household_size - 1) people each) that
-    share an address, a home, a surname and a private plan; ages and sexes are drawn per person.
+    Ages and sexes are drawn per person from the pyramid, then people are grouped into households of types
+    (hospsim.households); a household's members have consecutive person_ids and share an address (unique
+    to it), a home, a surname and a private plan. Phones, postcodes and CPF region digits are the region
+    state's, but for adults born elsewhere (population.born_elsewhere).
     """
     pop, n, locale = params.population, params.simulation.population, params.locale
     rng = rngs.generator(params.seed, "population")
-    person_id = np.arange(n, dtype=np.int64)
-    household = households(rng, n, pop.household_size)
-    n_households = int(household[-1]) + 1 if n else 0
-
     band = identity.draw(rng, identity.sampling_table([b.share for b in pop.age_bands]), n)
     female_share = np.array([b.female_share for b in pop.age_bands])
     female = rng.random(n) < female_share[band]
-    sex = np.array(["M", "F"], dtype=object)[female.view(np.int8)]
     birth_date = _birth_dates(rng, band, pop.age_bands, params.simulation.start_date)
+    age = age_on(birth_date, params.simulation.start_date)
+    household, place = households.build(rngs.generator(params.seed, "households"), age, female,
+                                        pop.households, pop.household_size)
+    # members together: head, partner, children, others; the older first within each (one int64 sort key)
+    order = np.argsort((household * 4 + place) * 256 + (255 - np.minimum(age, 255)), kind="stable")
+    household, female, birth_date, age = household[order], female[order], birth_date[order], age[order]
+    n_households = int(household.max()) + 1 if n else 0
+    sex = np.array(["M", "F"], dtype=object)[female.view(np.int8)]
+    person_id = np.arange(n, dtype=np.int64)
 
     lat, lon, home = _homes(rng, params, n_households)
     hospitals = params.region.hospitals
     cities = np.array([h.city for h in hospitals], dtype=object)
     hospital_ids = np.array([h.id for h in hospitals], dtype=object)
-    address = identity.addresses(rng, n_households, locale).one_line()
+    region = params.region
+    address = identity.addresses(rng, n_households, locale, region.state, unique=True).one_line()
 
     names = identity.person_names(rng, female, locale, family=household)
-    phones = identity.phones(rng, n, locale)
+    born = identity.origins(rngs.generator(params.seed, "origins"), age >= households.ADULT_AGE, locale,
+                            region.state, region.area_code, pop.born_elsewhere)
+    phones = identity.phones(rng, n, locale, born.area_code)
     insurance = _insurance(rng, params, household, n_households, birth_date)
-    national_id = identity.national_ids(person_id + documents.NAMESPACE["population"], params.seed, locale)
+    national_id = identity.national_ids(person_id + documents.NAMESPACE["population"], params.seed, locale,
+                                        born.cpf_region)
     home = home[household]
 
     return pd.DataFrame({
@@ -102,16 +112,6 @@ def with_illnesses(params: Params, people: pd.DataFrame) -> pd.DataFrame:
     columns["visit_risk"] = visit
     columns["admit_risk"] = admit
     return pd.concat([people, pd.DataFrame(columns, index=people.index)], axis=1)
-
-
-def households(rng: np.random.Generator, n: int, mean_size: float) -> np.ndarray:
-    """Household id per person: consecutive runs of 1 + Poisson(mean_size - 1) people."""
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    sizes = 1 + rng.poisson(mean_size - 1, size=int(n / mean_size * 1.2) + 16)
-    while sizes.sum() < n:  # at most once or twice: the first draw is 20% too many households
-        sizes = np.concatenate([sizes, 1 + rng.poisson(mean_size - 1, size=sizes.size)])
-    return np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)[:n]
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:

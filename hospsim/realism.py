@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hospsim import config
+from hospsim import config, locales
+from hospsim.ages import age_on
 from hospsim.config import Params
 
 
@@ -78,6 +79,16 @@ REFERENCES = {
                              "(CFM 2.077/2014 art. 14)"),
     "ages_not_exact": Reference("ED visit ages not exact on the visit's day", 0, 0, "count",
                                 "whole years, the birthday itself counting (hospsim.ages)"),
+    "one_person_households": Reference("one-person households", 16, 22, "%", "Brazil 18.9% (IBGE Census 2022); band ours"),
+    "household_size": Reference("mean household size", 2.6, 3.0, "people", "Brazil 2.79 (IBGE Census 2022); band ours"),
+    "children_only_households": Reference("households with children and no adult", 0, 0, "households",
+                                          "none: every child under 18 lives with an adult"),
+    "phones_region_ddd": Reference("residents' phones with the region's area code", 80, 100, "%",
+                                   "DDD by area (Anatel); in-migrants keep theirs; band ours"),
+    "postcodes_in_state": Reference("residents' postcodes in the region's state", 95, 100, "%",
+                                    "CEP ranges by state (Correios); band ours"),
+    "staff_registration_state": Reference("staff registered (CRM/COREN) in the region's state", 100, 100, "%",
+                                          "registration with the council of the state of practice (CFM; COFEN)"),
 }
 PEAK_HOURS = (10, 11, 12, 19, 20)
 COLUMNS = ["figure", "value", "low", "high", "unit", "source", "inside"]
@@ -108,6 +119,7 @@ def figures(params: Params, result) -> dict[str, float]:
         "respiratory_uplift": _respiratory_uplift(params, census, visitors),
         "staffing_met": _staffing_met(params, result),
         **_shapes(params, result),
+        **population_figures(params, *_written_cast(result)),
     }
 
 
@@ -264,7 +276,6 @@ def _contradicted(result, departure: pd.Series) -> float:
 
 def _ages_not_exact(result, arrival: pd.Series) -> float:
     """Visitor ages against the people file's birth dates on the visit's day."""
-    from hospsim.ages import age_on
     people = getattr(result, "people", None)
     if people is None or "birth_date" not in getattr(people, "columns", ()):
         return np.nan
@@ -280,3 +291,51 @@ def format_table(table: pd.DataFrame) -> str:
     shown = table.assign(inside=table["inside"].map({True: "yes", False: "NO"}).astype(object).fillna("n/a"),
                          range=[f"{lo:g}-{hi:g}" for lo, hi in zip(table["low"], table["high"])])
     return shown[["figure", "value", "range", "unit", "inside", "source"]].to_string(index=False)
+
+
+def _written_cast(result) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """people_data.csv (or the population file that carries its columns) and staff_data.csv; empty if absent."""
+    people = getattr(result, "people", None)
+    if people is None or people.empty:
+        people = getattr(result, "population_with_illnesses", None)
+    staff = (getattr(result, "staff", None) or {}).get("staff_data.csv")
+    return (pd.DataFrame() if people is None else people), (pd.DataFrame() if staff is None else staff)
+
+
+def population_figures(params: Params, people: pd.DataFrame, staff: pd.DataFrame) -> dict[str, float]:
+    """Households (people sharing an address) and regional identities, from people_data.csv and staff_data.csv
+    as read (NaN where the locale has no states or a frame is empty)."""
+    return {**household_figures(people, params.simulation.start_date),
+            **identity_figures(params, people, staff)}
+
+
+def household_figures(people: pd.DataFrame, start) -> dict[str, float]:
+    """One-person share (%), mean size and the count of households whose members are all under 18."""
+    if people.empty:
+        return dict.fromkeys(("one_person_households", "household_size", "children_only_households"), np.nan)
+    household = pd.factorize(people["address"])[0]
+    size = np.bincount(household)
+    adults = np.bincount(household, weights=age_on(pd.to_datetime(people["birth_date"]).to_numpy(), start) >= 18)
+    return {"one_person_households": float((size == 1).mean() * 100), "household_size": float(size.mean()),
+            "children_only_households": float((adults == 0).sum())}
+
+
+def identity_figures(params: Params, people: pd.DataFrame, staff: pd.DataFrame) -> dict[str, float]:
+    """Shares (%) of residents' phones with the region's DDD and postcodes in its state, and of staff
+    registrations carrying its state."""
+    state = locales.profile(params.locale).states.get(params.region.state)
+    out = dict.fromkeys(("phones_region_ddd", "postcodes_in_state", "staff_registration_state"), np.nan)
+    if state is None:
+        return out
+    if not people.empty:
+        ddd = params.region.area_code or state.area_codes[0]
+        out["phones_region_ddd"] = float((people["phone"].astype(str).str.slice(4, 6) == f"{ddd:02d}").mean() * 100)
+        five = pd.to_numeric(people["address"].astype(str).str.extract(r"(\d{5})-\d{3}$")[0], errors="coerce")
+        inside = np.zeros(len(people), dtype=bool)
+        for lo, hi in state.postcodes:
+            inside |= five.between(lo, hi).to_numpy()
+        out["postcodes_in_state"] = float(inside.mean() * 100)
+    if not staff.empty:
+        uf = staff["registration"].astype(str).str.extract(r"^COREN-([A-Z]{2}) |^\d+([A-Z]{2})$")
+        out["staff_registration_state"] = float((uf[0].fillna(uf[1]) == state.uf).mean() * 100)
+    return out

@@ -24,6 +24,12 @@ TEAMS = ("A", "B", "C", "D")
 MIN_AGE = {"physician": 25, "nurse": 22, "nursing_technician": 19}
 # Perfil da Enfermagem no Brasil (COFEN/Fiocruz 2017): ~85% women; Demografia Medica 2023: ~49% women.
 FEMALE_SHARE = {"physician": 0.49, "nurse": 0.85, "nursing_technician": 0.85}
+# Staff ages at the start: shares from the role's minimum age to 30, 30-39, 40-49, 50-59 and 60 to retirement.
+# After Perfil da Enfermagem no Brasil (COFEN/Fiocruz 2017; most of the team 26-50, few past 60) and Demografia
+# Medica no Brasil 2023 (physicians older: ~1 in 5 is 60+); rounded, the 60+ band cut at retirement ours.
+STAFF_AGE_EDGES = (30, 40, 50, 60)
+STAFF_AGE_SHARES = {"physician": (0.14, 0.28, 0.22, 0.20, 0.16), "nurse": (0.17, 0.36, 0.27, 0.15, 0.05),
+                    "nursing_technician": (0.20, 0.34, 0.27, 0.15, 0.04)}
 # Registration indexes (CRM/COREN, NPI; see hospsim.locales) live in [0, 900000): staff below RESERVE_REGISTRATION_BASE, reserve candidates above it.
 RESERVE_REGISTRATION_BASE = 450_000
 
@@ -100,7 +106,8 @@ def _days_before(day: dt.date, days: np.ndarray) -> np.ndarray:
 
 
 def _people(params: Params, generator: np.random.Generator, roles: np.ndarray, id_index: np.ndarray,
-            reg_index: np.ndarray, on: dt.date, age_shape: tuple[float, float]) -> dict[str, np.ndarray]:
+            reg_index: np.ndarray, on: dt.date, age_shape: tuple[float, float],
+            age_profile: bool = False) -> dict[str, np.ndarray]:
     """Identity and registration for people of the given roles, aged between their role's minimum and retirement.
 
     The national id and each role's registration are the locale's (hospsim.locales)."""
@@ -109,7 +116,10 @@ def _people(params: Params, generator: np.random.Generator, roles: np.ndarray, i
     sex = np.where(generator.random(n) < female_share, "F", "M").astype(object)
     min_age = np.array([MIN_AGE[r] for r in ROLES])[_role_codes(roles)]
     span = params.workforce.retirement_age - min_age
-    age = min_age + span * generator.beta(*age_shape, size=n)
+    x = generator.beta(*age_shape, size=n)
+    if age_profile:   # the same Beta(2, 3) draw, carried onto STAFF_AGE_SHARES: staff up to retirement
+        x = _staff_age_quantile(roles, _beta_2_3_cdf(x), span)
+    age = min_age + span * x
     age = np.minimum(age, params.workforce.retirement_age - 0.02)
     birth = _days_before(on, np.floor(age * 365.25).astype(np.int64))
     profile = locales.profile(params.locale)
@@ -117,10 +127,39 @@ def _people(params: Params, generator: np.random.Generator, roles: np.ndarray, i
     for role in ROLES:
         rows = roles == role
         if rows.any():
-            registration[rows] = profile.registrations[role](reg_index[rows], params.seed)
-    return {"national_id": profile.national_id(id_index, params.seed).astype(object),
+            registration[rows] = profile.registrations[role](reg_index[rows], params.seed,
+                                                                    states=params.region.state)
+    born = identity.origins(rng.generator(params.seed, "origins-staff", int(id_index[0]) if n else 0),
+                            np.ones(n, dtype=bool), params.locale, params.region.state, params.region.area_code,
+                            params.population.born_elsewhere)
+    return {"national_id": profile.national_id(id_index, params.seed, born.cpf_region).astype(object),
             "name": identity.person_names(generator, sex, params.locale), "sex": sex, "birth_date": birth,
             "role": roles.astype(object), "registration": registration, "age": age}
+
+
+def _beta_2_3_cdf(x: np.ndarray) -> np.ndarray:
+    """The regularized incomplete beta I_x(2, 3): turns a Beta(2, 3) draw into a uniform one."""
+    return x * x * (6 - 8 * x + 3 * x * x)
+
+
+def _staff_age_quantile(roles: np.ndarray, u: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """The share of the way from the role's minimum age to retirement at quantile u of STAFF_AGE_SHARES
+    (uniform within each band; the last band ends at retirement)."""
+    out = np.empty(u.size)
+    for role in ROLES:
+        rows = np.flatnonzero(roles == role)
+        if not rows.size:
+            continue
+        edges = np.array([MIN_AGE[role], *STAFF_AGE_EDGES], dtype=float)
+        top = MIN_AGE[role] + span[rows]
+        cdf = np.concatenate([[0.0], np.cumsum(STAFF_AGE_SHARES[role])])
+        cdf /= cdf[-1]
+        band = np.clip(np.searchsorted(cdf, u[rows], side="right") - 1, 0, len(STAFF_AGE_EDGES))
+        lo = np.minimum(edges[band], top)
+        hi = np.where(band == len(STAFF_AGE_EDGES), top, np.minimum(np.append(edges[1:], np.inf)[band], top))
+        within = (u[rows] - cdf[band]) / np.maximum(cdf[band + 1] - cdf[band], 1e-12)
+        out[rows] = (lo + within * (hi - lo) - MIN_AGE[role]) / np.maximum(span[rows], 1e-9)
+    return np.clip(out, 0.0, 1.0)
 
 
 def _role_codes(roles: np.ndarray) -> np.ndarray:
@@ -190,7 +229,8 @@ def initial_staff(params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
         raise SimulationError(f"{n} staff exceed the {RESERVE_REGISTRATION_BASE} registration numbers; fewer beds")
     numbers = np.arange(1, n + 1)
     roles = slots["role"].to_numpy(dtype=str)
-    people = _people(params, generator, roles, numbers + documents.NAMESPACE["staff"], numbers, start, (2.0, 3.0))
+    people = _people(params, generator, roles, numbers + documents.NAMESPACE["staff"], numbers, start,
+                     (2.0, 3.0), age_profile=True)
 
     min_age = np.array([MIN_AGE[r] for r in ROLES])[_role_codes(roles)]
     tenure = np.minimum(generator.random(n) * (people["age"] - min_age), 35.0)

@@ -128,3 +128,43 @@ def test_bad_input_is_named():
         identity.person_names(rng(), np.array(["F", "X"]))
     with pytest.raises(ValueError, match="locale 'fr_FR' is not supported"):
         identity.phones(rng(), 3, "fr_FR")
+
+
+def test_phones_take_the_given_area_codes():
+    codes = np.array([31, 11, 85] * 100)
+    phones = identity.phones(rng(), 300, "pt_BR", codes)
+    assert (pd.Series(phones).str.slice(4, 6).astype(int).to_numpy() == codes).all()
+    assert pd.Series(phones).str.fullmatch(r"\+55 \d\d 9\d{4}-\d{4}").all()
+
+
+def test_unique_addresses_with_postcodes_in_the_state():
+    a = identity.addresses(rng(), 50_000, "pt_BR", "PE", unique=True)
+    line = pd.Series(a.one_line())
+    assert line.is_unique
+    five = pd.Series(a.postcode).str.slice(0, 5).astype(int)
+    assert five.between(50000, 56999).all()                            # Correios: Pernambuco
+    plain = identity.addresses(rng(), 50_000, "pt_BR")
+    assert not pd.Series(plain.one_line()).is_unique                    # without unique=, numbers repeat
+    two = identity.street_postcodes("pt_BR", "AM")                      # a state of two CEP ranges
+    inside = [(69000 <= int(c[:5]) <= 69299) or (69400 <= int(c[:5]) <= 69899) for c in two]
+    assert all(inside)
+    with pytest.raises(Exception, match="XX"):
+        identity.street_postcodes("pt_BR", "XX")
+
+
+def test_origins_keep_minors_home_and_send_a_share_elsewhere():
+    adult = np.arange(100_000) % 4 != 0
+    born = identity.origins(rng(), adult, "pt_BR", "RJ", None, 0.2)
+    home = born.area_code == 21                                          # Rio's capital DDD when none is given
+    assert home[~adult].all()
+    assert abs((~home[adult]).mean() - 0.2) < 0.01
+    assert (born.cpf_region[home] == 7).all() and set(born.cpf_region[~home]) >= {0, 1, 8}
+    assert identity.origins(rng(), adult, "en_US", "RJ", None, 0.2) == (None, None)
+
+
+def test_region_digit_cpfs_are_unique_and_valid_across_namespaces():
+    idx = np.concatenate([np.arange(50_000) + documents.NAMESPACE[k] for k in documents.NAMESPACE])
+    digit = np.arange(idx.size) % 10
+    cpf = identity.national_ids(idx, 42, "pt_BR", digit)
+    assert documents.valid_cpf(cpf).all() and pd.Series(cpf).is_unique
+    assert (pd.Series(cpf).str.slice(10, 11).astype(int).to_numpy() == digit).all()

@@ -69,3 +69,13 @@ def test_staff_get_the_locales_ids_and_registrations(tmp_path, locale, id_valid,
         assert people.loc[people["role"] == role, "registration"].str.fullmatch(pattern).all(), role
     if locale == "en_US":
         assert documents.valid_npi(people["registration"]).all()
+
+
+def test_staff_register_in_the_region_state(tmp_path):
+    staff, reserve = wf.initial_staff(make_params(tmp_path, **{"region.state": "MG", "region.area_code": None}))
+    people = pd.concat([staff, reserve], ignore_index=True)
+    reg = people["registration"]
+    assert reg[people["role"] == "physician"].str.fullmatch(r"\d{6}MG").all()
+    assert reg[people["role"] != "physician"].str.fullmatch(r"COREN-MG \d{6}-(ENF|TE)").all()
+    ninth = people["national_id"].str.slice(10, 11)
+    assert 0.85 < (ninth == "6").mean() < 0.95 and documents.valid_cpf(people["national_id"]).all()

@@ -207,3 +207,67 @@ def test_illnesses_from_people_read_back_from_csv(params_factory):
     assert back["birth_date"].iloc[0] == str(people["birth_date"].iloc[0].date())
     a, b = population.with_illnesses(p, people), population.with_illnesses(p, back)
     assert (a[CONDITIONS + ["visit_risk", "admit_risk"]] == b[CONDITIONS + ["visit_risk", "admit_risk"]]).all().all()
+
+
+def _households(people: pd.DataFrame, start):
+    """Household number per row (people sharing an address), each row's head (the household's first row), ages."""
+    age = age_on(people["birth_date"], start)
+    household = pd.factorize(people["address"])[0]
+    first = np.r_[True, household[1:] != household[:-1]]
+    head = np.maximum.accumulate(np.where(first, np.arange(len(people)), 0))
+    return household, head, age
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_households_hold_together(params_factory, seed):
+    """No child alone, no household of children only, a mother 15-49 years older, one place per address."""
+    p = params_factory({"simulation.population": 20_000, "seed": seed})
+    people = population.generate(p)
+    household, head, age = _households(people, p.simulation.start_date)
+    assert (np.diff(household) >= 0).all()                               # members are consecutive person_ids
+    size = np.bincount(household)
+    assert not ((size[household] == 1) & (age < 18)).any()              # no child lives alone
+    adults = np.bincount(household, weights=age >= 18)
+    assert (adults > 0).all()                                            # no household of children only
+    minor = age < 18
+    mother = people["sex"].to_numpy()[head] == "F"
+    gap = age[head] - age
+    assert 0.9 < mother[minor].mean() < 0.99                              # some single fathers
+    assert (gap[minor & mother] >= 15).all() and (gap[minor & mother] <= 49).all()
+    assert (gap[minor] >= 15).all()
+    assert (people.groupby("address")[["lat", "lon", "home_hospital"]].nunique() == 1).all().all()
+    assert 0.17 < (size == 1).mean() < 0.21                              # IBGE 2022: 18.9%
+    assert abs(size.mean() - p.population.household_size) < 0.05         # IBGE 2022: 2.79
+    assert (people.groupby("address")["name"].agg(lambda s: s.str.split().str[-1].nunique()) == 1).all()
+
+
+def test_the_old_live_alone_more_often_than_young_adults(params):
+    people = population.generate(params)
+    household, _, age = _households(people, params.simulation.start_date)
+    alone = np.bincount(household)[household] == 1
+    assert alone[age >= 65].mean() > 1.5 * alone[(age >= 18) & (age < 30)].mean()
+
+
+def test_identities_follow_the_region_state(params_factory):
+    p = params_factory({"simulation.population": 20_000, "region.state": "MG", "region.area_code": 31})
+    people = population.generate(p)
+    ddd = people["phone"].str.slice(4, 6)
+    local = ddd == "31"
+    assert 0.85 < local.mean() < 0.95                                    # population.born_elsewhere = 0.10 of adults
+    five = people["address"].str.extract(r"(\d{5})-\d{3}$")[0].astype(int)
+    assert five.between(30000, 39999).all()                              # Correios: MG CEPs
+    ninth = people["national_id"].str.slice(10, 11)
+    assert (ninth[local] == "6").all()                                   # Receita Federal: 6 = MG
+    assert (ninth[~local] != "6").mean() > 0.9 and documents.valid_cpf(people["national_id"].to_numpy()).all()
+    age = age_on(people["birth_date"], p.simulation.start_date)
+    assert local[age < 18].all()                                         # children are born here
+    assert people["national_id"].is_unique
+
+
+def test_the_minas_preset_is_a_belo_horizonte_region(params_factory):
+    p = params_factory({"simulation.population": 3000}, params_file="minas.yaml")
+    assert (p.region.state, p.region.area_code) == ("MG", 31)
+    people = population.generate(p)
+    assert people["address"].str.extract(r"(\d{5})-\d{3}$")[0].astype(int).between(30000, 39999).all()
+    assert (people["phone"].str.slice(4, 6) == "31").mean() > 0.85
+    assert set(people["city"]) == {"Belo Horizonte", "Contagem"}

@@ -128,3 +128,22 @@ def test_the_impossible_records_are_counted_from_the_files_frames():
     assert realism.figures(realism.config.load(WORKSHOP), result)["jan_feb_admissions"] == pytest.approx(90)
     north = realism.config.load(WORKSHOP, ["simulation.hemisphere=north"])
     assert np.isnan(realism.figures(north, result)["jan_feb_admissions"]), "the SUS dip is a southern figure"
+
+
+def test_population_figures_from_the_written_frames(params_factory):
+    """Households by address, phones and postcodes of the state, staff registrations: counted as written."""
+    params = params_factory({"region.state": "MG", "region.area_code": 31})
+    people = pd.DataFrame({
+        "address": ["Rua A, 1 - X, 30100-000", "Rua A, 1 - X, 30100-000", "Rua B, 2 - X, 01000-000",
+                    "Rua C, 3 - X, 31000-000"],
+        "birth_date": ["1980-01-01", "2015-01-01", "1950-01-01", "2016-05-05"],
+        "phone": ["+55 31 91234-5678", "+55 31 91234-5679", "+55 11 91234-5670", "+55 31 91234-5671"]})
+    staff = pd.DataFrame({"registration": ["123456MG", "COREN-MG 123456-ENF", "COREN-SP 654321-TE", "654321SP"]})
+    got = realism.population_figures(params, people, staff)
+    assert got["household_size"] == pytest.approx(4 / 3)
+    assert got["one_person_households"] == pytest.approx(200 / 3)
+    assert got["children_only_households"] == 1                       # the 9-year-old at Rua C
+    assert got["phones_region_ddd"] == 75 and got["postcodes_in_state"] == 75
+    assert got["staff_registration_state"] == 50
+    us = realism.population_figures(params_factory({"locale": "en_US"}), people, staff)
+    assert np.isnan(us["phones_region_ddd"]) and us["household_size"] == pytest.approx(4 / 3)

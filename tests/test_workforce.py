@@ -195,11 +195,14 @@ def test_everyone_at_retirement_age_retires(tmp_path):
     old, young = nurses[:10], nurses[10:20]
     staff.loc[old, "birth_date"] = dt.date(1960, 3, 31)  # 65 on the day before the quarter starts
     staff.loc[young, "birth_date"] = dt.date(1960, 4, 2)  # 65 a day after: stays
+    due = age_on(staff["birth_date"], wf.quarter_start(2025, 2)) >= params.workforce.retirement_age
     staff2, reserve2, events = wf.quarterly_update(params, staff, reserve, 2025, 2)
     assert list(staff2.loc[old, "status"]) == ["retired"] * 10
     assert (staff2.loc[young, "status"] == "active").all()
-    assert sorted(events.loc[events["event"] == "retirement", "staff_id"]) == sorted(staff.loc[old, "staff_id"])
-    assert (events["event"] == "hire").sum() == 10 and "resignation" not in set(events["event"])
+    # the planted ones and whoever else turned 65 since the start (staff ages run up to retirement)
+    assert sorted(events.loc[events["event"] == "retirement", "staff_id"]) == sorted(staff.loc[due, "staff_id"])
+    assert due.sum() >= 10
+    assert (events["event"] == "hire").sum() == due.sum() and "resignation" not in set(events["event"])
     assert len(reserve2) == len(reserve) and not reserve2["candidate_id"].isin(staff2["candidate_id"]).any()
 
 
@@ -325,3 +328,16 @@ def test_headcount_matches_the_plan_and_schedules_name_real_staff(tmp_path):
     sched = wf.monthly_schedule(params, staff, 2025, 1)
     assert re.fullmatch(r"S\d{6}", sched["staff_id"].iloc[0])
     assert sched["staff_id"].isin(staff["staff_id"]).all()
+
+
+def test_staff_ages_run_up_to_retirement(tmp_path):
+    params = make_params(tmp_path, **{"simulation.population": 100_000})
+    staff, _ = wf.initial_staff(params)
+    age = age_on(staff["birth_date"], params.simulation.start_date)
+    retire = params.workforce.retirement_age
+    assert age.max() == retire - 1 and (age < retire).all()
+    assert 0.03 < (age >= 60).mean() < 0.12                              # few past 60, as STAFF_AGE_SHARES say
+    physicians = staff["role"] == "physician"
+    assert age[physicians].mean() > age[~physicians].mean()             # physicians are the older ones
+    for role in wf.ROLES:
+        assert age[staff["role"] == role].min() >= wf.MIN_AGE[role]
