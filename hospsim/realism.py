@@ -311,7 +311,7 @@ def population_figures(params: Params, people: pd.DataFrame, staff: pd.DataFrame
 
 def household_figures(people: pd.DataFrame, start) -> dict[str, float]:
     """One-person share (%), mean size and the count of households whose members are all under 18."""
-    if people.empty:
+    if people.empty or "address" not in people:
         return dict.fromkeys(("one_person_households", "household_size", "children_only_households"), np.nan)
     household = pd.factorize(people["address"])[0]
     size = np.bincount(household)
@@ -327,7 +327,7 @@ def identity_figures(params: Params, people: pd.DataFrame, staff: pd.DataFrame) 
     out = dict.fromkeys(("phones_region_ddd", "postcodes_in_state", "staff_registration_state"), np.nan)
     if state is None:
         return out
-    if not people.empty:
+    if not people.empty and {"phone", "address"} <= set(people.columns):
         ddd = params.region.area_code or state.area_codes[0]
         out["phones_region_ddd"] = float((people["phone"].astype(str).str.slice(4, 6) == f"{ddd:02d}").mean() * 100)
         five = pd.to_numeric(people["address"].astype(str).str.extract(r"(\d{5})-\d{3}$")[0], errors="coerce")
