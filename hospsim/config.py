@@ -320,6 +320,15 @@ class Warehouse:
     pause_in_transaction_seconds: float = _f(ge=0, doc="testing aid: sleep inside each file's transaction")
 
 
+OUTPUT_FORMATS = ("csv", "parquet")
+
+
+@dataclass(frozen=True)
+class Output:
+    format: str = _f(choices=OUTPUT_FORMATS, doc="the daily files: csv (the original project's files) or parquet "
+                     "(<kind>/region=<slug>/day=<date>/part-0.parquet, read by DuckDB, pandas and the ingestor)")
+
+
 @dataclass(frozen=True)
 class Params:
     seed: int = _f(ge=0, env="HOSPSIM_SEED")
@@ -335,6 +344,7 @@ class Params:
     oltp: Oltp = _f()
     population: Population = _f()
     warehouse: Warehouse = _f()
+    output: Output = _f()
 
     @property
     def root(self) -> Path:
@@ -495,6 +505,8 @@ def world_fingerprint(params: Params) -> str:
     tree = {key: value for key, value in params.to_dict().items() if key in WORLD_KEYS}
     tree["simulation"].pop("days", None)
     tree["ward_types"] = WARDS.digest
+    if params.output.format != "csv":       # other files, another run (CSV runs keep their fingerprints)
+        tree["output"] = params.output.format
     return hashlib.sha256(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

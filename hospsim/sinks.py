@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -200,6 +201,65 @@ def _numpy_float_cells(values: np.ndarray, where: np.ndarray, text: pa.Array) ->
     cells = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
     cells[where] = values[where].astype(str)
     return pa.array(cells, pa.string())
+
+
+ARROW_TYPES = {"bigint": pa.int64(), "integer": pa.int32(), "smallint": pa.int16(), "double precision": pa.float64(),
+               "text": pa.string(), "date": pa.date32(), "timestamp": pa.timestamp("ms"), "boolean": pa.bool_()}
+"""The Parquet type of each PostgreSQL type a file kind declares (hospsim.columns.PG_TYPES). Timestamps are
+milliseconds, the coarsest unit Parquet has; the simulation's are whole seconds."""
+
+
+def parquet_schema(columns) -> pa.Schema:
+    """A kind's columns (hospsim.filekinds) as an explicit Parquet schema; optional columns are nullable."""
+    return pa.schema([pa.field(c.name, ARROW_TYPES[c.type], nullable=not c.required) for c in columns])
+
+
+def write_parquet(df: pd.DataFrame, target: Path, columns) -> Path:
+    """A frame as one Parquet file with the kind's explicit types, written then renamed like the CSV files.
+
+    An empty string is stored as null, as a CSV reader reads it (and the ingestor loads it): the Parquet file
+    holds the rows the CSV file of the same frame holds. The file holds no time of writing: one seed gives the
+    same bytes run to run (with the same pyarrow, whose version it names)."""
+    schema = parquet_schema(columns)
+    arrays = [_parquet_column(df[field.name], field.type) for field in schema]
+    table = pa.Table.from_arrays(arrays, schema=schema)
+    with atomic_path(target) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+    return Path(target)
+
+
+def _parquet_column(series: pd.Series, kind: pa.DataType) -> pa.Array:
+    if pa.types.is_timestamp(kind):
+        return pa.array(series.to_numpy().astype("datetime64[s]"), kind, from_pandas=True)
+    values = pa.array(series, from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if pa.types.is_string(kind):
+        values = values.cast(pa.string())
+        return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    return values.cast(kind)            # checked: an int too big for smallint or a bad date raises
+
+
+def parquet_rows(path: Path) -> int:
+    """A Parquet file's row count, from its footer."""
+    return pq.read_metadata(path).num_rows
+
+
+def read_parquet(paths: list[Path]) -> pd.DataFrame:
+    """Parquet files of one kind as one frame with the daily loop's dtypes: integers as int64, dates as
+    YYYY-MM-DD text, a null text as '' (what simulate.read_days gives for the CSV files)."""
+    table = pa.concat_tables([pq.read_table(path, partitioning=None) for path in paths])
+    df = table.to_pandas()
+    for field in table.schema:
+        if pa.types.is_integer(field.type):
+            df[field.name] = df[field.name].astype(np.int64)
+        elif pa.types.is_date32(field.type):
+            df[field.name] = pd.Series(pc.cast(table[field.name], pa.string()).to_pylist(), dtype="str")
+        elif pa.types.is_string(field.type):
+            df[field.name] = df[field.name].fillna("")
+        elif pa.types.is_timestamp(field.type):
+            df[field.name] = df[field.name].astype("datetime64[s]")
+    return df
 
 
 def write_text(text: str, target: Path) -> Path:

@@ -6,13 +6,17 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hospsim import simulate, sinks
+from hospsim import filekinds, simulate, sinks
+from hospsim.columns import PG_TYPES
 from tests.conftest import small_params
 
 
@@ -104,3 +108,93 @@ def test_the_simulations_frames_are_written_byte_for_byte_as_before(tmp_path):
               **{kind: getattr(result, kind) for kind in simulate.KINDS}}
     for name, df in frames.items():
         assert written(df, tmp_path, f"{name}.csv") == pandas_csv(df), name
+
+
+# --------------------------------------------------------------------------- Parquet
+
+@pytest.fixture(scope="module")
+def both_formats(tmp_path_factory):
+    """One world's few days written as CSV and as Parquet (output.format), each a run of its own."""
+    runs = {}
+    for fmt in ("csv", "parquet"):
+        params = small_params(tmp_path_factory.mktemp(fmt), params_file="params/workshop.yaml",
+                              overrides={"simulation.days": 4, "output.format": fmt})
+        runs[fmt] = (params, simulate.run(params, progress=False))
+    return runs
+
+
+def test_parquet_files_have_the_kinds_explicit_types(both_formats):
+    params, result = both_formats["parquet"]
+    for kind in simulate.KINDS:
+        columns = filekinds.BY_KIND[kind].expected_columns(params)
+        path = result.run.file(filekinds.day_file_name(kind, params.simulation.start_date))
+        schema = pq.read_schema(path)
+        assert schema.names == [c.name for c in columns]
+        assert [(f.type, f.nullable) for f in schema] == [(sinks.ARROW_TYPES[c.type], not c.required)
+                                                          for c in columns], kind
+    assert sinks.ARROW_TYPES["timestamp"] == pa.timestamp("ms") and set(sinks.ARROW_TYPES) == set(PG_TYPES)
+
+
+def _csv_rows(folder: Path, kind: str, days) -> pd.DataFrame:
+    """A kind's CSV files read as a CSV reader reads them (an empty cell is missing)."""
+    frames = [pd.read_csv(folder / filekinds.day_file_name(kind, d), dtype=str) for d in days]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _as_text(df: pd.DataFrame, columns) -> pd.DataFrame:
+    """Cells as the CSV's text, so values compare across readers' dtypes (a timestamp's 'T', a float's repr)."""
+    out = {}
+    for c in columns:
+        values = df[c.name]
+        if c.type == "timestamp":
+            values = pd.to_datetime(values).dt.strftime("%Y-%m-%dT%H:%M:%S")
+        elif c.type == "double precision":
+            values = values.astype("float64").map(repr)
+        elif c.type == "date":
+            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+        out[c.name] = values.astype(object).where(values.notna(), None).map(lambda v: v if v is None else str(v))
+    return pd.DataFrame(out)
+
+
+def test_parquet_read_back_by_pyarrow_and_duckdb_has_the_rows_of_the_csv(both_formats):
+    (csv_params, csv_run), (_pq_params, pq_run) = both_formats["csv"], both_formats["parquet"]
+    days = simulate.dates(csv_params)
+    pq_root = pq_run.run.files_dir
+    for kind in simulate.KINDS:
+        columns = filekinds.BY_KIND[kind].expected_columns(csv_params)
+        expected = _as_text(_csv_rows(csv_run.run.files_dir, kind, days), columns)
+        by_arrow = pq.read_table(pq_root / kind, partitioning="hive").to_pandas()
+        assert len(by_arrow) == len(expected) > 0 or kind == "transfers"
+        assert set(by_arrow["region"].astype(str)) <= {"campinas"}
+        assert set(by_arrow["day"].astype(str)) <= {d.isoformat() for d in days}
+        pd.testing.assert_frame_equal(_as_text(by_arrow, columns), expected, obj=f"{kind} (pyarrow)")
+        by_duckdb = duckdb.sql(f"SELECT * FROM read_parquet('{pq_root / kind}/**/*.parquet', hive_partitioning = "
+                               "true, filename = true) ORDER BY filename, file_row_number").df()
+        pd.testing.assert_frame_equal(_as_text(by_duckdb, columns), expected, obj=f"{kind} (DuckDB)")
+
+
+def test_a_parquet_run_reads_back_the_frames_of_the_csv_run(both_formats):
+    (csv_params, _), (pq_params, _) = both_formats["csv"], both_formats["parquet"]
+    csv_days, pq_days = simulate.load(csv_params), simulate.load(pq_params)
+    for kind in simulate.KINDS:
+        pd.testing.assert_frame_equal(getattr(pq_days, kind), getattr(csv_days, kind), obj=kind)
+
+
+def test_one_seed_gives_the_same_parquet_bytes(both_formats, tmp_path):
+    _params, result = both_formats["parquet"]
+    again = small_params(tmp_path, params_file="params/workshop.yaml",
+                         overrides={"simulation.days": 4, "output.format": "parquet"})
+    other = simulate.run(again, progress=False)
+    for path in result.files:
+        twin = other.run.file(result.run.relative(path))
+        assert twin.read_bytes() == path.read_bytes(), path
+
+
+def test_a_value_that_does_not_fit_its_parquet_type_is_refused(tmp_path):
+    columns = filekinds.BY_KIND["visitors"].expected_columns(None)
+    df = pd.DataFrame({c.name: ["x"] for c in columns}).assign(age=[70_000], person_id=[1], triage=[1],
+                                                             arrival_time=pd.Timestamp("2025-01-01"),
+                                                             departure_time=pd.NaT)
+    with pytest.raises(pa.ArrowInvalid):
+        sinks.write_parquet(df, tmp_path / "v.parquet", columns)
+    assert list(tmp_path.iterdir()) == []
