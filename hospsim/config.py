@@ -356,6 +356,15 @@ class Warehouse:
     pause_in_transaction_seconds: float = _f(ge=0, doc="testing aid: sleep inside each file's transaction")
 
 
+OUTPUT_FORMATS = ("csv", "parquet")
+
+
+@dataclass(frozen=True)
+class Output:
+    format: str = _f(choices=OUTPUT_FORMATS, doc="the daily files: csv (the original project's files) or parquet "
+                     "(<kind>/region=<slug>/day=<date>/part-0.parquet, read by DuckDB, pandas and the ingestor)")
+
+
 @dataclass(frozen=True)
 class Clinical:
     dir: str = _f(doc="folder of the clinical tables (arrivals.yaml, triage.yaml, ...); empty: the shipped "
@@ -378,6 +387,7 @@ class Params:
     population: Population = _f()
     warehouse: Warehouse = _f()
     clinical: Clinical = _f()
+    output: Output = _f()
 
     @property
     def root(self) -> Path:
@@ -539,6 +549,8 @@ def world_fingerprint(params: Params) -> str:
     tree["simulation"].pop("days", None)
     tree["ward_types"] = WARDS.digest
     tree["clinical"] = clinical_rules(params).digest
+    if params.output.format != "csv":       # other files, another run (CSV runs keep their fingerprints)
+        tree["output"] = params.output.format
     return hashlib.sha256(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

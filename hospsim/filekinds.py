@@ -147,6 +147,7 @@ class Match:
     year: int | None = None
     quarter: int | None = None
     month: int | None = None
+    region: str | None = None               # a Parquet file's region partition
 
     @property
     def sort_key(self) -> tuple:
@@ -162,6 +163,8 @@ class UnknownFile(WarehouseError, ValueError):
 
 def classify(name: str) -> Match:
     """The kind of a batch file by its name; UnknownFile says why a name is not one."""
+    if name.endswith(".parquet"):
+        return _classify_parquet(name)
     for kind in KINDS:
         m = kind.regex.fullmatch(name)
         if not m:
@@ -191,6 +194,44 @@ DAILY = ("visitors", "admissions", "discharges", "transfers", "transports", "cen
 """The kinds the daily loop writes, one file of each per day."""
 
 
+PARQUET_NAME = "{kind}/region={region}/day={date}/part-0.parquet"
+"""A daily file as Parquet (output.format: parquet), a hive-partitioned dataset per kind: DuckDB's
+read_parquet('<folder>/admissions/**/*.parquet', hive_partitioning = true) and pandas' read_parquet('<folder>/
+admissions') read it whole, with region and day as columns. The partition is `day`, not `date`: census has a
+date column of its own. The name (the path under batch/) is what the ingestor's ledger records."""
+PARQUET_PATTERN = re.compile(r"(?P<kind>\w+)/region=(?P<region>[a-z0-9-]+)/day=(?P<date>\d{4}-\d{2}-\d{2})/"
+                             r"part-(?P<part>\d+)\.parquet")
+
+
+def parquet_file_name(kind: str, region: str, date: dt.date) -> str:
+    """The Parquet file of a daily kind's day in one region (admissions/region=campinas/day=2025-03-20/...)."""
+    return PARQUET_NAME.format(kind=kind, region=region, date=date.isoformat())
+
+
+def parquet_files(folder, kind: str, date: dt.date) -> list:
+    """The Parquet files of a daily kind's day under folder, of every region, in name order."""
+    return sorted(folder.glob(PARQUET_NAME.format(kind=kind, region="*", date=date.isoformat())))
+
+
+def _classify_parquet(name: str) -> Match:
+    m = PARQUET_PATTERN.fullmatch(name)
+    if not m or m["kind"] not in DAILY:
+        raise UnknownFile(f"{name}: not a Parquet file of the simulation; known names: <{'|'.join(DAILY)}>"
+                          "/region=<region>/day=<YYYY-MM-DD>/part-0.parquet")
+    try:
+        date = dt.date.fromisoformat(m["date"])
+    except ValueError:
+        raise UnknownFile(f"{name}: {m['date']} in the name is not a calendar date (YYYY-MM-DD)") from None
+    return Match(BY_KIND[m["kind"]], name, date, region=m["region"])
+
+
+def same_day_name(match: Match, kind: str) -> str:
+    """The name of another daily kind's file of the same day, in the same format (and region) as match's."""
+    if match.region is not None:
+        return parquet_file_name(kind, match.region, match.date)
+    return day_file_name(kind, match.date)
+
+
 def known_names() -> list[str]:
     """Human-readable names, for error messages."""
     return [re.sub(r"\{(\w+)(?::[^}]*)?\}", r"<\1>", k.name) + (f" (or {k.also})" if k.also else "") for k in KINDS]
@@ -198,4 +239,5 @@ def known_names() -> list[str]:
 
 def is_candidate(name: str) -> bool:
     """Files the ingestor looks at: not hidden, not a writer's temporary, not a rejection note."""
+    name = name.rsplit("/", 1)[-1]         # a Parquet file's name is its path under batch/
     return not name.startswith(".") and not name.endswith((".tmp", ".reason.txt", ".part"))

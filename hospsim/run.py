@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from hospsim import config, sinks
+from hospsim import config, filekinds, sinks
 from hospsim.config import Params
 from hospsim.errors import RunError
 
@@ -63,9 +63,13 @@ class StepNotRun(RunError, RuntimeError):
 
 def run_id(params: Params) -> str:
     """<region>-<world fingerprint>: readable, and the same for the same world."""
-    ascii_name = unicodedata.normalize("NFKD", params.region.name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40] or "region"
-    return f"{slug}-{config.world_fingerprint(params)[:10]}"
+    return f"{region_slug(params.region.name)}-{config.world_fingerprint(params)[:10]}"
+
+
+def region_slug(name: str) -> str:
+    """A region's name as lowercase ASCII words joined by '-': the run id's head and the Parquet partition."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40] or "region"
 
 
 def folder_for(params: Params) -> Path:
@@ -117,8 +121,24 @@ class Run:
     def state_dir(self) -> Path:
         return self.folder / "state"
 
+    @property
+    def parquet(self) -> bool:
+        """Are the run's daily files Parquet (output.format, part of the world's fingerprint)?"""
+        return self.manifest["params"].get("output", {}).get("format", "csv") == "parquet"
+
     def file(self, name: str) -> Path:
-        return self.files_dir / name
+        """A file of the run by its original name; in a Parquet run a daily file's name maps to its Parquet
+        file (filekinds.PARQUET_NAME), so every step names the files one way."""
+        return self.files_dir / self._stored_name(name)
+
+    def _stored_name(self, name: str) -> str:
+        if not self.parquet or name.endswith(".parquet"):
+            return name
+        match = filekinds.classify(name)
+        if match.kind.kind not in filekinds.DAILY:
+            return name
+        return filekinds.parquet_file_name(match.kind.kind, region_slug(self.manifest["params"]["region"]["name"]),
+                                           match.date)
 
     def step(self, name: str) -> dict:
         return self.manifest["steps"].get(name, {})
@@ -154,17 +174,27 @@ class Run:
 
     def write(self, df, name: str) -> Path:
         """A frame into the run's files (write-then-rename), read-only from then on; its digest is kept."""
-        path = seal(sinks.write_csv(df, self.file(name)))
-        self.digests[name] = digest(path)          # read back while in the page cache: ~0.5 s a GB
+        path = self.file(name)
+        if path.suffix == ".parquet":
+            kind = filekinds.classify(name).kind
+            path = seal(sinks.write_parquet(df, path, kind.expected_columns(None)))
+        else:
+            path = seal(sinks.write_csv(df, path))
+        self.digests[self.relative(path)] = digest(path, self.relative(path))
         return path
+
+    def relative(self, path: Path) -> str:
+        """A file's name in the run: its path under files/ (a Parquet file's partitions), else its name."""
+        path = Path(path)
+        return path.relative_to(self.files_dir).as_posix() if path.is_relative_to(self.files_dir) else path.name
 
     def outputs(self, earlier: list[dict], paths) -> list[dict]:
         """A step's outputs: earlier entries, with the given files described (from their digests when this
         process wrote them, else read)."""
         by_name = {o["name"]: o for o in earlier}
         for path in paths:
-            name = Path(path).name
-            by_name[name] = self.digests.get(name) or digest(path)
+            name = self.relative(path)
+            by_name[name] = self.digests.get(name) or digest(path, name)
         return [by_name[name] for name in sorted(by_name)]
 
     def land(self, params: Params, paths) -> list[Path]:
@@ -173,7 +203,8 @@ class Run:
         data = params.dirs.data_dir
         batch, processed = data / "batch", data / "processed"
         batch.mkdir(parents=True, exist_ok=True)
-        return [target for path in paths if (target := _land_one(Path(path), batch, processed)) is not None]
+        return [target for path in paths
+                if (target := _land_one(Path(path), self.relative(path), batch, processed)) is not None]
 
 
 def seal(path: Path) -> Path:
@@ -181,12 +212,12 @@ def seal(path: Path) -> Path:
     return path
 
 
-def _land_one(source: Path, batch: Path, processed: Path) -> Path | None:
+def _land_one(source: Path, name: str, batch: Path, processed: Path) -> Path | None:
     for folder in (batch, processed):
-        there = folder / source.name
+        there = folder / name
         if there.exists() and (os.path.samefile(there, source) or filecmp.cmp(there, source, shallow=False)):
             return None
-    target = batch / source.name
+    target = batch / name
     with sinks.atomic_path(target) as tmp:
         tmp.unlink()
         try:
@@ -285,15 +316,17 @@ def _redacted(tree: dict) -> dict:
 
 # --------------------------------------------------------------------------- checksums
 
-def digest(path: Path) -> dict:
-    """name, bytes, rows (lines less the header) and sha256 of an output file, in one read."""
+def digest(path: Path, name: str | None = None) -> dict:
+    """name (the file's, unless given), bytes, rows (lines less the header; a Parquet file's own count) and
+    sha256 of an output file, in one read."""
     sha, size, lines = hashlib.sha256(), 0, 0
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
             sha.update(chunk)
             size += len(chunk)
             lines += chunk.count(b"\n")
-    return {"name": Path(path).name, "bytes": size, "rows": max(lines - 1, 0), "sha256": sha.hexdigest()}
+    rows = sinks.parquet_rows(path) if Path(path).suffix == ".parquet" else max(lines - 1, 0)
+    return {"name": name or Path(path).name, "bytes": size, "rows": rows, "sha256": sha.hexdigest()}
 
 
 # --------------------------------------------------------------------------- manifest I/O

@@ -348,7 +348,9 @@ def read_days(folder: Path, days: list[dt.date]) -> dict[str, pd.DataFrame]:
     out = {}
     for kind in KINDS:
         names = [folder / filekinds.day_file_name(kind, d) for d in days]
-        df = _concat([_read_joined(names)] if names else [], kind)
+        parquet = [] if not names or names[0].exists() else [p for d in days for p in filekinds.parquet_files(
+            folder, kind, d)]           # a Parquet run (output.format: parquet)
+        df = _concat([sinks.read_parquet(parquet)] if parquet else [_read_joined(names)] if names else [], kind)
         for col in TIME_COLUMNS:
             if col in df.columns:
                 df[col] = pd.to_datetime(df[col]).astype("datetime64[s]")

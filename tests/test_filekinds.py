@@ -59,6 +59,10 @@ def test_names_carry_their_period():
     ("schedules_2025_13.csv", "01..12"),
     ("admissions.csv", "not a file kind"),
     ("people_data.csv.bak", "not a file kind"),
+    ("people/region=x/day=2025-01-01/part-0.parquet", "not a Parquet file of the simulation"),
+    ("admissions/region=x/day=2025-02-30/part-0.parquet", "not a calendar date"),
+    ("admissions/day=2025-02-01/part-0.parquet", "not a Parquet file of the simulation"),
+    ("admissions_2025-02-01.parquet", "not a Parquet file of the simulation"),
 ])
 def test_bad_names_say_why(name, message):
     with pytest.raises(UnknownFile, match=message):
@@ -82,3 +86,33 @@ def test_hidden_and_temporary_files_are_not_candidates():
     assert filekinds.is_candidate("admissions_2025-01-01.csv")
     for name in (".admissions_2025-01-01.csv.abc.tmp", "x.reason.txt", ".hidden.csv"):
         assert not filekinds.is_candidate(name)
+
+
+def test_a_daily_kind_names_its_parquet_files_by_region_and_day():
+    day = dt.date(2025, 3, 20)
+    for kind in filekinds.DAILY:
+        name = filekinds.parquet_file_name(kind, "campinas", day)
+        assert name == f"{kind}/region=campinas/day=2025-03-20/part-0.parquet"
+        match = classify(name)
+        assert (match.kind.kind, match.date, match.region, match.name) == (kind, day, "campinas", name)
+        assert match.sort_key[0] == classify(filekinds.day_file_name(kind, day)).sort_key[0]
+
+
+def test_a_day_names_its_sibling_in_its_own_format():
+    day = dt.date(2025, 3, 20)
+    as_parquet = classify(filekinds.parquet_file_name("discharges", "sul", day))
+    assert filekinds.same_day_name(as_parquet, "admissions") == filekinds.parquet_file_name("admissions", "sul", day)
+    as_csv = classify(filekinds.day_file_name("discharges", day))
+    assert filekinds.same_day_name(as_csv, "admissions") == "admissions_2025-03-20.csv"
+
+
+def test_the_parquet_files_of_a_day_are_found_in_every_region(tmp_path):
+    day = dt.date(2025, 3, 20)
+    made = [tmp_path / filekinds.parquet_file_name("census", region, day) for region in ("sul", "norte")]
+    made.append(tmp_path / filekinds.parquet_file_name("census", "sul", day + dt.timedelta(days=1)))
+    for path in made:
+        path.parent.mkdir(parents=True)
+        path.touch()
+    assert filekinds.parquet_files(tmp_path, "census", day) == sorted(made[:2])
+    assert filekinds.is_candidate(filekinds.parquet_file_name("census", "sul", day))
+    assert not filekinds.is_candidate("census/region=sul/day=2025-03-20/.part-0.parquet.x.tmp")

@@ -6,10 +6,11 @@ import json
 import os
 import stat
 
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from hospsim import cli, config, daily, lab, simulate
+from hospsim import cli, config, daily, filekinds, lab, simulate
 from hospsim import run as runs
 from tests.conftest import small_params
 
@@ -196,3 +197,27 @@ def test_a_run_grown_longer_keeps_its_people_and_grows_only_the_workforce(made, 
     assert (people.stat().st_ino, _sha(people)) == before
     assert "staff_active_2025_Q2.csv" in {p.name for p in longer.files}
     assert longer.run.reload().step("setup")["days"] == 70 and len(longer.census["date"].unique()) == 70
+
+
+def test_a_parquet_run_is_its_own_run_and_names_its_daily_files_by_their_partitions(made, tmp_path, monkeypatch):
+    _, csv_result = made
+    params = _params(tmp_path / "pq", **{"output.format": "parquet"})
+    result = simulate.run(params, progress=False)
+    assert result.run.id != csv_result.run.id and result.run.parquet and not csv_result.run.parquet
+    day = params.simulation.start_date
+    assert result.run.file(filekinds.day_file_name("census", day)) == \
+        result.run.files_dir / "census" / "region=campinas" / f"day={day}" / "part-0.parquet"
+    assert result.run.file("people_data.csv") == result.run.files_dir / "people_data.csv"   # setup stays CSV
+    days = json.loads((result.run.folder / runs.MANIFEST).read_text())["steps"]["days"]["outputs"]
+    assert len(days) == len({o["name"] for o in days}) == 5 * len(simulate.KINDS)
+    for entry in days:
+        path = result.run.files_dir / entry["name"]
+        assert entry["name"].endswith("/part-0.parquet") and entry["sha256"] == _sha(path)
+        assert entry["rows"] == pq.read_metadata(path).num_rows
+        assert os.path.samefile(path, simulate.batch_dir(params) / entry["name"])
+    import shutil
+    shutil.rmtree(params.dirs.data_dir)
+    monkeypatch.setattr(daily, "simulate_day", lambda *a, **k: pytest.fail("a day was simulated again"))
+    again = simulate.run(params, progress=False)          # after a reset: landed again, read back, not simulated
+    assert all((simulate.batch_dir(params) / entry["name"]).exists() for entry in days)
+    assert again.census.equals(result.census) and again.admissions.equals(result.admissions)

@@ -75,20 +75,25 @@ def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_bytes(referen
     assert {"people_data.csv", "daily_visitors_2025-02-01.csv", "admissions_2025-02-12.csv"} <= differing
 
 
-def test_resume_after_a_crash_gives_the_bytes_of_an_uninterrupted_run(reference, tmp_path, monkeypatch):
-    result, hashes = reference.result, reference.hashes
-    crashing = _params(tmp_path)
+def _crash_on_day(params, n: int, monkeypatch) -> None:
+    """Run params until a power cut on their n-th day (KeyboardInterrupt), then put the real day back."""
     real = daily.simulate_day
 
-    def crash_on_day_8(p, day, people, state):
-        if day == p.simulation.start_date + dt.timedelta(days=7):
+    def crashing_day(p, day, people, state):
+        if day == p.simulation.start_date + dt.timedelta(days=n - 1):
             raise KeyboardInterrupt("power cut")
         return real(p, day, people, state)
 
-    monkeypatch.setattr(daily, "simulate_day", crash_on_day_8)
+    monkeypatch.setattr(daily, "simulate_day", crashing_day)
     with pytest.raises(KeyboardInterrupt):
-        simulate.run(crashing, progress=False)
+        simulate.run(params, progress=False)
     monkeypatch.setattr(daily, "simulate_day", real)
+
+
+def test_resume_after_a_crash_gives_the_bytes_of_an_uninterrupted_run(reference, tmp_path, monkeypatch):
+    result, hashes = reference.result, reference.hashes
+    crashing = _params(tmp_path)
+    _crash_on_day(crashing, 8, monkeypatch)
     assert _state(crashing).day == dt.date(2025, 2, 7)
     assert not (simulate.batch_dir(crashing) / "census_2025-02-08.csv").exists()
     assert runs.open_run(crashing).step("days")["status"] == "interrupted"
@@ -190,3 +195,21 @@ def test_cli_simulate_writes_the_batch(tmp_path, capsys):
 
 def test_default_params_validate():
     simulate.validate(config.defaults())
+
+
+def test_a_parquet_run_resumed_after_a_crash_has_the_files_and_frames_of_an_uninterrupted_one(reference, tmp_path,
+                                                                                               monkeypatch):
+    """output.format: parquet. The days already in the run are read back from their Parquet files."""
+    whole = _params(tmp_path / "whole", **{"output.format": "parquet"})
+    uninterrupted = simulate.run(whole, progress=False)
+    crashing = _params(tmp_path / "crashing", **{"output.format": "parquet"})
+    _crash_on_day(crashing, 5, monkeypatch)
+    resumed = simulate.run(crashing, progress=False)
+    names = sorted(uninterrupted.run.relative(p) for p in uninterrupted.files)
+    assert sorted(resumed.run.relative(p) for p in resumed.files) == names
+    assert sum(n.endswith(".parquet") for n in names) == DAYS * len(simulate.KINDS)
+    assert all((resumed.run.files_dir / n).read_bytes() == (uninterrupted.run.files_dir / n).read_bytes()
+               for n in names)
+    for kind in simulate.KINDS:     # and the frames those of the CSV run of the same world
+        pd.testing.assert_frame_equal(getattr(resumed, kind), getattr(reference.result, kind), obj=kind,
+                                      check_dtype=False, check_index_type=False)

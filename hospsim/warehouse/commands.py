@@ -33,7 +33,7 @@ def register(sub, parent) -> None:
                        help="with --apply: a worker node to add first (repeatable)")
     citus.set_defaults(func=_citus)
 
-    ingest = sub.add_parser("ingest", parents=[parent], help="load data/batch/*.csv into the warehouse",
+    ingest = sub.add_parser("ingest", parents=[parent], help="load data/batch (CSV and Parquet) into the warehouse",
                             description="Load every simulation file in data/batch into the warehouse: one transaction "
                                         "per file, dimensions before facts, then move it to data/processed (or "
                                         "data/rejected with a .reason.txt). A file that refers to people or staff waits "

@@ -1,4 +1,5 @@
-"""The batch ingestor: data/batch/*.csv -> PostgreSQL warehouse, one transaction per file.
+"""The batch ingestor: data/batch/*.csv (and the Parquet daily files in its partition folders, filekinds.
+PARQUET_NAME) -> PostgreSQL warehouse, one transaction per file.
 
 A pass takes the files in dependency order (people, staff and the reserve pool; the population; the facts;
 discharges last, as they close admissions). Each file: recognize its kind by name; skip it when its
@@ -16,6 +17,11 @@ With params warehouse.workers > 1 the files of one rank load side by side, one c
 Crash safety: everything of a file happens in one transaction and the move comes after COMMIT, so a crash
 leaves either nothing of the file (it is still in batch/ and is loaded again) or all of it with its ledger row
 (it is still in batch/ and the next run only moves it).
+
+Parquet: a file's name is its path under batch/ (its partitions name its kind, region and day). Its rows are
+given to COPY as CSV text (validate.parquet_rows), so the staging table, checks, rules and merge are those of
+the CSV files; its ledger sha256 is the Parquet file's own, and it moves to processed/ (or rejected/) under
+the same path.
 
 Waiting: a file that needs another kind first (visits need people, schedules need staff) stays in batch/ until
 a file of that kind is in the ledger; from then on an unknown person or staff id in it rejects it. So `hospsim
@@ -131,9 +137,15 @@ class Ingestor:
     # ------------------------------------------------------------------ passes
 
     def pending(self) -> list[Path]:
+        """The files of batch/: the CSV files in it, and the Parquet files in its partition folders."""
         if not self.batch.is_dir():
             return []
-        return sorted(p for p in self.batch.iterdir() if p.is_file() and filekinds.is_candidate(p.name))
+        flat = [p for p in self.batch.iterdir() if p.is_file() and filekinds.is_candidate(p.name)]
+        return sorted(flat + [p for p in self.batch.glob("*/**/*.parquet") if filekinds.is_candidate(p.name)])
+
+    def _name(self, path: Path) -> str:
+        """A file's name for classify and the ledger: its path under batch/ (a Parquet file's partitions)."""
+        return path.relative_to(self.batch).as_posix()
 
     def run_once(self, stop: threading.Event | None = None) -> list[FileOutcome]:
         """One pass over batch/: every file ingested, skipped, rejected or left waiting, dimensions first.
@@ -143,7 +155,7 @@ class Ingestor:
         outcomes, matches = [], []
         for path in self.pending():
             try:
-                matches.append(filekinds.classify(path.name))
+                matches.append(filekinds.classify(self._name(path)))
             except UnknownFile as exc:
                 outcomes.append(self._reject(self.conn, path, None, "", str(exc).split(": ", 1)[1]))
         self._kinds = self.loaded_kinds()
@@ -257,8 +269,13 @@ class Ingestor:
                 return FileOutcome(match.name, kind.kind, "waiting", sha256=digest or "",
                                    reason=f"needs {missing} in the warehouse first")
             try:
-                columns, start = validate.header_columns(fh, stat.st_size, kind, self._expected[kind.kind])
-                rows, digest = self._load(conn, fh, match, columns, stat.st_size, path, start)
+                if match.region is not None:        # Parquet: loaded as the CSV text of its rows, same checks
+                    digest = digest or _sha256(fh)
+                    columns, text = validate.parquet_rows(fh, kind, self._expected[kind.kind])
+                    rows, _ = self._load(conn, text, match, columns, stat.st_size, path, digest=digest)
+                else:
+                    columns, start = validate.header_columns(fh, stat.st_size, kind, self._expected[kind.kind])
+                    rows, digest = self._load(conn, fh, match, columns, stat.st_size, path, start)
             except FileRejected as exc:
                 conn.rollback()
                 return self._reject(conn, path, kind, digest, str(exc), stat)
@@ -288,14 +305,15 @@ class Ingestor:
                 cur.execute(_together(statements))
             conn.commit()
 
-    def _load(self, conn, fh, match: Match, columns: list[str], size: int, path: Path, start: int = 0
-              ) -> tuple[int, str]:
+    def _load(self, conn, fh, match: Match, columns: list[str], size: int, path: Path, start: int = 0,
+              digest: str | None = None) -> tuple[int, str]:
         """COPY, check, merge and ledger in one transaction; COMMIT only when all of it worked.
 
         Usually the file is copied into a TEMP staging table, checked there and merged. A kind with a
         direct_table whose table is still empty (people_data.csv into a new warehouse: the biggest file of a
         run) is copied straight into it under a lock and checked in place, which saves the second write.
-        Returns the rows and the file's sha256, computed from the very bytes COPY read (and a BOM before them).
+        Returns the rows and the file's sha256, computed from the very bytes COPY read (and a BOM before them),
+        unless given (a Parquet file: COPY reads the CSV text of its rows).
         """
         kind = match.kind
         params = {**match.sql_params(), "start_date": self.params.simulation.start_date}
@@ -325,7 +343,7 @@ class Ingestor:
             steps.mark("lock+prepare")
             cur.copy_expert(sql.SQL("COPY {} ({}) {}").format(target, file_columns, options).as_string(conn),
                             reader, size=COPY_CHUNK)
-            rows, digest = cur.rowcount, reader.hexdigest()
+            rows, digest = cur.rowcount, digest or reader.hexdigest()
             steps.mark("copy")
             find = [schema.render("ledger/find.sql", self.schema)]
             if direct:      # the checks below read the table as "stage"
@@ -453,7 +471,7 @@ class Ingestor:
             unmet = [" or ".join(_example_name(k) for k in group)
                      for group in kind.requires if not loaded.intersection(group)]
         if kind.requires_day and match.date is not None:
-            names = [filekinds.day_file_name(k, match.date) for k in kind.requires_day]
+            names = [filekinds.same_day_name(match, k) for k in kind.requires_day]
             unmet += [n for n in names if not self._ledger_rows(conn, n)]
         return " and ".join(unmet)
 
@@ -464,8 +482,13 @@ class Ingestor:
                 return
         except FileNotFoundError:
             return
-        folder.mkdir(parents=True, exist_ok=True)
-        os.replace(path, folder / path.name)
+        target = folder / self._name(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        for parent in path.parents:                 # a Parquet file's emptied partition folders go too
+            if parent == self.batch or any(parent.iterdir()):
+                break
+            parent.rmdir()
 
     def _pg_reason(self, conn, exc: psycopg2.Error) -> str:
         """_pg_reason, with the reason of a violated CHECK rule (its comment) looked up after the rollback."""
@@ -486,14 +509,15 @@ class Ingestor:
             with open(path, "rb") as fh:
                 digest = _sha256(fh)
         self.rejected.mkdir(parents=True, exist_ok=True)
-        sinks.write_text(f"{path.name}: {reason}\nkind: {kind_name or 'unknown'}\nsha256: {digest or '-'}\n",
-                         self.rejected / f"{path.name}.reason.txt")
+        name = self._name(path)
+        sinks.write_text(f"{name}: {reason}\nkind: {kind_name or 'unknown'}\nsha256: {digest or '-'}\n",
+                         self.rejected / f"{name}.reason.txt")
         with conn.cursor() as cur:
             cur.execute(schema.text(conn, "ledger/reject.sql", self.schema),
-                        {"name": path.name, "sha256": digest or None, "kind": kind_name, "reason": reason})
+                        {"name": name, "sha256": digest or None, "kind": kind_name, "reason": reason})
         conn.commit()
         self._move(path, stat or os.stat(path), self.rejected)
-        return FileOutcome(path.name, kind_name, "rejected", reason=reason, sha256=digest)
+        return FileOutcome(name, kind_name, "rejected", reason=reason, sha256=digest)
 
 
 def _together(statements: list[sql.Composable]) -> sql.Composed:

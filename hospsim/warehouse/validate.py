@@ -1,14 +1,21 @@
 """Checks a batch file must pass before COPY: text, not empty, not cut off, a header with exactly the kind's columns.
 
 Types are checked by COPY itself into typed staging columns, references by one anti-join per file
-(sql/warehouse/checks/); this module only looks at bytes, so a bad file is refused before any SQL runs.
+(sql/warehouse/checks/); this module only looks at bytes (and a Parquet file's schema), so a bad file is
+refused before any SQL runs.
 """
 from __future__ import annotations
 
 import codecs
 import csv
 import difflib
+import io
 from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from hospsim.errors import WarehouseError
 from hospsim.filekinds import Column, FileKind
@@ -45,19 +52,45 @@ def header_columns(fh: BinaryIO, size: int, kind: FileKind, expected: tuple[Colu
         raise FileRejected(f"no header line in the first {MAX_HEADER_BYTES} bytes: not a CSV file of the simulation")
     line = head.decode("utf-8").rstrip("\r\n")
     names = next(csv.reader([line]), [])
-    want = [c.name for c in expected]
-    problems = _column_problems(names, want)
-    if problems:
-        hint = ""
-        if len(names) == 1 and any(sep in line for sep in (";", "\t", "|")):
-            hint = " The header has one column: the file must be comma-separated."
-        raise FileRejected(f"columns do not match a {kind.kind} file: {'; '.join(problems)}.{hint} "
-                       f"Expected: {', '.join(want)}")
+    hint = ""
+    if len(names) == 1 and any(sep in line for sep in (";", "\t", "|")):
+        hint = " The header has one column: the file must be comma-separated."
+    _check_columns(names, kind, expected, hint)
     if fh.tell() == size and not kind.allow_empty:
         raise FileRejected(f"no rows: only the header. A {kind.kind} file needs at least one row; "
                        "re-run the simulation for this file")
     fh.seek(start)
     return names, start
+
+
+def parquet_rows(fh: BinaryIO, kind: FileKind, expected: tuple[Column, ...]) -> tuple[list[str], io.BytesIO]:
+    """A Parquet file's column names and its rows as CSV text for COPY, once it reads as Parquet with exactly the
+    expected columns (and rows, where the kind needs them); FileRejected otherwise. An empty text is NULL, as in
+    the CSV files (whose writer cannot tell them apart), so both formats give the warehouse the same rows."""
+    fh.seek(0)
+    try:
+        table = pq.read_table(fh)
+    except (pa.ArrowException, OSError) as exc:
+        raise FileRejected(f"not a Parquet file of the simulation ({' '.join(str(exc).split())}); re-run the "
+                           "simulation for this file") from None
+    _check_columns(table.column_names, kind, expected)
+    if not table.num_rows and not kind.allow_empty:
+        raise FileRejected(f"no rows. A {kind.kind} file needs at least one row; re-run the simulation for this file")
+    columns = [pc.if_else(pc.equal(c, ""), pa.scalar(None, c.type), c) if pa.types.is_string(c.type) else c
+               for c in table.columns]
+    text = io.BytesIO()
+    pa_csv.write_csv(pa.Table.from_arrays(columns, names=table.column_names), text,
+                     pa_csv.WriteOptions(quoting_header="none"))
+    text.seek(0)
+    return table.column_names, text
+
+
+def _check_columns(names: list[str], kind: FileKind, expected: tuple[Column, ...], hint: str = "") -> None:
+    want = [c.name for c in expected]
+    problems = _column_problems(names, want)
+    if problems:
+        raise FileRejected(f"columns do not match a {kind.kind} file: {'; '.join(problems)}.{hint} "
+                           f"Expected: {', '.join(want)}")
 
 
 def binary_content(head: bytes, offset: int = 0) -> str:
