@@ -42,13 +42,17 @@ def draw(g: np.random.Generator, cum: np.ndarray, n: int) -> np.ndarray:
 
 
 def reasons(g: np.random.Generator, female: np.ndarray, conditions: dict, who: np.ndarray,
-            age: np.ndarray) -> np.ndarray:
-    """Chief complaints by age group, obstetric for some women 15-49, an illness's own complaint likelier."""
+            age: np.ndarray, obstetric: np.ndarray | None = None) -> np.ndarray:
+    """Chief complaints by age group, obstetric for some women 15-49 (by `obstetric`, a weight per year of age
+    such as vital_rates.obstetric_weight, when given), an illness's own complaint likelier."""
     group = np.where(age < 15, 0, np.where(age >= 65, 2, 1))
     cum = np.cumsum(REASON_BY_AGE, axis=1)[group]
     reason = np.minimum((g.random(who.size)[:, None] > cum).sum(axis=1), len(REASONS) - 1)
     u = g.random(who.size)
-    reason[female[who] & (age >= 15) & (age <= 49) & (u < OBSTETRIC_SHARE)] = R["obstetric"]
+    if obstetric is None:
+        reason[female[who] & (age >= 15) & (age <= 49) & (u < OBSTETRIC_SHARE)] = R["obstetric"]
+    else:
+        reason[female[who] & (u < OBSTETRIC_SHARE * obstetric[np.clip(age, 0, obstetric.size - 1)])] = R["obstetric"]
     for name, (linked, p) in CONDITION_REASON.items():   # a loop over illnesses, not people
         u = g.random(who.size)
         if name in conditions:

@@ -162,7 +162,8 @@ def test_daily_files_have_their_columns_and_ids(workshop):
     first = results[0]
     assert list(first.files()) == ["daily_visitors_2025-02-01.csv", "admissions_2025-02-01.csv",
                                    "discharges_2025-02-01.csv", "transfers_2025-02-01.csv",
-                                   "emergency_transports_2025-02-01.csv", "census_2025-02-01.csv"]
+                                   "emergency_transports_2025-02-01.csv", "census_2025-02-01.csv",
+                                   "births_2025-02-01.csv", "deaths_2025-02-01.csv"]
     for kind, columns in daily.COLUMNS.items():
         assert list(getattr(first, kind).columns) == columns
     visits = frames["visitors"]
