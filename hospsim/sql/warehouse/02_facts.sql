@@ -168,6 +168,10 @@ CREATE TABLE IF NOT EXISTS {schema}.fact_staff_active (
     FOREIGN KEY (hospital_id, ward) REFERENCES {schema}.dim_ward
 );
 
+-- A warehouse made before deaths were simulated gets the outcome columns (its rows: alive).
+ALTER TABLE {schema}.fact_visit ADD COLUMN IF NOT EXISTS outcome TEXT NOT NULL DEFAULT 'alive';
+ALTER TABLE {schema}.fact_discharge ADD COLUMN IF NOT EXISTS outcome TEXT NOT NULL DEFAULT 'alive';
+
 -- Births (births_<date>.csv): the newborn is also a dim_person row, loaded by the same file.
 CREATE TABLE IF NOT EXISTS {schema}.fact_birth (
     person_id    BIGINT    PRIMARY KEY,
