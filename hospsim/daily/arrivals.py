@@ -44,7 +44,7 @@ def arrivals(ctx: DayContext) -> Arrivals:
     who, seasonal = who[keep], seasonal[keep]
     n = who.size
     age = age_on(c.birth_day[who], ctx.day)
-    reason = clinical.reasons(g, c.female, c.conditions, who, age, vital_rates.obstetric_weight(ctx.params))
+    reason = clinical.reasons(g, c.female, c.conditions, who, age, vital_rates.obstetric_weight(ctx.params.vital))
     reason[seasonal] = R["respiratory"]
     triage = clinical.triage(g, reason, age)
     hosp = ctx.layout.ed_hospital[c.home[who]]

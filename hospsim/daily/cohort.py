@@ -106,7 +106,7 @@ def _calibrate(params: Params, c: Cohort) -> Cohort:
     g = rngs.generator(params.seed, "daily-calibration")
     who = clinical.draw(g, c.visit_cum, CALIBRATION_VISITS)
     age = age_on(c.birth_day[who], params.simulation.start_date)
-    reason = clinical.reasons(g, c.female, c.conditions, who, age, vital_rates.obstetric_weight(params))
+    reason = clinical.reasons(g, c.female, c.conditions, who, age, vital_rates.obstetric_weight(params.vital))
     triage = clinical.triage(g, reason, age)
     hosp = c.layout.ed_hospital[c.home[who]]
     sim = params.simulation

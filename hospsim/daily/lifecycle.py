@@ -20,7 +20,7 @@ import pandas as pd
 from hospsim import documents, identity
 from hospsim import rng as rngs
 from hospsim.ages import age_on
-from hospsim.daily import vital_rates
+from hospsim.daily import vital, vital_rates
 from hospsim.daily.arrivals import Arrivals
 from hospsim.daily.context import DayContext
 from hospsim.daily.disposition import Disposition
@@ -34,9 +34,17 @@ DELIVERY_ORANGE = 0.3               # share of women in labour triaged orange; t
 
 @dataclass(frozen=True)
 class Births:
-    """The women who go into labour today (cohort rows) and when they reach the ED."""
+    """The women who go into labour today (cohort rows), when they reach the ED, their triage level and their
+    babies' sex and name (drawn with the mothers: one stream a day for the births)."""
     mother: np.ndarray
     time: np.ndarray
+    triage: np.ndarray
+    female: np.ndarray
+    name: np.ndarray
+
+    @classmethod
+    def none(cls) -> Births:
+        return cls(*(np.zeros(0, t) for t in (np.int64, np.int64, np.int64, bool, "U80")))
 
 
 def active(ctx: DayContext) -> bool:
@@ -45,22 +53,25 @@ def active(ctx: DayContext) -> bool:
 
 def births(ctx: DayContext) -> Births:
     """Women in labour today: each by her age's fertility, alive, not in a bed or boarding, no recent delivery."""
-    none = Births(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    none = Births.none()
     if not active(ctx):
         return none
     c, g = ctx.cohort, rngs.generator(ctx.params.seed, "births", ctx.day)
-    rate = vital_rates.fertility(ctx.params)
+    rate = vital_rates.fertility(ctx.params.vital)
     top = rate.max()
     if top <= 0:
         return none
     cand = g.integers(0, c.size, g.poisson(c.size * top))
     age = np.minimum(age_on(c.birth_day[cand], ctx.day), rate.size - 1)
     keep = c.female[cand] & (g.random(cand.size) < rate[age] / top)
-    vital = ctx.state.vital
-    recent = vital["mother"][vital["day"] > ctx.t0 // DAY_S - ctx.params.vital.fertility.birth_interval_days]
+    carried = ctx.state.vital
+    recent = carried["mother"][carried["day"] > ctx.t0 // DAY_S - ctx.params.vital.fertility.birth_interval_days]
     mother = np.unique(cand[keep])
     mother = mother[~np.isin(mother, np.concatenate([ctx.state.busy, recent]))]
-    return Births(mother, ctx.t0 + g.integers(0, DAY_S, mother.size))
+    n = mother.size
+    female = g.random(n) < FEMALE_AT_BIRTH
+    return Births(mother, ctx.t0 + g.integers(0, DAY_S, n), np.where(g.random(n) < DELIVERY_ORANGE, 2, 3), female,
+                  _names(g, female, vital.household(c, ctx.state.vital, "name", mother), ctx.params.locale))
 
 
 def with_deliveries(ctx: DayContext, arr: Arrivals, b: Births) -> Arrivals:
@@ -68,11 +79,10 @@ def with_deliveries(ctx: DayContext, arr: Arrivals, b: Births) -> Arrivals:
     in arrival order, numbered again."""
     if b.mother.size == 0:
         return arr
-    c, g = ctx.cohort, rngs.generator(ctx.params.seed, "deliveries", ctx.day)
-    n = b.mother.size
+    c, n = ctx.cohort, b.mother.size
     keep = ~np.isin(arr.who, b.mother)
     added = {"who": b.mother, "seasonal": np.zeros(n, bool), "age": age_on(c.birth_day[b.mother], ctx.day),
-             "reason": np.full(n, R["obstetric"]), "triage": np.where(g.random(n) < DELIVERY_ORANGE, 2, 3),
+             "reason": np.full(n, R["obstetric"]), "triage": b.triage,
              "hosp": ctx.layout.ed_hospital[c.home[b.mother]], "arrival": b.time}
     cols = {k: np.concatenate([getattr(arr, k)[keep], v.astype(getattr(arr, k).dtype)]) for k, v in added.items()}
     order = np.lexsort((cols["who"], cols["arrival"]))
@@ -88,26 +98,24 @@ def admit_deliveries(arr: Arrivals, disp: Disposition, b: Births) -> Disposition
 
 def newborns(ctx: DayContext, b: Births, arr: Arrivals, visit_end: np.ndarray, hospital: np.ndarray) -> dict:
     """One baby per delivery, born when its mother leaves the ED for a bed (or, boarding, before midnight), at
-    the hospital that took her: rows of the births file plus the vital state's fields (BORN_FIELDS)."""
-    c, g = ctx.cohort, rngs.generator(ctx.params.seed, "newborns", ctx.day)
+    the hospital that took her, in birth order: the vital state's fields (BORN_FIELDS), visit and time."""
     v = np.flatnonzero(np.isin(arr.who, b.mother))
     born = np.minimum(visit_end[v], ctx.t1 - 1).astype(np.int64)
     o = np.lexsort((arr.who[v], born))
     v, born = v[o], born[o]
     mother = arr.who[v]
-    female = g.random(v.size) < FEMALE_AT_BIRTH
-    names = _names(g, female, c.household.get("name"), mother, ctx.params.locale)
-    return {"visit": v, "time": born, "mother": mother, "female": female, "name": names,
+    which = np.searchsorted(b.mother, mother)       # b.mother is sorted (np.unique)
+    return {"visit": v, "time": born, "mother": mother, "female": b.female[which], "name": b.name[which],
             "day": np.full(v.size, ctx.t0 // DAY_S, np.int64), "hospital": hospital[v]}
 
 
-def _names(g: np.random.Generator, female: np.ndarray, mothers_names, mother: np.ndarray, locale: str) -> np.ndarray:
-    """A first name of the baby's sex and its mother's surnames."""
+def _names(g: np.random.Generator, female: np.ndarray, mothers_names: np.ndarray, locale: str) -> np.ndarray:
+    """A first name of the baby's sex and its mother's surnames (when the cohort knows her name)."""
     drawn = identity.person_names(g, female, locale).astype(str)
-    if mothers_names is None or not mother.size:
+    if not female.size or not all(mothers_names):
         return drawn.astype("U80")
     first = np.array([d.split(" ")[0] for d in drawn], dtype=object)
-    rest = np.array([str(m).split(" ", 1)[-1] for m in mothers_names[mother]], dtype=object)
+    rest = np.array([str(m).split(" ", 1)[-1] for m in mothers_names], dtype=object)
     return (first + " " + rest).astype("U80")
 
 
@@ -127,7 +135,7 @@ def hospital_deaths(ctx: DayContext, ward: np.ndarray, age: np.ndarray) -> np.nd
     g = rngs.generator(ctx.params.seed, "hospital-deaths", ctx.day)
     h = ctx.params.vital.hospital
     by_ward = np.array([getattr(h.by_ward, w) for w in WARD_NAMES])
-    factor = vital_rates.hospital_age_factor(ctx.params)
+    factor = vital_rates.hospital_age_factor(ctx.params.vital)
     p = np.clip(by_ward[ward] * factor[np.clip(age, 0, factor.size - 1)], 0, 1)
     return g.random(ward.size) < p
 
@@ -138,7 +146,7 @@ def home_deaths(ctx: DayContext, exclude: np.ndarray) -> tuple[np.ndarray, np.nd
     if not active(ctx):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     c, g = ctx.cohort, rngs.generator(ctx.params.seed, "deaths", ctx.day)
-    rate = vital_rates.home_mortality(ctx.params)
+    rate = vital_rates.home_mortality(ctx.params.vital)
     top = rate.max()
     cand = g.integers(0, c.size, g.poisson(c.size * top)) if top > 0 else np.zeros(0, np.int64)
     age = np.clip(age_on(c.birth_day[cand], ctx.day), 0, rate.shape[1] - 1)
@@ -153,9 +161,8 @@ def births_frame(ctx: DayContext, born: dict, first_row: int, visit_id: np.ndarr
     """The births file: the newborns as people (people_data.csv's columns) and where they were born."""
     c, lay = ctx.cohort, ctx.layout
     n, mother = born["mother"].size, born["mother"]
-    person_id = _first_id(c) + first_row + np.arange(n)
-    text = {k: (c.household[k][mother] if k in c.household else np.full(n, "", object))
-            for k in ("address", "city", "phone", "insurance")}
+    person_id = vital.first_id(c) + first_row + np.arange(n)
+    text = {k: vital.household(c, ctx.state.vital, k, mother) for k in ("address", "city", "phone", "insurance")}
     return frame("births", {
         "person_id": person_id, "national_id": identity.national_ids(
             person_id + documents.NAMESPACE["population"], ctx.params.seed, ctx.params.locale),
@@ -164,12 +171,6 @@ def births_frame(ctx: DayContext, born: dict, first_row: int, visit_id: np.ndarr
         "home_hospital": lay.hospital_ids[c.home[mother]], "mother_id": c.person_id[mother],
         "birth_time": ts(born["time"]), "hospital_id": lay.hospital_ids[born["hospital"]],
         "visit_id": visit_id, "admission_id": admission})
-
-
-def _first_id(c) -> int:
-    """The person_id of the run's first newborn: right after the prepared population's."""
-    n0 = int(c.growth.get("n0", c.size))
-    return int(c.person_id[:n0].max()) + 1
 
 
 def deaths_frame(ctx: DayContext, who: np.ndarray, time: np.ndarray, place: np.ndarray, hosp: np.ndarray,
@@ -199,13 +200,14 @@ def deliveries(ctx: DayContext, arr: Arrivals, disp: Disposition, req, placed, a
 def close_day(ctx: DayContext, b: Births, arr: Arrivals, ends: tuple, seen, beds, busy: np.ndarray
               ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """The day's births and deaths files and the vital state after the day. `seen` and `beds` carry the ED's and
-    the wards' deaths; the rest die at home, none of them in a bed, boarding or at the ED today (`busy`)."""
+    the wards' deaths; the rest die at home, none of them in a bed or boarding at midnight (`busy`), at the ED
+    or leaving a bed today."""
     end, hosp, admission = ends
     born = newborns(ctx, b, arr, end, hosp)
     births_df = births_frame(ctx, born, ctx.state.vital["mother"].size, arr.visit_id[born["visit"]],
                              admission[born["visit"]])
     ed, ward, fr = np.flatnonzero(seen.died), np.flatnonzero(beds.died), beds.frame
-    known = np.concatenate([ctx.state.vital["dead"], arr.who[ed], beds.who[ward], busy, arr.who])
+    known = np.concatenate([ctx.state.vital["dead"], busy, arr.who, beds.who])   # beds.who: left a bed today
     home, t_home = home_deaths(ctx, known)
     parts = [  # (rows, times, place, hospital_id, visit_id, admission_id)
         (arr.who[ed], seen.departure[ed].astype(np.int64), "emergency", ctx.layout.hospital_ids[arr.hosp[ed]],

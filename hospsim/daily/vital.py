@@ -4,7 +4,7 @@ and the cohort grown by the newborns.
 A newborn is a new row of the cohort after the prepared population: row n0 + k is the k-th baby of the run,
 its person_id the population's last plus 1 + k (people are numbered 0..n0-1, so ids stay one gap-free run). The
 state holds, per newborn, its mother's row, birth day, sex and name; everything else (home, address, plan)
-is the mother's, read from the cohort. Dead rows stay in the cohort (their indexes keep their meaning) and
+is the mother's, looked up through her (household). Dead rows stay in the cohort (their indexes keep their meaning) and
 are left out wherever people are drawn: CensusState.busy lists them.
 """
 from __future__ import annotations
@@ -51,8 +51,32 @@ def grown(cohort: Cohort, vital: dict, params: Params) -> Cohort:
     buf.write(vital, params)
     n = buf.n0 + k
     return dataclasses.replace(cohort, **{f: buf.arrays[f][:n] for f in GROWN},
-                               conditions={name: a[:n] for name, a in buf.conditions.items()},
-                               household={name: a[:n] for name, a in buf.household.items()})
+                               conditions={name: a[:n] for name, a in buf.conditions.items()})
+
+
+def first_id(cohort: Cohort) -> int:
+    """The person_id of the run's first newborn: right after the prepared population's last."""
+    if "first_id" not in cohort.growth:
+        cohort.growth["first_id"] = int(cohort.person_id[:cohort.growth.get("n0", cohort.size)].max()) + 1
+    return cohort.growth["first_id"]
+
+
+def household(cohort: Cohort, vital: dict, field: str, rows: np.ndarray) -> np.ndarray:
+    """A text of the people's households (cohort.household: address, city, phone, plan; '' where the cohort
+    lacks it): a newborn's is its mother's, a newborn's name the one the state gave it."""
+    base = cohort.household.get(field)
+    n0 = cohort.growth.get("n0", cohort.size)
+    rows = np.asarray(rows, dtype=np.int64)
+    if field == "name":
+        out = np.full(rows.size, "", dtype=object)
+        born = rows >= n0
+        out[born] = vital["name"][rows[born] - n0]
+        if base is not None:
+            out[~born] = base[rows[~born]]
+        return out
+    while (rows >= n0).any():           # a newborn's mother, until a person of the prepared population
+        rows = np.where(rows >= n0, vital["mother"][np.maximum(rows - n0, 0)], rows)
+    return base[rows] if base is not None else np.full(rows.size, "", dtype=object)
 
 
 class _Buffers:
@@ -63,10 +87,9 @@ class _Buffers:
         self.n0 = cohort.growth.setdefault("n0", cohort.size)
         self.capacity = self.n0 + max(2 * k, self.n0 // 20 + 64)
         self.filled = 0
-        self.first_id = int(cohort.person_id[:self.n0].max()) + 1
+        self.first_id = first_id(cohort)
         self.arrays = {f: _room(getattr(cohort, f)[:self.n0], self.capacity) for f in GROWN}
         self.conditions = {name: _room(a[:self.n0], self.capacity) for name, a in cohort.conditions.items()}
-        self.household = {name: _room(a[:self.n0], self.capacity) for name, a in cohort.household.items()}
         self.key = {f: np.zeros(0, vital[f].dtype) for f in BORN_FIELDS}
 
     def conflicts(self, vital: dict) -> bool:
@@ -95,8 +118,6 @@ class _Buffers:
         a["admit_per_visit"][rows] = admit / visit / max(norm, 1e-12)
         for arr in self.conditions.values():
             arr[rows] = False
-        for name, arr in self.household.items():
-            arr[rows] = vital["name"][new] if name == "name" else arr[mother]
         self.key = {f: vital[f][:k].copy() for f in BORN_FIELDS}
         self.filled = k
 

@@ -1,11 +1,12 @@
-"""The vital rates of params.vital as tables by year of age (0..MAX_AGE), per person and day."""
+"""The vital rates of params.vital as tables by year of age (0..MAX_AGE), per person and day; each table is
+made once per params.vital (cached on it, a small frozen value: cheap to hash every day)."""
 from __future__ import annotations
 
 import functools
 
 import numpy as np
 
-from hospsim.config import MAX_AGE, Params
+from hospsim.config import MAX_AGE, Vital
 
 
 def by_age(edges, values) -> np.ndarray:
@@ -16,31 +17,31 @@ def by_age(edges, values) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=16)
-def fertility(params: Params) -> np.ndarray:
+def fertility(vital: Vital) -> np.ndarray:
     """Births per woman a day, by her age in years."""
-    f = params.vital.fertility
+    f = vital.fertility
     return by_age(f.age_bands, f.per_1000_women) / 1000 / 365
 
 
 @functools.lru_cache(maxsize=16)
-def obstetric_weight(params: Params) -> np.ndarray:
+def obstetric_weight(vital: Vital) -> np.ndarray:
     """Relative chance that a woman's ED visit is obstetric, by age: the fertility curve scaled to a mean of 1
     over the childbearing bands, so the share of obstetric visits keeps its size and follows the mothers' ages."""
-    f = params.vital.fertility
+    f = vital.fertility
     rates = np.asarray(f.per_1000_women, dtype=float)
     mean = rates[rates > 0].mean() if (rates > 0).any() else 1.0
     return by_age(f.age_bands, rates / mean)
 
 
 @functools.lru_cache(maxsize=16)
-def home_mortality(params: Params) -> np.ndarray:
+def home_mortality(vital: Vital) -> np.ndarray:
     """(2, ages) deaths per person a day outside hospital, row 0 men, row 1 women."""
-    m = params.vital.mortality
+    m = vital.mortality
     return np.vstack([by_age(m.age_bands, m.male), by_age(m.age_bands, m.female)]) \
         * m.outside_hospital_share / 1000 / 365
 
 
 @functools.lru_cache(maxsize=16)
-def hospital_age_factor(params: Params) -> np.ndarray:
-    h = params.vital.hospital
+def hospital_age_factor(vital: Vital) -> np.ndarray:
+    h = vital.hospital
     return by_age(h.age_bands, h.age_factor)

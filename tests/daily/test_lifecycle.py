@@ -108,10 +108,12 @@ def test_the_dead_never_visit_nor_come_in_for_an_elective(params, cohort):
 def test_women_in_labour_arrive_as_obstetric_visits_and_are_admitted(params, cohort):
     ctx = context(params, cohort)
     women = np.flatnonzero(cohort.female & (age_on(cohort.birth_day, MONDAY) >= 20))[:3]
-    labour = lifecycle.Births(women, ctx.t0 + np.array([3600, 7200, 10_800]))
+    labour = lifecycle.Births(women, ctx.t0 + np.array([3600, 7200, 10_800]), np.array([2, 3, 3]),
+                              np.array([True, False, True]), np.array(["A", "B", "C"], dtype="U80"))
     arr = lifecycle.with_deliveries(ctx, arrivals(ctx), labour)
     here = np.isin(arr.who, women)
     assert here.sum() == 3 and (arr.reason[here] == daily.REASONS.index("obstetric")).all()
+    assert sorted(arr.triage[here]) == [2, 3, 3]
     assert np.all(np.diff(arr.arrival) >= 0) and arr.visit_id[0] == "V20250203-000001"
     assert (arr.visit_id == np.sort(arr.visit_id)).all()
     from hospsim.daily.disposition import disposition
