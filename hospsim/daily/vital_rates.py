@@ -18,9 +18,12 @@ def by_age(edges, values) -> np.ndarray:
 
 @functools.lru_cache(maxsize=16)
 def fertility(vital: Vital) -> np.ndarray:
-    """Births per woman a day, by her age in years."""
+    """Births per woman a day, by her age in years, among the women who may give birth: the ASFR counts every
+    woman, but one who gave birth in the last birth_interval_days cannot, so the others' rate is higher by
+    1 / (1 - the share of the age who just gave birth) and the whole age keeps its ASFR."""
     f = vital.fertility
-    return by_age(f.age_bands, f.per_1000_women) / 1000 / 365
+    per_year = by_age(f.age_bands, f.per_1000_women) / 1000
+    return per_year / np.maximum(1 - per_year * f.birth_interval_days / 365, 0.05) / 365
 
 
 @functools.lru_cache(maxsize=16)

@@ -119,3 +119,26 @@ def test_women_in_labour_arrive_as_obstetric_visits_and_are_admitted(params, coh
     from hospsim.daily.disposition import disposition
     disp = lifecycle.admit_deliveries(arr, disposition(ctx, arr), labour)
     assert disp.admit[here].all() and not disp.transfer[here].any()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_no_impossible_records_across_seeds(seed, tmp_path):
+    """Three seeds of the workshop over 90 days: maternity is young, the dead never come back, babies are new."""
+    import pandas as pd
+
+    from hospsim import simulate
+    from tests.conftest import small_params
+    params = small_params(tmp_path, params_file=WORKSHOP, overrides={"seed": seed, "simulation.days": 90})
+    result = simulate.run(params, write=False, progress=False)
+    people = pd.concat([result.people[["person_id", "birth_date"]], result.births[["person_id", "birth_date"]]])
+    born = pd.to_datetime(people.set_index("person_id")["birth_date"])
+    maternity = result.admissions[result.admissions["ward"] == "maternity"]
+    ages = (maternity["admit_time"] - born.loc[maternity["person_id"]].to_numpy()).dt.days / 365.25
+    assert len(maternity) > 50 and (ages >= 40).mean() < 0.10 and (ages >= 45).mean() < 0.02 and ages.min() >= 10
+    when = result.deaths.set_index("person_id")["death_time"]
+    for kind, column in (("visitors", "arrival_time"), ("admissions", "admit_time")):
+        frame = getattr(result, kind)
+        later = frame[frame["person_id"].isin(when.index)]
+        assert (later[column].to_numpy() <= when.loc[later["person_id"]].to_numpy()).all(), kind
+    assert not result.births["person_id"].isin(result.people["person_id"]).any()
+    assert (result.births["birth_time"].dt.normalize() == pd.to_datetime(result.births["birth_date"])).all()
