@@ -347,6 +347,45 @@ class Population:
     conditions: tuple[Condition, ...] = _f()
 
 
+WardDeaths = dataclasses.make_dataclass(
+    "WardDeaths", [(ward, float, _f(ge=0, le=1)) for ward in WARD_TYPES], frozen=True,
+    namespace={"__doc__": "Share of a ward's discharges that are deaths, one per ward type (ward_types.yaml)."})
+
+
+@dataclass(frozen=True)
+class Fertility:
+    source: str = _f(doc="where the rates come from")
+    age_bands: tuple[int, ...] = _f(doc="lower bounds of the mother's age bands; the last band's rate is usually 0")
+    per_1000_women: tuple[float, ...] = _f(doc="live births per 1,000 women a year in each band (ASFR)")
+    birth_interval_days: int = _f(ge=0, le=3650, doc="a mother gives birth at most once in this many days")
+
+
+@dataclass(frozen=True)
+class Mortality:
+    source: str = _f(doc="where the rates come from")
+    age_bands: tuple[int, ...] = _f(doc="lower bounds of the age bands")
+    female: tuple[float, ...] = _f(doc="deaths per 1,000 women a year in each band, all causes and places")
+    male: tuple[float, ...] = _f(doc="deaths per 1,000 men a year in each band, all causes and places")
+    outside_hospital_share: float = _f(ge=0, le=1, doc="share of these deaths drawn at home; the hospital "
+                                       "deaths come from the admissions' outcomes instead")
+
+
+@dataclass(frozen=True)
+class HospitalDeaths:
+    source: str = _f(doc="where the rates come from")
+    by_ward: WardDeaths = _f(doc="share of discharges that are deaths, by ward, before the age factor")
+    age_bands: tuple[int, ...] = _f(doc="lower bounds of the age bands of age_factor")
+    age_factor: tuple[float, ...] = _f(doc="multiplies by_ward for a patient of the band's age")
+    ed_by_triage: tuple[float, ...] = _f(doc="share of ED visits sent home by triage level 1..5 that die in the ED")
+
+
+@dataclass(frozen=True)
+class Vital:
+    fertility: Fertility = _f(doc="births: who gives birth, at what age")
+    mortality: Mortality = _f(doc="deaths in the population")
+    hospital: HospitalDeaths = _f(doc="deaths in hospital, as outcomes of discharges and ED visits")
+
+
 @dataclass(frozen=True)
 class Warehouse:
     schema: str = _f(doc="PostgreSQL schema of the warehouse tables, views and ingest ledger")
@@ -388,6 +427,7 @@ class Params:
     warehouse: Warehouse = _f()
     clinical: Clinical = _f()
     output: Output = _f()
+    vital: Vital = _f()
 
     @property
     def root(self) -> Path:
@@ -538,7 +578,7 @@ def _find_params_file(name: str | Path, beside: Path | None) -> Path:
     raise ConfigError([f"params file {name} does not exist; pass one of {known} or a path to a YAML file"])
 
 
-WORLD_KEYS = ("seed", "locale", "region", "population", "workforce", "simulation")
+WORLD_KEYS = ("seed", "locale", "region", "population", "workforce", "simulation", "vital")
 """The sections that decide what the simulated world is. Paths, services, stream pacing and the OLTP simulator
 do not: changing them continues the same run. simulation.days is left out too, so a run can grow longer."""
 
@@ -830,6 +870,7 @@ def _cross_checks(p: Params) -> list[str]:
     problems += _kafka_checks(p)
     problems += _path_checks(p)
     problems += _clinical_checks(p)
+    problems += _vital_checks(p)
     for key, name, others in (("warehouse", p.warehouse.schema, (p.oltp.schema, p.stream.schema)),
                               ("stream", p.stream.schema, (p.oltp.schema,))):
         if not _PG_NAME.fullmatch(name):
@@ -1051,3 +1092,24 @@ def _to_plain(obj: Any) -> Any:
     if isinstance(obj, (Path, dt.date)):
         return str(obj) if isinstance(obj, Path) else obj.isoformat()
     return obj
+
+
+def _vital_checks(p: Params) -> list[str]:
+    """Each vital table has one value per age band, the bands rising from 0 (or 10 for mothers)."""
+    v, problems = p.vital, []
+    tables = (("vital.fertility", v.fertility.age_bands, {"per_1000_women": v.fertility.per_1000_women}),
+              ("vital.mortality", v.mortality.age_bands, {"female": v.mortality.female, "male": v.mortality.male}),
+              ("vital.hospital", v.hospital.age_bands, {"age_factor": v.hospital.age_factor}))
+    for key, edges, columns in tables:
+        if not edges or list(edges) != sorted(set(edges)) or edges[0] < 0 or edges[-1] > MAX_AGE:
+            problems.append(f"{key}.age_bands = {list(edges)}: must be increasing lower bounds in 0..{MAX_AGE}")
+        for name, values in columns.items():
+            if len(values) != len(edges):
+                problems.append(f"{key}.{name}: {len(values)} values for {len(edges)} age_bands; give one per band")
+            if any(x < 0 for x in values):
+                problems.append(f"{key}.{name}: rates must be >= 0")
+    if v.mortality.age_bands and v.mortality.age_bands[0] != 0:
+        problems.append("vital.mortality.age_bands: must start at 0 (everyone can die)")
+    if len(v.hospital.ed_by_triage) != 5 or any(not 0 <= x <= 1 for x in v.hospital.ed_by_triage):
+        problems.append("vital.hospital.ed_by_triage: give 5 shares in 0..1, one per triage level (1 = red)")
+    return problems

@@ -78,13 +78,13 @@ SCHEDULES = (col("date", "date"), col("shift"), col("shift_start", "timestamp"),
 # The daily files: the simulation builds its frames in these column orders (an empty day still has its header).
 VISITORS = (col("visit_id"), col("person_id", "bigint"), col("hospital_id"), col("arrival_time", "timestamp"),
             opt("departure_time", "timestamp"), col("arrival_mode"), col("age", "smallint"), col("sex"),
-            col("triage", "smallint"), col("triage_color"), col("reason"), col("disposition"))
+            col("triage", "smallint"), col("triage_color"), col("reason"), col("disposition"), col("outcome"))
 ADMISSIONS = (col("admission_id"), col("person_id", "bigint"), opt("visit_id"), col("hospital_id"), col("ward"),
               col("bed"), col("admit_time", "timestamp"), col("length_of_stay_days", "double precision"),
               col("planned_discharge_time", "timestamp"), col("type"))
 DISCHARGES = (col("admission_id"), col("person_id", "bigint"), col("hospital_id"), col("ward"), col("bed"),
               col("admit_time", "timestamp"), col("discharge_time", "timestamp"),
-              col("length_of_stay_days", "double precision"))
+              col("length_of_stay_days", "double precision"), col("outcome"))
 TRANSFERS = (col("transfer_id"), col("person_id", "bigint"), opt("visit_id"), opt("admission_id"),
              col("origin_hospital_id"), col("destination_hospital_id"), col("ward"), col("reason"),
              col("request_time", "timestamp"), col("departure_time", "timestamp"), col("arrival_time", "timestamp"),
@@ -95,6 +95,12 @@ TRANSPORTS = (col("transport_id"), col("person_id", "bigint"), opt("visit_id"), 
 CENSUS = (col("date", "date"), col("hospital_id"), col("ward"), *(col(n, "integer") for n in (
     "beds", "occupied", "admitted", "discharged", "transfers_in", "transfers_out", "boarding",
     "cancelled_electives")))
+
+# Births and deaths: the population changes day by day (hospsim.daily.lifecycle). A newborn is a person.
+BIRTHS = (*PEOPLE, col("mother_id", "bigint"), col("birth_time", "timestamp"), col("hospital_id"), opt("visit_id"),
+          opt("admission_id"))
+DEATHS = (col("person_id", "bigint"), col("death_time", "timestamp"), col("age", "smallint"), col("sex"),
+          col("place"), opt("hospital_id"), opt("visit_id"), opt("admission_id"))
 
 
 # --------------------------------------------------------------------------- the kinds
@@ -134,6 +140,9 @@ KINDS: tuple[FileKind, ...] = (
              requires_day=("admissions",)),
     FileKind("transfers", "transfers_{date}.csv", TRANSFERS, rank=2, requires=NEEDS_PEOPLE),
     FileKind("transports", "emergency_transports_{date}.csv", TRANSPORTS, rank=2, requires=NEEDS_PEOPLE),
+    FileKind("births", "births_{date}.csv", BIRTHS, rank=1, requires=NEEDS_PEOPLE, analyze_after=PERSON_KEY,
+             spans_after=("person",)),
+    FileKind("deaths", "deaths_{date}.csv", DEATHS, rank=3, requires=NEEDS_PEOPLE),
 )
 BY_KIND = {k.kind: k for k in KINDS}
 
@@ -190,7 +199,7 @@ def day_file_name(kind: str, date: dt.date) -> str:
     return BY_KIND[kind].file_name(date=date)
 
 
-DAILY = ("visitors", "admissions", "discharges", "transfers", "transports", "census")
+DAILY = ("visitors", "admissions", "discharges", "transfers", "transports", "census", "births", "deaths")
 """The kinds the daily loop writes, one file of each per day."""
 
 

@@ -90,6 +90,22 @@ REFERENCES = {
     "staff_registration_state": Reference("staff registered (CRM/COREN) in the region's state", 100, 100, "%",
                                           "registration with the council of the state of practice (CFM; COFEN)"),
 }
+# Births and deaths (hospsim.daily.lifecycle): the population changes day by day.
+REFERENCES.update({
+    "births_per_1000": Reference("live births per 1,000 people per year", 11, 14, "per 1,000/yr",
+                                 "~12-13 (IBGE/SINASC 2022); band ours"),
+    "mother_under_20": Reference("births to mothers under 20", 9, 16, "%", "~12-13% (SINASC 2022); band ours"),
+    "mother_40_plus": Reference("births to mothers aged 40+", 2, 5, "%", "~3.5% (SINASC 2022); band ours"),
+    "mother_45_plus": Reference("births to mothers aged 45+", 0, 1, "%", "~0.2% (SINASC 2022); band ours"),
+    "maternity_per_1000": Reference("maternity admissions per 1,000 people per year", 11, 20, "per 1,000/yr",
+                                    "a delivery a birth, ~12.3 (IBGE 2022), plus other obstetric stays; band ours"),
+    "crude_death_rate": Reference("deaths per 1,000 people per year", 6.5, 7.5, "per 1,000/yr",
+                                  "Brazil ~6.5-7.5 (IBGE, SIM)"),
+    "hospital_mortality": Reference("discharges that are deaths", 3.5, 5.5, "%",
+                                    "~4-5% of admissions (DATASUS SIH); band ours"),
+    "icu_mortality": Reference("ICU discharges that are deaths", 13, 22, "%",
+                               "~15-20% (AMIB, Brazilian ICU registry); band ours"),
+})
 PEAK_HOURS = (10, 11, 12, 19, 20)
 COLUMNS = ["figure", "value", "low", "high", "unit", "source", "inside"]
 
@@ -120,6 +136,7 @@ def figures(params: Params, result) -> dict[str, float]:
         "staffing_met": _staffing_met(params, result),
         **_shapes(params, result),
         **population_figures(params, *_written_cast(result)),
+        **vital_figures(params, result),
     }
 
 
@@ -339,3 +356,39 @@ def identity_figures(params: Params, people: pd.DataFrame, staff: pd.DataFrame) 
         uf = staff["registration"].astype(str).str.extract(r"^COREN-([A-Z]{2}) |^\d+([A-Z]{2})$")
         out["staff_registration_state"] = float((uf[0].fillna(uf[1]) == state.uf).mean() * 100)
     return out
+VITAL_FIGURES = ("births_per_1000", "mother_under_20", "mother_40_plus", "mother_45_plus", "maternity_per_1000",
+                 "crude_death_rate", "hospital_mortality", "icu_mortality")
+
+
+def vital_figures(params: Params, result) -> dict[str, float]:
+    """Births, mothers' ages, maternity admissions and deaths, from the births, deaths and discharges frames."""
+    if not all(hasattr(result, k) for k in ("births", "deaths", "discharges", "people")):
+        return {k: np.nan for k in VITAL_FIGURES}
+    days = result.census["date"].nunique()
+    per_1000_year = 1000 / params.simulation.population / (days / 365.0) if days else np.nan
+    births, deaths, discharges = result.births, result.deaths, result.discharges
+    died = discharges["outcome"] == "died" if "outcome" in discharges else pd.Series(dtype=bool)
+    icu = discharges["ward"] == "icu" if len(discharges) else pd.Series(dtype=bool)
+    ages = _mothers_ages(result)
+    share = (lambda mask: float(mask.mean() * 100) if len(ages) else np.nan)
+    return {
+        "births_per_1000": len(births) * per_1000_year,
+        "mother_under_20": share(ages < 20), "mother_40_plus": share(ages >= 40), "mother_45_plus": share(ages >= 45),
+        "maternity_per_1000": float((result.admissions["ward"] == "maternity").sum()) * per_1000_year,
+        "crude_death_rate": len(deaths) * per_1000_year,
+        "hospital_mortality": float(died.mean() * 100) if len(died) else np.nan,
+        "icu_mortality": float(died[icu].mean() * 100) if icu.any() else np.nan,
+    }
+
+
+def _mothers_ages(result) -> np.ndarray:
+    """Each birth's mother's age in whole years at the birth (mothers from the people and the newborns)."""
+    births = result.births
+    if not len(births):
+        return np.zeros(0)
+    people = pd.concat([result.people[["person_id", "birth_date"]], births[["person_id", "birth_date"]]])
+    born = pd.to_datetime(people.set_index("person_id")["birth_date"]).reindex(births["mother_id"]).to_numpy()
+    at = pd.to_datetime(births["birth_time"]).to_numpy()
+    born, at = pd.DatetimeIndex(born), pd.DatetimeIndex(at)
+    had_birthday = (at.month > born.month) | ((at.month == born.month) & (at.day >= born.day))
+    return np.asarray(at.year - born.year - ~had_birthday, dtype=float)

@@ -35,9 +35,9 @@ log = logging.getLogger(__name__)
 
 BACKGROUND_MIN_ROWS = 50_000           # frames at least this long are written by a second process
 BACKGROUND_DIGESTS = "background-digests.json"
-KINDS = filekinds.DAILY                  # visitors, admissions, discharges, transfers, transports, census
+KINDS = filekinds.DAILY                  # visitors, admissions, ..., census, births, deaths
 TIME_COLUMNS = ("arrival_time", "departure_time", "admit_time", "planned_discharge_time", "discharge_time",
-                "request_time", "dispatch_time", "pickup_time")
+                "request_time", "dispatch_time", "pickup_time", "birth_time", "death_time")
 TEXT_COLUMNS = {"national_id": str, "phone": str, "registration": str}
 """Read back as text: a CPF or phone number with a leading zero is not a number, nor is an NPI (en_US staff)."""
 EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
@@ -63,6 +63,8 @@ class SimulationResult:
     state: CensusState
     files: list[Path] = field(default_factory=list)
     run: runs.Run | None = None
+    births: pd.DataFrame = field(default_factory=pd.DataFrame)
+    deaths: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def schedules(self) -> pd.DataFrame:

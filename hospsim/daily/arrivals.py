@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hospsim.ages import age_on
-from hospsim.daily import clinical
+from hospsim.daily import clinical, vital_rates
 from hospsim.daily.context import DayContext
 from hospsim.daily.frames import ids
 from hospsim.daily.tables import R
@@ -44,7 +44,7 @@ def arrivals(ctx: DayContext) -> Arrivals:
     who, seasonal = who[keep], seasonal[keep]
     n = who.size
     age = age_on(c.birth_day[who], ctx.day)
-    reason = clinical.reasons(g, rules, c.female, c.conditions, who, age)
+    reason = clinical.reasons(g, rules, c.female, c.conditions, who, age, vital_rates.obstetric_weight(ctx.params.vital))
     reason[seasonal] = R["respiratory"]
     triage = clinical.triage(g, rules, reason, age)
     hosp = ctx.layout.ed_hospital[c.home[who]]

@@ -27,13 +27,18 @@ def draw(g: np.random.Generator, cum: np.ndarray, n: int) -> np.ndarray:
 
 
 def reasons(g: np.random.Generator, rules: Rules, female: np.ndarray, conditions: dict, who: np.ndarray,
-            age: np.ndarray) -> np.ndarray:
-    """Chief complaints by age group, obstetric for some women 15-49, an illness's own complaint likelier."""
+            age: np.ndarray, obstetric: np.ndarray | None = None) -> np.ndarray:
+    """Chief complaints by age group, obstetric for some women 15-49 (by `obstetric`, a weight per year of age
+    such as vital_rates.obstetric_weight, when given), an illness's own complaint likelier."""
     group = np.where(age < 15, 0, np.where(age >= 65, 2, 1))
     cum = np.cumsum(rules.reason_by_age, axis=1)[group]
     reason = np.minimum((g.random(who.size)[:, None] > cum).sum(axis=1), len(REASONS) - 1)
     u = g.random(who.size)
-    reason[female[who] & (age >= 15) & (age <= 49) & (u < rules.obstetric_share)] = R["obstetric"]
+    if obstetric is None:
+        reason[female[who] & (age >= 15) & (age <= 49) & (u < rules.obstetric_share)] = R["obstetric"]
+    else:
+        weight = obstetric[np.clip(age, 0, obstetric.size - 1)]
+        reason[female[who] & (u < rules.obstetric_share * weight)] = R["obstetric"]
     for name, (linked, p) in rules.condition_reason.items():   # a loop over illnesses, not people
         u = g.random(who.size)
         if name in conditions:

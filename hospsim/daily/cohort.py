@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -11,13 +11,14 @@ from hospsim import config
 from hospsim import rng as rngs
 from hospsim.ages import age_on
 from hospsim.config import Params
-from hospsim.daily import clinical
+from hospsim.daily import clinical, vital_rates
 from hospsim.daily.region import Layout, layout
 from hospsim.daily.tables import CALIBRATION_VISITS
 from hospsim.errors import SimulationError
 from hospsim.geo import nearest
 from hospsim.rules import Rules
 
+HOUSEHOLD = ("name", "address", "city", "phone", "insurance")
 NEEDED = ("person_id", "birth_date", "sex", "lat", "lon", "home_hospital", "visit_risk", "admit_risk")
 
 
@@ -43,6 +44,8 @@ class Cohort:
     admit_norm: float               # calibrations over a sample of visits: see _calibrate
     transfer_scale: float
     ambulance_norm: float
+    household: dict = field(default_factory=dict)   # name, address, city, phone, insurance: a newborn's come from here
+    growth: dict = field(default_factory=dict, compare=False, repr=False)   # newborn rows' buffers (daily.vital)
 
     @property
     def size(self) -> int:
@@ -84,8 +87,13 @@ def prepare(params: Params, people: pd.DataFrame, rules: Rules | None = None) ->
         admit_per_visit=per_visit / max(np.average(per_visit, weights=visit_risk), 1e-12),
         base_visits_per_day=n * sim.ed_visits_per_1000_year / 1000 / 365,
         season_norm=1 + sim.respiratory_season_uplift * bump_mean, admit_norm=1.0, transfer_scale=0.0,
-        ambulance_norm=1.0)
+        ambulance_norm=1.0, household=_household(people))
     return _calibrate(params, cohort)
+
+
+def _household(people: pd.DataFrame) -> dict:
+    """The text a newborn shares with its mother (its name gives the surname), where the frame has it."""
+    return {k: people[k].to_numpy(dtype=object) for k in HOUSEHOLD if k in people.columns}
 
 
 def _homes(people: pd.DataFrame, lay: Layout, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -103,7 +111,7 @@ def _calibrate(params: Params, c: Cohort) -> Cohort:
     g = rngs.generator(params.seed, "daily-calibration")
     who = clinical.draw(g, c.visit_cum, CALIBRATION_VISITS)
     age = age_on(c.birth_day[who], params.simulation.start_date)
-    reason = clinical.reasons(g, c.rules, c.female, c.conditions, who, age)
+    reason = clinical.reasons(g, c.rules, c.female, c.conditions, who, age, vital_rates.obstetric_weight(params.vital))
     triage = clinical.triage(g, c.rules, reason, age)
     hosp = c.layout.ed_hospital[c.home[who]]
     sim = params.simulation

@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from hospsim.config import Params
+from hospsim.daily import lifecycle, vital
 from hospsim.daily.admissions import Admitted, Transfers, admissions, transfers
 from hospsim.daily.arrivals import Arrivals, arrivals
 from hospsim.daily.boarding import Boarding, boarding
@@ -36,13 +38,18 @@ class Phases:
     transports: pd.DataFrame
     discharges: Beds
     census: pd.DataFrame
+    births: pd.DataFrame
+    deaths: pd.DataFrame
+    vital: dict
 
 
 def run_phases(ctx: DayContext) -> Phases:
     """The day's phases in order. They draw from the day's one stream in this order (arrivals, disposition,
-    requests, transports); the others draw nothing. Reordering the draws changes every later number of the day."""
-    arr = arrivals(ctx)
-    disp = disposition(ctx, arr)
+    requests, transports); the others draw nothing. Reordering the draws changes every later number of the day.
+    Births and deaths (lifecycle) draw from streams of their own."""
+    labour = lifecycle.births(ctx)
+    arr = lifecycle.with_deliveries(ctx, arrivals(ctx), labour)
+    disp = lifecycle.admit_deliveries(arr, disposition(ctx, arr), labour)
     req = requests(ctx, arr, disp)
     placed = placement(ctx, req)
     adm = admissions(ctx, req, placed)
@@ -52,17 +59,21 @@ def run_phases(ctx: DayContext) -> Phases:
     trips = transports(ctx, arr, disp)
     beds = discharges(ctx, req, placed, adm)
     counts = census(ctx, arr, req, placed, adm, moves, board, seen, beds)
-    return Phases(arr, disp, req, placed, adm, moves, board, seen, trips, beds, counts)
+    busy = np.concatenate([beds.person[beds.person >= 0], board.queue["person"]])
+    born, dead, vital = lifecycle.close_day(ctx, labour, arr, lifecycle.deliveries(ctx, arr, disp, req, placed, adm),
+                                            seen, beds, busy)
+    return Phases(arr, disp, req, placed, adm, moves, board, seen, trips, beds, counts, born, dead, vital)
 
 
 def simulate_day(params: Params, day: dt.date, people: pd.DataFrame | Cohort,
                  state: CensusState) -> tuple[DayResult, CensusState]:
     """One day: draws from the day's own seed stream, reads the carried state, returns frames and the new state."""
     cohort = people if isinstance(people, Cohort) else prepare(params, people)
+    cohort = vital.grown(cohort, state.vital, params)
     p = run_phases(DayContext.of(params, day, cohort, state))
     beds = p.discharges
     after = CensusState(day, beds.person, beds.admission, beds.admit, beds.discharge, p.boarding.queue,
-                        state.fingerprint)
+                        state.fingerprint, p.vital)
     return DayResult(day, p.visits.frame, p.admissions.frame, beds.frame, p.transfers.frame, p.transports,
-                     p.census), after
+                     p.census, p.births, p.deaths), after
 

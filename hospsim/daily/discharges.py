@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hospsim.ages import age_on
+from hospsim.daily import lifecycle
 from hospsim.daily.admissions import Admitted
 from hospsim.daily.context import DayContext
 from hospsim.daily.frames import frame, ts
@@ -23,6 +25,8 @@ class Beds:
     discharge: np.ndarray
     discharged_slot: np.ndarray
     frame: pd.DataFrame         # the discharges file, in discharge-time order
+    who: np.ndarray             # person row of each discharge, in file order
+    died: np.ndarray            # the stay ended in death, in file order
 
 
 def discharges(ctx: DayContext, req: Requests, placed: Placement, adm: Admitted) -> Beds:
@@ -45,9 +49,11 @@ def discharges(ctx: DayContext, req: Requests, placed: Placement, adm: Admitted)
     person[adm.slot[short]] = -1
     admission[person < 0], admit[person < 0], discharge[person < 0] = "", 0, 0
     do = np.lexsort((slot, t_out))
+    died = lifecycle.hospital_deaths(ctx, lay.slot_ward[slot[do]], age_on(c.birth_day[who[do]], ctx.day))
     return Beds(person, admission, admit, discharge, slot, frame("discharges", {
         "admission_id": ids[do], "person_id": c.person_id[who[do]],
         "hospital_id": lay.hospital_ids[lay.slot_hospital[slot[do]]],
         "ward": WARD_NAMES[lay.slot_ward[slot[do]]], "bed": lay.slot_label[slot[do]],
         "admit_time": ts(t_in[do]), "discharge_time": ts(t_out[do]),
-        "length_of_stay_days": np.round((t_out - t_in)[do] / DAY_S, 3)}))
+        "length_of_stay_days": np.round((t_out - t_in)[do] / DAY_S, 3),
+        "outcome": np.where(died, "died", "alive")}), who[do], died)

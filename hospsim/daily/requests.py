@@ -100,9 +100,8 @@ def electives(ctx: DayContext, visitors: np.ndarray) -> Electives:
     who = clinical.draw(g, c.admit_cum, n_el)
     age = age_on(c.birth_day[who], ctx.day)
     u = g.random(n_el)
-    ward = np.where(age < 15, WARD["pediatrics"],
-                    np.where(c.female[who] & (age >= 15) & (age <= 45) & (u < 0.3), WARD["maternity"],
-                             np.where(u > 0.92, WARD["step_down"], WARD[GENERAL])))
+    # Deliveries come as births (daily.lifecycle), through the ED: electives are children's and adults' stays.
+    ward = np.where(age < 15, WARD["pediatrics"], np.where(u > 0.92, WARD["step_down"], WARD[GENERAL]))
     ward = lay.region_ward[ward]
     origin = lay.candidates[c.home[who], ward, 0, MODE_HOME, 0]
     first = np.zeros(n_el, bool)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from hospsim.config import Params
+from hospsim.daily import vital as vitals
 from hospsim.daily.region import layout
 from hospsim.filekinds import DAILY, day_file_name
 
@@ -25,6 +26,7 @@ class CensusState:
     bed_discharge: np.ndarray       # planned discharge, seconds
     queue: dict                     # QUEUE_FIELDS -> arrays, one per boarder and the bed (slot, at) it reserved
     fingerprint: str = ""
+    vital: dict = field(default_factory=vitals.empty)   # newborns and the dead since the run began (daily.vital)
 
     @classmethod
     def empty(cls, params: Params, fingerprint: str = "") -> CensusState:
@@ -36,18 +38,21 @@ class CensusState:
         """The state as named arrays (what a sink stores); from_arrays reverses it."""
         return {"day": np.array(self.day.isoformat() if self.day else ""),
                 "fingerprint": np.array(self.fingerprint), **{k: getattr(self, k) for k in BED_FIELDS},
-                **{f"queue_{k}": v for k, v in self.queue.items()}}
+                **{f"queue_{k}": v for k, v in self.queue.items()},
+                **{f"vital_{k}": v for k, v in self.vital.items()}}
 
     @classmethod
     def from_arrays(cls, arrays) -> CensusState:
         day = str(arrays["day"])
+        vital = {k: arrays.get(f"vital_{k}", v) for k, v in vitals.empty().items()}
         return cls(dt.date.fromisoformat(day) if day else None, *(arrays[k] for k in BED_FIELDS),
-                   {k: arrays[f"queue_{k}"] for k in QUEUE_FIELDS}, str(arrays["fingerprint"]))
+                   {k: arrays[f"queue_{k}"] for k in QUEUE_FIELDS}, str(arrays["fingerprint"]), vital)
 
     def equals(self, other: CensusState) -> bool:
         return self.day == other.day \
             and all(np.array_equal(getattr(self, k), getattr(other, k)) for k in BED_FIELDS) \
-            and all(np.array_equal(self.queue[k], other.queue[k]) for k in QUEUE_FIELDS)
+            and all(np.array_equal(self.queue[k], other.queue[k]) for k in QUEUE_FIELDS) \
+            and vitals.equal(self.vital, other.vital)
 
     @property
     def occupied(self) -> int:
@@ -55,8 +60,8 @@ class CensusState:
 
     @property
     def busy(self) -> np.ndarray:
-        """Person rows in a bed or boarding: they neither visit the ED nor come in for an elective."""
-        return np.concatenate([self.bed_person[self.bed_person >= 0], self.queue["person"]])
+        """Person rows in a bed or boarding, and the dead: they neither visit the ED nor come in for an elective."""
+        return np.concatenate([self.bed_person[self.bed_person >= 0], self.queue["person"], self.vital["dead"]])
 
 
 def empty_queue() -> dict:
@@ -75,6 +80,8 @@ class DayResult:
     transfers: pd.DataFrame
     transports: pd.DataFrame
     census: pd.DataFrame
+    births: pd.DataFrame = field(default_factory=pd.DataFrame)
+    deaths: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def files(self) -> dict[str, pd.DataFrame]:
         """The day's output files, by name."""

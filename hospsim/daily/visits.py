@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hospsim.daily import lifecycle
 from hospsim.daily.arrivals import Arrivals
 from hospsim.daily.context import DayContext
 from hospsim.daily.disposition import Disposition
@@ -20,6 +21,7 @@ class Visits:
     disposition: np.ndarray     # 'transferred' / 'admitted' / 'discharged'
     departure: np.ndarray       # seconds as float: every visit leaves (a boarder tomorrow)
     frame: pd.DataFrame
+    died: np.ndarray            # died in the ED (sent home by the ED's decision, never left alive)
 
 
 def visits(ctx: DayContext, arr: Arrivals, disp: Disposition, req: Requests, placed: Placement) -> Visits:
@@ -37,9 +39,10 @@ def visits(ctx: DayContext, arr: Arrivals, disp: Disposition, req: Requests, pla
     disposition[ed[got & ~moved]] = "admitted"
     disposition[ed[~got]] = "discharged"
     departure[ed[~got]] = (req.time[r] + int(ctx.rules.boarding_limit_hours * 3600))[~got]
+    died = lifecycle.ed_deaths(ctx, arr, disposition == "discharged")
     return Visits(disposition, departure, frame("visitors", {
         "visit_id": arr.visit_id, "person_id": c.person_id[arr.who], "hospital_id": ctx.layout.hospital_ids[arr.hosp],
         "arrival_time": ts(arr.arrival), "departure_time": ts(departure),
         "arrival_mode": np.where(disp.ambulance, "ambulance", "walk_in"), "age": arr.age, "sex": c.sex[arr.who],
         "triage": arr.triage, "triage_color": TRIAGE_COLORS[arr.triage - 1], "reason": REASON_NAMES[arr.reason],
-        "disposition": disposition}))
+        "disposition": disposition, "outcome": np.where(died, "died", "alive")}), died)

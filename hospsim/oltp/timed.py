@@ -5,6 +5,7 @@ after a crash the sink takes the day's rows again from the start instead of aski
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import numpy as np
@@ -30,7 +31,7 @@ class OltpSink:
 
     def timeline(self, result) -> pd.DataFrame:
         frames = {k: getattr(result, k) for k in FRAMES}
-        current = self._current_world(result.day)
+        current = self._world = world.with_births(self._current_world(result.day), result.births)
         self._booked[result.day] = world.followups(self.params, result.discharges, result.day)  # no file read
         return world.day_changes(self.params, current, frames, result.day, self._due(result.day))
 
@@ -61,8 +62,10 @@ class OltpSink:
         version = (staff.st_mtime_ns, staff.st_size)
         if version != self._staff_version:
             setup = simulate.read_setup(the_run)
-            first = self._world is None
+            first, earlier = self._world is None, self._world
             self._world, self._staff_version = world.prepare(self.params, setup), version
+            if earlier is not None:     # the newborns so far stay
+                self._world = dataclasses.replace(self._world, people=earlier.people)
             if first:
                 self._catch_up(the_run, setup, day)
         return self._world
@@ -78,6 +81,7 @@ class OltpSink:
         for earlier in (start + dt.timedelta(days=i) for i in range(held)):
             if earlier < day:
                 frames = simulate.read_days(the_run.files_dir, [earlier])
+                self._world = world.with_births(self._world, frames.get("births"))
                 self.applier.apply(world.day_changes(self.params, self._world, frames, earlier, self._due(earlier)))
 
     def _due(self, day):

@@ -16,6 +16,7 @@ Changes caused by a day's events (a departure, a result) may fall a few hours af
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import Counter
@@ -163,14 +164,29 @@ def prepare(params, setup) -> World:
         raise OltpError(f"{int(bad.sum())} national ids are not CPFs (e.g. {people['national_id'][bad].iloc[0]!r}); "
                         "world mode needs locale pt_BR")
     convenios = _convenios(params)
+    return World(_pacientes(people, convenios), _medicos(staff), convenios, params.simulation.start_date)
+
+
+def _pacientes(people: pd.DataFrame, convenios: pd.DataFrame) -> pd.DataFrame:
+    """People (people_data.csv's columns) as the pacientes columns, indexed by person_id."""
     plan_ids = dict(zip(convenios["plan"], convenios["id"]))
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "cpf": people["national_id"].astype(str).to_numpy(), "nome": people["name"].to_numpy(),
-        "sexo": people["sex"].to_numpy(), "data_nascimento": pd.to_datetime(people["birth_date"]).dt.strftime("%Y-%m-%d"),
+        "sexo": people["sex"].to_numpy(),
+        "data_nascimento": pd.to_datetime(people["birth_date"]).dt.strftime("%Y-%m-%d").to_numpy(),
         "telefone": people["phone"].fillna("").to_numpy(), "endereco": people["address"].fillna("").to_numpy(),
         "convenio_id": people["insurance"].map(plan_ids).fillna(0).astype("int64").to_numpy(),
     }, index=people["person_id"].astype("int64").to_numpy())
-    return World(out, _medicos(staff), convenios, params.simulation.start_date)
+
+
+def with_births(world: World, births: pd.DataFrame | None) -> World:
+    """The world with newborns (births_<date>.csv rows) among its people: like anyone else they become
+    pacientes at their first contact, on a later day."""
+    if births is None or not len(births):
+        return world
+    rows = _pacientes(births, world.convenios)
+    rows = rows[~rows.index.isin(world.people.index)]
+    return dataclasses.replace(world, people=pd.concat([world.people, rows])) if len(rows) else world
 
 
 def _convenios(params) -> pd.DataFrame:
@@ -528,6 +544,7 @@ def run_days(params, pg_info=None, *, progress: Callable[[dt.date, Counter], Non
         cache: dict = {}
         for day in simulate.dates(params)[:done]:
             frames = simulate.read_days(the_run.files_dir, [day])
+            world = with_births(world, frames.get("births"))
             booked = booked_due(params, the_run.files_dir, day, cache)
             changed = applier.apply(day_changes(params, world, frames, day, booked))
             if progress is not None:

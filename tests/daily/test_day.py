@@ -170,7 +170,8 @@ def test_daily_files_have_their_columns_and_ids(workshop):
     first = results[0]
     assert list(first.files()) == ["daily_visitors_2025-02-01.csv", "admissions_2025-02-01.csv",
                                    "discharges_2025-02-01.csv", "transfers_2025-02-01.csv",
-                                   "emergency_transports_2025-02-01.csv", "census_2025-02-01.csv"]
+                                   "emergency_transports_2025-02-01.csv", "census_2025-02-01.csv",
+                                   "births_2025-02-01.csv", "deaths_2025-02-01.csv"]
     for kind, columns in daily.COLUMNS.items():
         assert list(getattr(first, kind).columns) == columns
     visits = frames["visitors"]
@@ -225,3 +226,34 @@ def test_people_without_the_needed_columns_are_refused(workshop):
     params = workshop.params
     with pytest.raises(ValueError, match="population.with_illnesses"):
         daily.prepare(params, pd.DataFrame({"person_id": [1]}))
+
+
+def test_newborns_are_new_people_in_their_mothers_household(workshop):
+    from hospsim import documents
+    run = workshop
+    births, people = run.frames["births"], population.generate(run.params)
+    assert len(births) > 5
+    assert documents.valid_cpf(births["national_id"]).all()
+    assert not births["national_id"].isin(people["national_id"]).any() and births["national_id"].is_unique
+    assert list(births["person_id"]) == list(range(len(people), len(people) + len(births))), "ids go on in order"
+    mothers = people.set_index("person_id").loc[births["mother_id"]]
+    for column in ("address", "city", "lat", "lon", "insurance", "home_hospital"):
+        assert list(births[column]) == list(mothers[column]), column
+    assert (births["birth_date"] == births["birth_time"].dt.normalize()).all()
+    visits = run.frames["visitors"].set_index("visit_id").loc[births["visit_id"]]
+    assert (visits["reason"] == "obstetric").all() and set(visits["disposition"]) <= {"admitted", "transferred"}
+    assert (visits["person_id"].to_numpy() == births["mother_id"].to_numpy()).all()
+
+
+def test_the_dead_make_no_later_visit_or_admission(workshop):
+    frames = workshop.frames
+    deaths = frames["deaths"]
+    assert set(frames["discharges"]["outcome"]) <= {"alive", "died"} and set(frames["visitors"]["outcome"]) <= {
+        "alive", "died"}
+    died_in_bed = frames["discharges"][frames["discharges"]["outcome"] == "died"]
+    assert set(died_in_bed["person_id"]) <= set(deaths["person_id"]) and deaths["person_id"].is_unique
+    when = deaths.set_index("person_id")["death_time"]
+    for kind, column in (("visitors", "arrival_time"), ("admissions", "admit_time")):
+        later = frames[kind][frames[kind]["person_id"].isin(when.index)]
+        assert (later[column].to_numpy() <= when.loc[later["person_id"]].to_numpy()).all(), kind
+    assert set(deaths["place"]) <= {"home", "emergency", *daily.WARD_CODES}

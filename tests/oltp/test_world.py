@@ -122,6 +122,22 @@ def test_day_changes_are_pure_and_a_quiet_day_still_has_its_reference_rows(param
     assert world.mix(first)["rows"].sum() == len(first)
 
 
+def test_a_newborn_becomes_a_paciente_at_its_first_contact_like_anyone_else(params):
+    base = world.prepare(params, _setup())
+    births = pd.DataFrame({"person_id": [3], "national_id": ["444.444.444-44"], "name": ["Davi"], "sex": ["M"],
+                           "birth_date": ["2025-02-01T00:00:00"], "address": ["Rua A, 1"], "phone": ["+55 11 1"],
+                           "insurance": ["Unimed"], "mother_id": [0]})
+    grown = world.with_births(base, births)
+    assert world.with_births(grown, births) is grown, "a newborn is added once"
+    frames = _frames()
+    frames["visitors"] = frames["visitors"].assign(person_id=[0, 3])
+    pacientes = {r["id"]: r for r in _rows(world.day_changes(params, grown, frames), "pacientes", "INSERT")}
+    assert pacientes[4]["cpf"] == "444.444.444-44" and pacientes[4]["data_nascimento"] == "2025-02-01"
+    assert pacientes[4]["endereco"] == "Rua A, 1"
+    with pytest.raises(KeyError):
+        world.day_changes(params, base, frames)
+
+
 def test_staff_registrations_that_are_not_crms_are_refused(params):
     setup = _setup()
     setup.staff["staff_data.csv"].loc[0, "registration"] = "CRM-SP 1"

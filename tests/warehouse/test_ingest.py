@@ -18,7 +18,8 @@ TABLE_OF_KIND = {
     "people": "dim_person", "staff": "dim_staff", "reserve": "reserve_candidate", "staff_active": "fact_staff_active",
     "schedules": "fact_shift_assignment", "staff_events": "fact_staff_event", "census": "fact_census",
     "visitors": "fact_visit", "admissions": "fact_admission", "discharges": "fact_discharge",
-    "transfers": "fact_transfer", "transports": "fact_emergency_transport",
+    "transfers": "fact_transfer", "transports": "fact_emergency_transport", "births": "fact_birth",
+    "deaths": "fact_death",
 }
 
 
@@ -77,12 +78,27 @@ def test_row_counts_equal_the_files(loaded):
         kind = filekinds.classify(path.name).kind.kind
         if kind in TABLE_OF_KIND:
             expected[TABLE_OF_KIND[kind]] = expected.get(TABLE_OF_KIND[kind], 0) + csv_rows(path)
+    expected["dim_person"] += len(result.births)     # a births file adds its newborns to the people
     assert {t: counts[t] for t in expected} == expected
-    assert counts["dim_person"] == len(result.people) == csv_rows(source / "population_with_illnesses.csv")
+    assert counts["dim_person"] == len(result.people) + len(result.births) \
+        == csv_rows(source / "population_with_illnesses.csv") + len(result.births)
     flags = result.population_with_illnesses[[c.name for c in params.population.conditions]]
     assert counts["bridge_person_illness"] == int(flags.to_numpy().sum()) > 0
     assert counts["dim_hospital"] == len(params.region.hospitals)
     assert counts["dim_ward"] == sum(len(h.wards) for h in params.region.hospitals)
+
+
+def test_newborns_are_people_and_the_dead_are_known(loaded):
+    params, conn, _, result, _ = loaded
+    assert len(result.births) > 0 and len(result.deaths) > 0
+    babies = query(conn, params, "SELECT b.person_id, b.mother_id, p.address = m.address AS same_home, "
+                   "p.birth_date = b.birth_date AS born_that_day FROM fact_birth b "
+                   "JOIN dim_person p ON p.person_id = b.person_id JOIN dim_person m ON m.person_id = b.mother_id")
+    assert len(babies) == len(result.births) and babies["same_home"].all() and babies["born_that_day"].all()
+    died = query(conn, params, "SELECT count(*) AS n FROM fact_discharge WHERE outcome = 'died'")
+    assert died["n"][0] == (result.discharges["outcome"] == "died").sum()
+    span = query(conn, params, "SELECT hi FROM key_span WHERE dim = 'person'")
+    assert span["hi"][0] == len(result.people) + len(result.births) - 1, "newborns extend the gapless span"
 
 
 def test_census_view_agrees_with_the_simulation(loaded):

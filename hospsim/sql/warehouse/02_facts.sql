@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS {schema}.fact_visit (
     triage_color   TEXT      NOT NULL,
     reason         TEXT      NOT NULL,
     disposition    TEXT      NOT NULL CHECK (disposition IN ('discharged', 'admitted', 'transferred')),
+    outcome        TEXT      NOT NULL DEFAULT 'alive' CHECK (outcome IN ('alive', 'died')),
     file_id        INTEGER   NOT NULL,
     CONSTRAINT fact_visit_person_fkey FOREIGN KEY (person_id) REFERENCES {schema}.dim_person NOT ENFORCED,
     CONSTRAINT fact_visit_hospital_fkey FOREIGN KEY (hospital_id) REFERENCES {schema}.dim_hospital NOT ENFORCED,
@@ -53,6 +54,7 @@ CREATE TABLE IF NOT EXISTS {schema}.fact_discharge (
     discharge_date      DATE             NOT NULL,
     discharge_time      TIMESTAMP        NOT NULL,
     length_of_stay_days DOUBLE PRECISION NOT NULL CHECK (length_of_stay_days >= 0),
+    outcome             TEXT             NOT NULL DEFAULT 'alive' CHECK (outcome IN ('alive', 'died')),
     file_id             INTEGER          NOT NULL,
     CHECK (discharge_time >= admit_time),
     CONSTRAINT fact_discharge_person_fkey FOREIGN KEY (person_id) REFERENCES {schema}.dim_person NOT ENFORCED,
@@ -164,4 +166,40 @@ CREATE TABLE IF NOT EXISTS {schema}.fact_staff_active (
     file_id     INTEGER  NOT NULL,
     PRIMARY KEY (year, quarter, staff_id),
     FOREIGN KEY (hospital_id, ward) REFERENCES {schema}.dim_ward
+);
+
+-- A warehouse made before deaths were simulated gets the outcome columns (its rows: alive).
+ALTER TABLE {schema}.fact_visit ADD COLUMN IF NOT EXISTS outcome TEXT NOT NULL DEFAULT 'alive';
+ALTER TABLE {schema}.fact_discharge ADD COLUMN IF NOT EXISTS outcome TEXT NOT NULL DEFAULT 'alive';
+
+-- Births (births_<date>.csv): the newborn is also a dim_person row, loaded by the same file.
+CREATE TABLE IF NOT EXISTS {schema}.fact_birth (
+    person_id    BIGINT    PRIMARY KEY,
+    mother_id    BIGINT    NOT NULL,
+    birth_date   DATE      NOT NULL,
+    birth_time   TIMESTAMP NOT NULL,
+    hospital_id  TEXT      NOT NULL,
+    visit_id     TEXT,
+    admission_id TEXT,
+    file_id      INTEGER   NOT NULL,
+    CONSTRAINT fact_birth_person_fkey FOREIGN KEY (person_id) REFERENCES {schema}.dim_person NOT ENFORCED,
+    CONSTRAINT fact_birth_mother_fkey FOREIGN KEY (mother_id) REFERENCES {schema}.dim_person NOT ENFORCED,
+    CONSTRAINT fact_birth_hospital_fkey FOREIGN KEY (hospital_id) REFERENCES {schema}.dim_hospital NOT ENFORCED,
+    CONSTRAINT fact_birth_date_fkey FOREIGN KEY (birth_date) REFERENCES {schema}.dim_date NOT ENFORCED
+);
+
+-- Deaths (deaths_<date>.csv): at home, in the ED (with its visit) or in a ward (with its admission).
+CREATE TABLE IF NOT EXISTS {schema}.fact_death (
+    person_id    BIGINT    PRIMARY KEY,
+    death_date   DATE      NOT NULL,
+    death_time   TIMESTAMP NOT NULL,
+    age          SMALLINT  NOT NULL CHECK (age >= 0),
+    sex          TEXT      NOT NULL,
+    place        TEXT      NOT NULL,
+    hospital_id  TEXT,
+    visit_id     TEXT,
+    admission_id TEXT,
+    file_id      INTEGER   NOT NULL,
+    CONSTRAINT fact_death_person_fkey FOREIGN KEY (person_id) REFERENCES {schema}.dim_person NOT ENFORCED,
+    CONSTRAINT fact_death_date_fkey FOREIGN KEY (death_date) REFERENCES {schema}.dim_date NOT ENFORCED
 );
