@@ -230,6 +230,7 @@ def test_people_without_the_needed_columns_are_refused(workshop):
 
 def test_newborns_are_new_people_in_their_mothers_household(workshop):
     from hospsim import documents
+    from hospsim.config import clinical_rules
     run = workshop
     births, people = run.frames["births"], population.generate(run.params)
     assert len(births) > 5
@@ -241,7 +242,11 @@ def test_newborns_are_new_people_in_their_mothers_household(workshop):
         assert list(births[column]) == list(mothers[column]), column
     assert (births["birth_date"] == births["birth_time"].dt.normalize()).all()
     visits = run.frames["visitors"].set_index("visit_id").loc[births["visit_id"]]
-    assert (visits["reason"] == "obstetric").all() and set(visits["disposition"]) <= {"admitted", "transferred"}
+    assert (visits["reason"] == "obstetric").all()
+    sent_home = visits[visits["disposition"] == "discharged"]     # no bed anywhere within the boarding limit
+    waited = sent_home["departure_time"] - sent_home["arrival_time"]
+    assert (waited >= pd.Timedelta(hours=clinical_rules(run.params).boarding_limit_hours)).all()
+    assert len(sent_home) <= 0.05 * len(visits), "a woman in labour is admitted (or transferred) as a rule"
     assert (visits["person_id"].to_numpy() == births["mother_id"].to_numpy()).all()
 
 
