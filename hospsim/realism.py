@@ -48,6 +48,12 @@ REFERENCES = {
                                          "(Fiocruz); band ours"),
     "staffing_met": Reference("ward shifts meeting the nurse ratio", 95, 100, "%",
                               "California Title 22 ratios; COFEN 293/2004; target ours"),
+    "readmission_30d": Reference("discharges readmitted within 30 days", 10, 18, "%",
+                                 "~14% (HCUP SB248, US 2018); 10-18% across payers and conditions (CMS HRRP)"),
+    "ed_return_72h": Reference("ED visits sent home back at an ED within 72 h", 3, 6, "%",
+                               "~3-6% of discharged ED patients (NHAMCS-based studies)"),
+    "lwbs_share": Reference("ED visits that left without being seen", 1, 5, "%",
+                            "~1-5% of visits, rising with crowding (NCHS NHAMCS; ED crowding literature)"),
 }
 PEAK_HOURS = (10, 11, 12, 19, 20)
 COLUMNS = ["figure", "value", "low", "high", "unit", "source", "inside"]
@@ -77,6 +83,7 @@ def figures(params: Params, result) -> dict[str, float]:
         "peak_hour": float(np.argmax(hours)) if hours.sum() else np.nan,
         "respiratory_uplift": _respiratory_uplift(params, census, visitors),
         "staffing_met": _staffing_met(params, result),
+        **return_figures(result),
     }
 
 
@@ -154,3 +161,33 @@ def format_table(table: pd.DataFrame) -> str:
     shown = table.assign(inside=table["inside"].map({True: "yes", False: "NO"}).astype(object).fillna("n/a"),
                          range=[f"{lo:g}-{hi:g}" for lo, hi in zip(table["low"], table["high"])])
     return shown[["figure", "value", "range", "unit", "inside", "source"]].to_string(index=False)
+
+
+def return_figures(result) -> dict[str, float]:
+    """Readmission, ED return and LWBS shares from the visitors, admissions and discharges frames as written.
+    A leaver counts only when the run covers the whole window after leaving (and, where the files say who
+    died, only the living)."""
+    visitors, census = result.visitors, result.census
+    discharges = getattr(result, "discharges", None)
+    if census.empty or discharges is None or not len(visitors):
+        return {"readmission_30d": np.nan, "ed_return_72h": np.nan, "lwbs_share": np.nan}
+    end = pd.Timestamp(max(census["date"])) + pd.Timedelta(days=1)
+    alive = discharges[discharges["outcome"] != "died"] if "outcome" in discharges else discharges
+    home = visitors[visitors["disposition"] == "discharged"]
+    return {"readmission_30d": _came_back(alive, "discharge_time", result.admissions, "admit_time",
+                                          pd.Timedelta(days=30), end),
+            "ed_return_72h": _came_back(home, "departure_time", visitors, "arrival_time", pd.Timedelta(hours=72), end),
+            "lwbs_share": float((visitors["disposition"] == "left_without_being_seen").mean() * 100)}
+
+
+def _came_back(left: pd.DataFrame, left_at: str, came: pd.DataFrame, came_at: str, window: pd.Timedelta,
+               end: pd.Timestamp) -> float:
+    """Share (%) of leavers whose window ends inside the run with the same person coming back inside it."""
+    out = pd.DataFrame({"person_id": left["person_id"].to_numpy(), "t": pd.to_datetime(left[left_at]).to_numpy()})
+    out = out[out["t"].notna() & (out["t"] + window <= end)].sort_values("t")
+    back = pd.DataFrame({"person_id": came["person_id"].to_numpy(), "t": pd.to_datetime(came[came_at]).to_numpy()})
+    back = back.assign(back=back["t"]).sort_values("t")
+    if out.empty:
+        return np.nan
+    nxt = pd.merge_asof(out, back, on="t", by="person_id", direction="forward", allow_exact_matches=False)
+    return float(((nxt["back"] - nxt["t"]) <= window).mean() * 100)

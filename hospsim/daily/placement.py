@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from hospsim.daily.context import DayContext
+from hospsim.daily.limits import T
+from hospsim.daily.overload import crowding
 from hospsim.daily.region import Layout
 from hospsim.daily.requests import Requests
 from hospsim.daily.tables import NEVER, W
@@ -29,11 +31,15 @@ class Placement:
 
 
 def placement(ctx: DayContext, req: Requests) -> Placement:
+    """A hospital whose ED boards surge_boarders_per_place or more opens its surge beds for the day; a surge
+    bed already held keeps its patient until the planned discharge."""
     lay, state = ctx.layout, ctx.state
     occupied = state.bed_person >= 0
     leaving = occupied & (state.bed_discharge < ctx.t1)
     avail_time = np.where(occupied, state.bed_discharge, NEVER)
-    slot, at = place(lay, ~occupied | leaving, avail_time, req)
+    surge_open = crowding(ctx) >= T["surge_boarders_per_place"]
+    usable = ~lay.slot_surge | surge_open[lay.slot_hospital]
+    slot, at = place(lay, (~occupied | leaving) & usable, avail_time, req)
     dest = np.where(slot >= 0, lay.slot_hospital[np.maximum(slot, 0)], -1)
     return Placement(slot, at, leaving, dest)
 

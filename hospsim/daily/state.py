@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,7 @@ from hospsim.filekinds import DAILY, day_file_name
 
 QUEUE_FIELDS = ("person", "visit", "origin", "ward", "spec", "mode", "los", "since")
 BED_FIELDS = ("bed_person", "bed_admission", "bed_admit", "bed_discharge")
+RETURN_FIELDS = ("person", "at", "kind", "reason")    # pending returns: hospsim.daily.returns
 
 
 @dataclass
@@ -25,6 +26,7 @@ class CensusState:
     bed_discharge: np.ndarray       # planned discharge, seconds
     queue: dict                     # QUEUE_FIELDS -> arrays, one element per boarding patient
     fingerprint: str = ""
+    returns: dict = field(default_factory=lambda: empty_returns())   # RETURN_FIELDS -> arrays, in arrival order
 
     @classmethod
     def empty(cls, params: Params, fingerprint: str = "") -> CensusState:
@@ -36,18 +38,21 @@ class CensusState:
         """The state as named arrays (what a sink stores); from_arrays reverses it."""
         return {"day": np.array(self.day.isoformat() if self.day else ""),
                 "fingerprint": np.array(self.fingerprint), **{k: getattr(self, k) for k in BED_FIELDS},
-                **{f"queue_{k}": v for k, v in self.queue.items()}}
+                **{f"queue_{k}": v for k, v in self.queue.items()},
+                **{f"returns_{k}": v for k, v in self.returns.items()}}
 
     @classmethod
     def from_arrays(cls, arrays) -> CensusState:
         day = str(arrays["day"])
         return cls(dt.date.fromisoformat(day) if day else None, *(arrays[k] for k in BED_FIELDS),
-                   {k: arrays[f"queue_{k}"] for k in QUEUE_FIELDS}, str(arrays["fingerprint"]))
+                   {k: arrays[f"queue_{k}"] for k in QUEUE_FIELDS}, str(arrays["fingerprint"]),
+                   {k: arrays[f"returns_{k}"] for k in RETURN_FIELDS} if "returns_at" in arrays else empty_returns())
 
     def equals(self, other: CensusState) -> bool:
         return self.day == other.day \
             and all(np.array_equal(getattr(self, k), getattr(other, k)) for k in BED_FIELDS) \
-            and all(np.array_equal(self.queue[k], other.queue[k]) for k in QUEUE_FIELDS)
+            and all(np.array_equal(self.queue[k], other.queue[k]) for k in QUEUE_FIELDS) \
+            and all(np.array_equal(self.returns[k], other.returns[k]) for k in RETURN_FIELDS)
 
     @property
     def occupied(self) -> int:
@@ -63,6 +68,11 @@ def empty_queue() -> dict:
     return {"person": np.zeros(0, np.int64), "visit": np.zeros(0, "U24"), "origin": np.zeros(0, np.int64),
             "ward": np.zeros(0, np.int64), "spec": np.zeros(0, np.int64), "mode": np.zeros(0, np.int64),
             "los": np.zeros(0, np.int64), "since": np.zeros(0, np.int64)}
+
+
+def empty_returns() -> dict:
+    """No pending returns: person row, arrival second, kind (returns.ED_RETURN / READMISSION), reason (-1 = drawn)."""
+    return {k: np.zeros(0, np.int64) for k in RETURN_FIELDS}
 
 
 @dataclass

@@ -7,26 +7,31 @@ import numpy as np
 import pandas as pd
 
 from hospsim.daily.arrivals import Arrivals
+from hospsim.daily.boarding import Boarding
 from hospsim.daily.context import DayContext
 from hospsim.daily.disposition import Disposition
 from hospsim.daily.frames import frame, ts
+from hospsim.daily.overload import T as OVERLOAD
 from hospsim.daily.placement import Placement
 from hospsim.daily.requests import Requests
-from hospsim.daily.tables import REASON_NAMES, TRIAGE_COLORS
+from hospsim.daily.tables import DISPOSITIONS, REASON_NAMES, TRIAGE_COLORS
 
 
 @dataclass(frozen=True)
 class Visits:
-    disposition: np.ndarray     # 'transferred' / 'admitted' / 'discharged'
+    disposition: np.ndarray     # DISPOSITIONS
     departure: np.ndarray       # seconds as float, NaN while boarding
     frame: pd.DataFrame
 
 
-def visits(ctx: DayContext, arr: Arrivals, disp: Disposition, req: Requests, placed: Placement) -> Visits:
+def visits(ctx: DayContext, arr: Arrivals, disp: Disposition, req: Requests, placed: Placement,
+           board: Boarding) -> Visits:
     """A visit placed at another hospital is a transfer whatever the ED decided; it leaves when the transfer
-    does, an admitted one when its bed is ready, a boarder not today."""
+    does, an admitted one when its bed is ready, a boarder not today, one the full boarding area cannot hold
+    is released home after its ED treatment."""
     c = ctx.cohort
-    disposition = np.where(disp.transfer, "transferred", np.where(disp.admit, "admitted", "discharged"))
+    disposition = np.where(disp.transfer, "transferred", np.where(disp.admit, "admitted", np.where(
+        disp.left, "left_without_being_seen", "discharged"))).astype(f"U{max(len(d) for d in DISPOSITIONS)}")
     departure = disp.decision.astype("float")
     ed = req.ed
     r = req.n_queue + np.arange(ed.size)        # the request of each requesting visit
@@ -35,6 +40,9 @@ def visits(ctx: DayContext, arr: Arrivals, disp: Disposition, req: Requests, pla
     departure[ed[got & moved]] = (req.time[r] + req.wait[r])[got & moved]
     departure[ed[got & ~moved]] = placed.at[r][got & ~moved]
     departure[ed[~got]] = np.nan
+    out = board.released[r]
+    disposition[ed[out]] = "discharged"
+    departure[ed[out]] = req.time[r][out] + OVERLOAD["released_after_hours"] * 3600
     return Visits(disposition, departure, frame("visitors", {
         "visit_id": arr.visit_id, "person_id": c.person_id[arr.who], "hospital_id": ctx.layout.hospital_ids[arr.hosp],
         "arrival_time": ts(arr.arrival), "departure_time": ts(departure),

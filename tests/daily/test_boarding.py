@@ -18,7 +18,7 @@ def test_unplaced_ed_requests_board_and_unplaced_electives_are_cancelled(params,
     # but request 2 asks for the free ICU bed.
     req = make_requests(ctx, hours=[0, 9, 10, 8, 8], origin=0, n_queue=1, ed=[0, 1])
     req.ward[2] = WARD["icu"]
-    board = boarding(req, placement(ctx, req))
+    board = boarding(ctx, req, placement(ctx, req))
     assert set(board.queue) == set(QUEUE_FIELDS)
     assert board.queue["person"].tolist() == [0, 1]
     assert board.queue["since"].tolist() == req.since[:2].tolist() and board.queue["los"].tolist() == [172_800] * 2

@@ -1,0 +1,89 @@
+"""Overload: a crowded ED loses walk-ins who leave unseen, diverts its ambulances, and holds at most its cap of
+boarders; under a what-if far beyond the beds the ED census stays bounded."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+
+from hospsim import simulate, widgets
+from hospsim.daily.arrivals import arrivals
+from hospsim.daily.boarding import boarding
+from hospsim.daily.disposition import disposition
+from hospsim.daily.overload import T, boarding_cap, crowding, overload
+from hospsim.daily.placement import placement
+from hospsim.daily.state import CensusState, empty_queue
+from tests.conftest import small_params
+from tests.daily.conftest import MONDAY, context, make_requests, occupied_state, slots
+
+
+def _boarders(params, origins: list[int]) -> CensusState:
+    q = empty_queue()
+    n = len(origins)
+    q.update(person=np.arange(500, 500 + n, dtype=np.int64), visit=np.array([f"B{i}" for i in range(n)], "U24"),
+             origin=np.array(origins, np.int64), ward=np.full(n, 0, np.int64), spec=np.zeros(n, np.int64),
+             mode=np.zeros(n, np.int64), los=np.full(n, 86_400, np.int64), since=np.zeros(n, np.int64))
+    return dataclasses.replace(CensusState.empty(params), queue=q)
+
+
+def test_walk_ins_leave_unseen_more_often_in_a_crowded_ed(params, cohort):
+    assert crowding(context(params, cohort, _boarders(params, [0] * 6))).tolist() == [3.0, 0.0]
+    shares = []
+    for state in (CensusState.empty(params), _boarders(params, [0] * 6)):   # H01: none, or 6 boarders in 2 places
+        left = []
+        for k in range(20):   # 20 days' visits
+            ctx = context(params, cohort, state, MONDAY + dt.timedelta(days=k))
+            arr = arrivals(ctx)
+            arr, disp = overload(ctx, arr, disposition(ctx, arr))
+            left.append(disp.left[arr.hosp == 0])
+            assert not (disp.left & (disp.admit | disp.transfer | disp.ambulance)).any()
+            assert (arr.triage[disp.left] >= T["lwbs_min_triage"]).all()
+            assert (disp.decision[disp.left] > arr.arrival[disp.left]).all()
+        shares.append(np.concatenate(left).mean())
+    assert shares[1] > shares[0]
+    assert shares[1] <= T["lwbs_max"]
+
+
+def test_ambulances_of_an_ed_on_diversion_go_to_the_nearest_open_one(params, cohort):
+    ctx = context(params, cohort, _boarders(params, [0] * 2))         # H01 full: 1 boarder per place
+    arr = arrivals(ctx)
+    before = arr.hosp.copy()
+    disp = disposition(ctx, arr)
+    arr, disp = overload(ctx, arr, disp)
+    amb = disp.ambulance & (before == 0)
+    assert amb.any() and (arr.hosp[amb] == 1).all()
+    assert (arr.hosp[~disp.ambulance] == before[~disp.ambulance]).all(), "walk-ins come anyway"
+    both = context(params, cohort, _boarders(params, [0, 0, 1]))     # both on diversion: nowhere to go
+    arr2 = arrivals(both)
+    assert np.array_equal(overload(both, arr2, disposition(both, arr2))[0].hosp, arr2.hosp)
+
+
+def test_the_boarding_area_holds_its_cap_and_releases_the_rest(params, cohort):
+    full = {s: (400 + s, 5 * 86_400) for s in np.concatenate([slots(cohort, "H01", "med_surg"),
+                                                               slots(cohort, "H02", "med_surg")])}
+    ctx = context(params, cohort, occupied_state(params, cohort, full))
+    cap = boarding_cap(ctx)
+    assert cap.tolist() == [int(2 * T["boarding_cap_per_place"]), int(1 * T["boarding_cap_per_place"])]
+    # 2 boarders carried in at H01, then 8 of today's ED patients at H01: none gets a bed.
+    req = make_requests(ctx, hours=[0, 0] + list(range(8, 16)), origin=0, n_queue=2)
+    board = boarding(ctx, req, placement(ctx, req))
+    assert board.queue["person"].size == cap[0]
+    assert board.queue["person"][:2].tolist() == [0, 1], "the carried-in boarders stay"
+    assert board.released.tolist() == [False] * cap[0] + [True] * (10 - cap[0])
+
+
+def test_a_what_if_far_beyond_the_beds_keeps_the_ed_census_bounded(tmp_path):
+    """ED 800 visits/1,000/yr with beds x0.6 (the what-if panel's knobs): boarders per ED stay under the cap."""
+    params = small_params(tmp_path, params_file="params/workshop.yaml", overrides={"simulation.days": 30})
+    q = small_params(tmp_path, params_file="params/workshop.yaml", overrides={
+        "simulation.days": 30, **widgets.overrides_from(params, {"ed_rate": 800, "beds_scale": 0.6})})
+    result = simulate.run(q, write=False, progress=False)
+    ed = result.census[result.census["ward"] == "emergency"]
+    cap = np.floor(ed["beds"] * T["boarding_cap_per_place"])
+    assert (ed["boarding"] <= cap).all() and (ed["boarding"] == cap).any(), "saturated, and held at the cap"
+    places = ed.groupby("hospital_id")["beds"].first()
+    assert places.tolist() == [5, 4]
+    left = (result.visitors["disposition"] == "left_without_being_seen").mean()
+    assert left > T["lwbs_base"], "crowding drives walk-ins away"
+    assert (result.state.queue["origin"].size <= cap.groupby(ed["hospital_id"]).first().sum())
