@@ -87,3 +87,19 @@ def test_a_what_if_far_beyond_the_beds_keeps_the_ed_census_bounded(tmp_path):
     left = (result.visitors["disposition"] == "left_without_being_seen").mean()
     assert left > T["lwbs_base"], "crowding drives walk-ins away"
     assert (result.state.queue["origin"].size <= cap.groupby(ed["hospital_id"]).first().sum())
+
+
+def test_surge_beds_open_only_while_the_ed_is_crowded(params, cohort):
+    lay = cohort.layout
+    surge = slots(cohort, "H01", "med_surg")[lay.slot_surge[slots(cohort, "H01", "med_surg")]]
+    assert surge.size == 1 and lay.slot_label[surge[0]] == "H01-MS-S1", "2 beds x 10%, rounded up"
+    assert not lay.slot_surge[slots(cohort, "H01", "emergency")].any(), "no surge places in the ED"
+    full = {s: (400 + s, 5 * 86_400) for s in slots(cohort, "H01", "med_surg") if not lay.slot_surge[s]}
+    calm = occupied_state(params, cohort, full)
+    crowded = dataclasses.replace(_boarders(params, [0]), bed_person=calm.bed_person, bed_admission=calm.bed_admission,
+                                  bed_admit=calm.bed_admit, bed_discharge=calm.bed_discharge)
+    got = []
+    for state in (calm, crowded):      # H01's two medical beds held; crowded: 1 boarder in 2 ED places
+        ctx = context(params, cohort, state)
+        got.append(placement(ctx, make_requests(ctx, hours=[9], origin=0, mode=2)).slot.tolist())
+    assert got == [[-1], surge.tolist()]
