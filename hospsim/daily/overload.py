@@ -1,6 +1,6 @@
 """Overload: a crowded ED loses walk-ins who leave without being seen and sends its ambulances to the nearest
-ED that is not on diversion (tables: hospsim.daily.limits). Crowding is the boarders carried
-in per ED place, known at the day's start; the leaving is drawn from its own seed stream, "overload"."""
+ED that is not on diversion (tables: hospsim.daily.limits). Crowding is the boarders carried in per ED place,
+known at the day's start; the leaving is drawn from its own seed stream, "overload"."""
 from __future__ import annotations
 
 import dataclasses

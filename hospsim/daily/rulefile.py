@@ -1,6 +1,6 @@
 """A clinical table file (hospsim/params/clinical/<name>.yaml) read and checked: every table has a source and
 values of the expected shape. Kept small on purpose, for the returns and overload tables; the shared clinical
-loader can take its place."""
+loader (hospsim.rules) can take its place."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -11,7 +11,7 @@ from hospsim.daily.boarding import Boarding
 from hospsim.daily.context import DayContext
 from hospsim.daily.disposition import Disposition
 from hospsim.daily.frames import frame, ts
-from hospsim.daily.overload import T as OVERLOAD
+from hospsim.daily.limits import T as OVERLOAD
 from hospsim.daily.placement import Placement
 from hospsim.daily.requests import Requests
 from hospsim.daily.tables import DISPOSITIONS, REASON_NAMES, TRIAGE_COLORS
