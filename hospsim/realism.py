@@ -78,6 +78,12 @@ REFERENCES = {
                              "(CFM 2.077/2014 art. 14)"),
     "ages_not_exact": Reference("ED visit ages not exact on the visit's day", 0, 0, "count",
                                 "whole years, the birthday itself counting (hospsim.ages)"),
+    "readmission_30d": Reference("discharges readmitted within 30 days", 10, 18, "%",
+                                 "~14% (HCUP SB248, US 2018); 10-18% across payers and conditions (CMS HRRP)"),
+    "ed_return_72h": Reference("ED visits sent home back at an ED within 72 h", 3, 6, "%",
+                               "~3-6% of discharged ED patients (NHAMCS-based studies)"),
+    "lwbs_share": Reference("ED visits that left without being seen", 1, 5, "%",
+                            "~1-5% of visits, rising with crowding (NCHS NHAMCS; ED crowding literature)"),
 }
 PEAK_HOURS = (10, 11, 12, 19, 20)
 COLUMNS = ["figure", "value", "low", "high", "unit", "source", "inside"]
@@ -108,6 +114,7 @@ def figures(params: Params, result) -> dict[str, float]:
         "respiratory_uplift": _respiratory_uplift(params, census, visitors),
         "staffing_met": _staffing_met(params, result),
         **_shapes(params, result),
+        **return_figures(result),
     }
 
 
@@ -258,7 +265,7 @@ def _contradicted(result, departure: pd.Series) -> float:
     moved = visitors["visit_id"].isin(transfers["visit_id"])
     said = visitors["disposition"]
     wrong = ((said == "admitted") & (~admitted | moved)) | ((said == "transferred") & ~moved) \
-        | ((said == "discharged") & (admitted | moved))
+        | (said.isin(["discharged", "left_without_being_seen"]) & (admitted | moved))
     return float((wrong & (departure < last - pd.Timedelta(hours=6))).sum())
 
 
@@ -280,3 +287,38 @@ def format_table(table: pd.DataFrame) -> str:
     shown = table.assign(inside=table["inside"].map({True: "yes", False: "NO"}).astype(object).fillna("n/a"),
                          range=[f"{lo:g}-{hi:g}" for lo, hi in zip(table["low"], table["high"])])
     return shown[["figure", "value", "range", "unit", "inside", "source"]].to_string(index=False)
+
+
+def return_figures(result) -> dict[str, float]:
+    """Readmission, ED return and LWBS shares from the visitors, admissions and discharges frames as written.
+    A leaver counts only when the run covers the whole window after leaving (and, where the files say who
+    died, only the living); a figure whose columns the frames lack is NaN."""
+    visitors, census = result.visitors, result.census
+    discharges = getattr(result, "discharges", None)
+    out = dict.fromkeys(["readmission_30d", "ed_return_72h", "lwbs_share"], np.nan)
+    if census.empty or discharges is None or not len(visitors):
+        return out
+    end = pd.Timestamp(max(census["date"])) + pd.Timedelta(days=1)
+    if {"person_id", "discharge_time"} <= set(discharges) and {"person_id", "admit_time"} <= set(result.admissions):
+        alive = discharges[discharges["outcome"] != "died"] if "outcome" in discharges else discharges
+        out["readmission_30d"] = _came_back(alive, "discharge_time", result.admissions, "admit_time",
+                                            pd.Timedelta(days=30), end)
+    if {"person_id", "departure_time"} <= set(visitors):
+        home = visitors[visitors["disposition"] == "discharged"]
+        out["ed_return_72h"] = _came_back(home, "departure_time", visitors, "arrival_time", pd.Timedelta(hours=72),
+                                          end)
+    out["lwbs_share"] = float((visitors["disposition"] == "left_without_being_seen").mean() * 100)
+    return out
+
+
+def _came_back(left: pd.DataFrame, left_at: str, came: pd.DataFrame, came_at: str, window: pd.Timedelta,
+               end: pd.Timestamp) -> float:
+    """Share (%) of leavers whose window ends inside the run with the same person coming back inside it."""
+    out = pd.DataFrame({"person_id": left["person_id"].to_numpy(), "t": pd.to_datetime(left[left_at]).to_numpy()})
+    out = out[out["t"].notna() & (out["t"] + window <= end)].sort_values("t")
+    back = pd.DataFrame({"person_id": came["person_id"].to_numpy(), "t": pd.to_datetime(came[came_at]).to_numpy()})
+    back = back.assign(back=back["t"]).sort_values("t")
+    if out.empty:
+        return np.nan
+    nxt = pd.merge_asof(out, back, on="t", by="person_id", direction="forward", allow_exact_matches=False)
+    return float(((nxt["back"] - nxt["t"]) <= window).mean() * 100)

@@ -128,3 +128,23 @@ def test_the_impossible_records_are_counted_from_the_files_frames():
     assert realism.figures(realism.config.load(WORKSHOP), result)["jan_feb_admissions"] == pytest.approx(90)
     north = realism.config.load(WORKSHOP, ["simulation.hemisphere=north"])
     assert np.isnan(realism.figures(north, result)["jan_feb_admissions"]), "the SUS dip is a southern figure"
+
+
+def test_return_figures_count_comebacks_inside_their_windows_only():
+    t = pd.Timestamp("2025-03-01 10:00")
+    census = pd.DataFrame({"date": ["2025-03-01", "2025-05-31"]})
+    discharges = pd.DataFrame({"person_id": [1, 2, 3, 4], "discharge_time": [t, t, t, t + pd.Timedelta(days=80)],
+                               "outcome": ["alive", "alive", "died", "alive"]})
+    # 1 back on day 29, 2 on day 31 (outside the window); 3 died; 4's window runs past the run's end.
+    admissions = pd.DataFrame({"person_id": [1, 2, 3], "admit_time": [t + pd.Timedelta(days=29),
+                                                                    t + pd.Timedelta(days=31), t - pd.Timedelta(days=1)]})
+    visits = pd.DataFrame({"person_id": [1, 1, 2, 5], "arrival_time": [t, t + pd.Timedelta(hours=50), t, t],
+                           "departure_time": [t + pd.Timedelta(hours=3), t + pd.Timedelta(hours=55),
+                                              t + pd.Timedelta(hours=2), t + pd.Timedelta(hours=1)],
+                           "disposition": ["discharged", "admitted", "discharged", "left_without_being_seen"]})
+    got = realism.return_figures(SimpleNamespace(visitors=visits, admissions=admissions, discharges=discharges,
+                                                 census=census))
+    assert got["readmission_30d"] == pytest.approx(50.0)
+    assert got["ed_return_72h"] == pytest.approx(50.0)
+    assert got["lwbs_share"] == pytest.approx(25.0)
+    assert np.isnan(realism.return_figures(SimpleNamespace(visitors=visits, census=census))["lwbs_share"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from hospsim.config import Params
@@ -15,8 +16,10 @@ from hospsim.daily.cohort import Cohort, prepare
 from hospsim.daily.context import DayContext
 from hospsim.daily.discharges import Beds, discharges
 from hospsim.daily.disposition import Disposition, disposition
+from hospsim.daily.overload import overload
 from hospsim.daily.placement import Placement, placement
 from hospsim.daily.requests import Requests, requests
+from hospsim.daily.returns import schedule
 from hospsim.daily.state import CensusState, DayResult
 from hospsim.daily.transports import transports
 from hospsim.daily.visits import Visits, visits
@@ -36,13 +39,15 @@ class Phases:
     transports: pd.DataFrame
     discharges: Beds
     census: pd.DataFrame
+    returns: dict           # the returns carried into tomorrow (state.RETURN_FIELDS)
 
 
 def run_phases(ctx: DayContext) -> Phases:
     """The day's phases in order. They draw from the day's one stream in this order (arrivals, disposition,
-    requests, transports); the others draw nothing. Reordering the draws changes every later number of the day."""
+    requests, transports); overload and returns draw from streams of their own; the others draw nothing.
+    Reordering the draws changes every later number of the day."""
     arr = arrivals(ctx)
-    disp = disposition(ctx, arr)
+    arr, disp = overload(ctx, arr, disposition(ctx, arr))
     req = requests(ctx, arr, disp)
     placed = placement(ctx, req)
     adm = admissions(ctx, req, placed)
@@ -52,7 +57,10 @@ def run_phases(ctx: DayContext) -> Phases:
     trips = transports(ctx, arr, disp)
     beds = discharges(ctx, req, placed, adm)
     counts = census(ctx, arr, req, placed, adm, moves, board, seen, beds)
-    return Phases(arr, disp, req, placed, adm, moves, board, seen, trips, beds, counts)
+    home = np.flatnonzero(seen.disposition == "discharged")
+    ahead = schedule(ctx, beds.left_person, beds.left_at, beds.frame["length_of_stay_days"].to_numpy(),
+                     arr.who[home], seen.departure[home].astype(np.int64), arr.reason[home])
+    return Phases(arr, disp, req, placed, adm, moves, board, seen, trips, beds, counts, ahead)
 
 
 def simulate_day(params: Params, day: dt.date, people: pd.DataFrame | Cohort,
@@ -62,7 +70,7 @@ def simulate_day(params: Params, day: dt.date, people: pd.DataFrame | Cohort,
     p = run_phases(DayContext.of(params, day, cohort, state))
     beds = p.discharges
     after = CensusState(day, beds.person, beds.admission, beds.admit, beds.discharge, p.boarding.queue,
-                        state.fingerprint)
+                        state.fingerprint, p.returns, p.boarding.carried)
     return DayResult(day, p.visits.frame, p.admissions.frame, beds.frame, p.transfers.frame, p.transports,
                      p.census), after
 

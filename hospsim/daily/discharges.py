@@ -22,6 +22,8 @@ class Beds:
     admit: np.ndarray
     discharge: np.ndarray
     discharged_slot: np.ndarray
+    left_person: np.ndarray     # person row of each discharge, in the frame's order
+    left_at: np.ndarray         # its discharge second
     frame: pd.DataFrame         # the discharges file, in discharge-time order
 
 
@@ -45,7 +47,7 @@ def discharges(ctx: DayContext, req: Requests, placed: Placement, adm: Admitted)
     person[adm.slot[short]] = -1
     admission[person < 0], admit[person < 0], discharge[person < 0] = "", 0, 0
     do = np.lexsort((slot, t_out))
-    return Beds(person, admission, admit, discharge, slot, frame("discharges", {
+    return Beds(person, admission, admit, discharge, slot, who[do], t_out[do], frame("discharges", {
         "admission_id": ids[do], "person_id": c.person_id[who[do]],
         "hospital_id": lay.hospital_ids[lay.slot_hospital[slot[do]]],
         "ward": WARD_NAMES[lay.slot_ward[slot[do]]], "bed": lay.slot_label[slot[do]],

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,8 @@ from hospsim.filekinds import DAILY, day_file_name
 
 QUEUE_FIELDS = ("person", "visit", "origin", "ward", "spec", "mode", "los", "since", "slot", "at")
 BED_FIELDS = ("bed_person", "bed_admission", "bed_admit", "bed_discharge")
+RETURN_FIELDS = ("person", "at", "kind", "reason")    # pending returns: hospsim.daily.returns
+WAITING_FIELDS = ("person", "origin", "until")        # ED patients without a bed at midnight: daily.boarding
 
 
 @dataclass
@@ -25,6 +27,8 @@ class CensusState:
     bed_discharge: np.ndarray       # planned discharge, seconds
     queue: dict                     # QUEUE_FIELDS -> arrays, one per boarder and the bed (slot, at) it reserved
     fingerprint: str = ""
+    returns: dict = field(default_factory=lambda: empty_returns())   # RETURN_FIELDS -> arrays, in arrival order
+    waiting: dict = field(default_factory=lambda: empty_waiting())   # WAITING_FIELDS -> arrays, until their limit
 
     @classmethod
     def empty(cls, params: Params, fingerprint: str = "") -> CensusState:
@@ -36,18 +40,24 @@ class CensusState:
         """The state as named arrays (what a sink stores); from_arrays reverses it."""
         return {"day": np.array(self.day.isoformat() if self.day else ""),
                 "fingerprint": np.array(self.fingerprint), **{k: getattr(self, k) for k in BED_FIELDS},
-                **{f"queue_{k}": v for k, v in self.queue.items()}}
+                **{f"queue_{k}": v for k, v in self.queue.items()},
+                **{f"returns_{k}": v for k, v in self.returns.items()},
+                **{f"waiting_{k}": v for k, v in self.waiting.items()}}
 
     @classmethod
     def from_arrays(cls, arrays) -> CensusState:
         day = str(arrays["day"])
         return cls(dt.date.fromisoformat(day) if day else None, *(arrays[k] for k in BED_FIELDS),
-                   {k: arrays[f"queue_{k}"] for k in QUEUE_FIELDS}, str(arrays["fingerprint"]))
+                   {k: arrays[f"queue_{k}"] for k in QUEUE_FIELDS}, str(arrays["fingerprint"]),
+                   {k: arrays[f"returns_{k}"] for k in RETURN_FIELDS} if "returns_at" in arrays else empty_returns(),
+                   {k: arrays[f"waiting_{k}"] for k in WAITING_FIELDS} if "waiting_until" in arrays else empty_waiting())
 
     def equals(self, other: CensusState) -> bool:
         return self.day == other.day \
             and all(np.array_equal(getattr(self, k), getattr(other, k)) for k in BED_FIELDS) \
-            and all(np.array_equal(self.queue[k], other.queue[k]) for k in QUEUE_FIELDS)
+            and all(np.array_equal(self.queue[k], other.queue[k]) for k in QUEUE_FIELDS) \
+            and all(np.array_equal(self.returns[k], other.returns[k]) for k in RETURN_FIELDS) \
+            and all(np.array_equal(self.waiting[k], other.waiting[k]) for k in WAITING_FIELDS)
 
     @property
     def occupied(self) -> int:
@@ -55,8 +65,8 @@ class CensusState:
 
     @property
     def busy(self) -> np.ndarray:
-        """Person rows in a bed or boarding: they neither visit the ED nor come in for an elective."""
-        return np.concatenate([self.bed_person[self.bed_person >= 0], self.queue["person"]])
+        """Person rows in a bed, boarding or waiting in an ED: they neither visit the ED nor come in for an elective."""
+        return np.concatenate([self.bed_person[self.bed_person >= 0], self.queue["person"], self.waiting["person"]])
 
 
 def empty_queue() -> dict:
@@ -64,6 +74,11 @@ def empty_queue() -> dict:
             "ward": np.zeros(0, np.int64), "spec": np.zeros(0, np.int64), "mode": np.zeros(0, np.int64),
             "los": np.zeros(0, np.int64), "since": np.zeros(0, np.int64), "slot": np.zeros(0, np.int64),
             "at": np.zeros(0, np.int64)}
+
+
+def empty_returns() -> dict:
+    """No pending returns: person row, arrival second, kind (returns.ED_RETURN / READMISSION), reason (-1 = drawn)."""
+    return {k: np.zeros(0, np.int64) for k in RETURN_FIELDS}
 
 
 @dataclass
@@ -79,3 +94,8 @@ class DayResult:
     def files(self) -> dict[str, pd.DataFrame]:
         """The day's output files, by name."""
         return {day_file_name(k, self.day): getattr(self, k) for k in DAILY}
+
+
+def empty_waiting() -> dict:
+    """Nobody waiting in an ED without a bed: person row, ED hospital, second the boarding limit runs out."""
+    return {k: np.zeros(0, np.int64) for k in WAITING_FIELDS}
