@@ -137,3 +137,20 @@ def test_surge_beds_open_only_while_the_ed_is_crowded(params, cohort):
         ctx = context(params, cohort, state)
         got.append(placement(ctx, make_requests(ctx, hours=[9], origin=0, mode=2)).slot.tolist())
     assert got == [[-1], surge.tolist()]
+
+
+def test_those_waiting_without_a_bed_are_carried_one_night_and_crowd_the_ed(params, cohort, tmp_path):
+    waiting = {"person": np.array([7, 8], np.int64), "origin": np.array([0, 0], np.int64),
+               "until": np.array([100, 200], np.int64)}
+    t0 = context(params, cohort).t0
+    back = {"person": np.array([7], np.int64), "at": np.array([t0 + 9 * 3600], np.int64),
+            "kind": np.array([1], np.int64), "reason": np.array([-1], np.int64)}     # an ED return due today
+    free = context(params, cohort, dataclasses.replace(CensusState.empty(params), returns=back))
+    state = dataclasses.replace(CensusState.empty(params), waiting=waiting, returns=back)
+    ctx = context(params, cohort, state)
+    assert crowding(ctx).tolist() == [1.0, 0.0], "2 waiting in H01's 2 places"
+    assert 7 in arrivals(free).who and 7 not in arrivals(ctx).who, "still in the ED: no new visit"
+    loaded = simulate.load_state(simulate.save_state(state, tmp_path / "state.npz"))
+    assert loaded.equals(state) and not loaded.equals(CensusState.empty(params))
+    old = {k: v for k, v in state.to_arrays().items() if not k.startswith("waiting_")}
+    assert CensusState.from_arrays(old).waiting["person"].size == 0, "a state saved before has nobody waiting"
