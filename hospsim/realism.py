@@ -67,8 +67,9 @@ REFERENCES = {
     "jan_feb_admissions": Reference("admissions a day in Jan-Feb, share of the other months'", 70, 98, "%",
                                     "SUS admissions lowest in January-February (DATASUS SIH; Fiocruz); band ours; "
                                     "southern hemisphere runs only"),
-    "admissions_at_midnight": Reference("admissions at exactly 00:00:00", 0, 0, "count",
-                                        "an artefact: nothing schedules admissions at the day's first second"),
+    "admissions_at_midnight": Reference("admissions at exactly 00:00:00, beyond the busiest other second", 0, 0,
+                                        "count", "an artefact: nothing schedules admissions at the day's first "
+                                        "second (a decision landing on it by chance is no more likely than on any)"),
     "visits_without_departure": Reference("ED visits without a departure", 0, 0, "count",
                                           "every ED visit ends (CFM 2.077/2014: discharge, admission or transfer)"),
     "dispositions_contradicted": Reference("ED dispositions contradicting what followed", 0, 0, "count",
@@ -89,6 +90,12 @@ REFERENCES = {
                                     "CEP ranges by state (Correios); band ours"),
     "staff_registration_state": Reference("staff registered (CRM/COREN) in the region's state", 100, 100, "%",
                                           "registration with the council of the state of practice (CFM; COFEN)"),
+    "readmission_30d": Reference("discharges readmitted within 30 days", 10, 18, "%",
+                                 "~14% (HCUP SB248, US 2018); 10-18% across payers and conditions (CMS HRRP)"),
+    "ed_return_72h": Reference("ED visits sent home back at an ED within 72 h", 3, 6, "%",
+                               "~3-6% of discharged ED patients (NHAMCS-based studies)"),
+    "lwbs_share": Reference("ED visits that left without being seen", 1, 5, "%",
+                            "~1-5% of visits, rising with crowding (NCHS NHAMCS; ED crowding literature)"),
 }
 # Births and deaths (hospsim.daily.lifecycle): the population changes day by day.
 REFERENCES.update({
@@ -137,6 +144,7 @@ def figures(params: Params, result) -> dict[str, float]:
         **_shapes(params, result),
         **population_figures(params, *_written_cast(result)),
         **vital_figures(params, result),
+        **return_figures(result),
     }
 
 
@@ -237,7 +245,7 @@ def _shapes(params: Params, result) -> dict[str, float]:
         stays = admissions["length_of_stay_days"]
         out.update(los_p50=float(stays.quantile(0.5)), los_p90=float(stays.quantile(0.9)))
         admit = pd.to_datetime(admissions["admit_time"])
-        out["admissions_at_midnight"] = float((admit == admit.dt.normalize()).sum())
+        out["admissions_at_midnight"] = _midnight_excess(admit)
         if params.simulation.hemisphere == "south":          # the SUS pattern; no Jan-Feb dip is modelled north
             out["jan_feb_admissions"] = _jan_feb(result.census, admit)
     if discharges is not None and len(discharges):
@@ -253,6 +261,14 @@ def _shapes(params: Params, result) -> dict[str, float]:
         out["dispositions_contradicted"] = _contradicted(result, departure)
         out["ages_not_exact"] = _ages_not_exact(result, arrival)
     return out
+
+
+def _midnight_excess(admit: pd.Series) -> float:
+    """Admissions at 00:00:00 beyond the most at any other second of the day: a clamp to midnight piles them
+    up, an ED decision ending on that second by chance (as on any other) does not count."""
+    second = (admit - admit.dt.normalize()).dt.total_seconds().astype(int)
+    counts = second.value_counts()
+    return float(max(int(counts.get(0, 0)) - int(counts.drop(0, errors="ignore").max() if len(counts) > 1 else 0), 0))
 
 
 def _weekend_share(census: pd.DataFrame, when: pd.Series) -> float:
@@ -287,7 +303,7 @@ def _contradicted(result, departure: pd.Series) -> float:
     moved = visitors["visit_id"].isin(transfers["visit_id"])
     said = visitors["disposition"]
     wrong = ((said == "admitted") & (~admitted | moved)) | ((said == "transferred") & ~moved) \
-        | ((said == "discharged") & (admitted | moved))
+        | (said.isin(["discharged", "left_without_being_seen"]) & (admitted | moved))
     return float((wrong & (departure < last - pd.Timedelta(hours=6))).sum())
 
 
@@ -356,6 +372,8 @@ def identity_figures(params: Params, people: pd.DataFrame, staff: pd.DataFrame) 
         uf = staff["registration"].astype(str).str.extract(r"^COREN-([A-Z]{2}) |^\d+([A-Z]{2})$")
         out["staff_registration_state"] = float((uf[0].fillna(uf[1]) == state.uf).mean() * 100)
     return out
+
+
 VITAL_FIGURES = ("births_per_1000", "mother_under_20", "mother_40_plus", "mother_45_plus", "maternity_per_1000",
                  "crude_death_rate", "hospital_mortality", "icu_mortality")
 
@@ -392,3 +410,38 @@ def _mothers_ages(result) -> np.ndarray:
     born, at = pd.DatetimeIndex(born), pd.DatetimeIndex(at)
     had_birthday = (at.month > born.month) | ((at.month == born.month) & (at.day >= born.day))
     return np.asarray(at.year - born.year - ~had_birthday, dtype=float)
+
+
+def return_figures(result) -> dict[str, float]:
+    """Readmission, ED return and LWBS shares from the visitors, admissions and discharges frames as written.
+    A leaver counts only when the run covers the whole window after leaving (and, where the files say who
+    died, only the living); a figure whose columns the frames lack is NaN."""
+    visitors, census = result.visitors, result.census
+    discharges = getattr(result, "discharges", None)
+    out = dict.fromkeys(["readmission_30d", "ed_return_72h", "lwbs_share"], np.nan)
+    if census.empty or discharges is None or not len(visitors):
+        return out
+    end = pd.Timestamp(max(census["date"])) + pd.Timedelta(days=1)
+    if {"person_id", "discharge_time"} <= set(discharges) and {"person_id", "admit_time"} <= set(result.admissions):
+        alive = discharges[discharges["outcome"] != "died"] if "outcome" in discharges else discharges
+        out["readmission_30d"] = _came_back(alive, "discharge_time", result.admissions, "admit_time",
+                                            pd.Timedelta(days=30), end)
+    if {"person_id", "departure_time"} <= set(visitors):
+        home = visitors[visitors["disposition"] == "discharged"]
+        out["ed_return_72h"] = _came_back(home, "departure_time", visitors, "arrival_time", pd.Timedelta(hours=72),
+                                          end)
+    out["lwbs_share"] = float((visitors["disposition"] == "left_without_being_seen").mean() * 100)
+    return out
+
+
+def _came_back(left: pd.DataFrame, left_at: str, came: pd.DataFrame, came_at: str, window: pd.Timedelta,
+               end: pd.Timestamp) -> float:
+    """Share (%) of leavers whose window ends inside the run with the same person coming back inside it."""
+    out = pd.DataFrame({"person_id": left["person_id"].to_numpy(), "t": pd.to_datetime(left[left_at]).to_numpy()})
+    out = out[out["t"].notna() & (out["t"] + window <= end)].sort_values("t")
+    back = pd.DataFrame({"person_id": came["person_id"].to_numpy(), "t": pd.to_datetime(came[came_at]).to_numpy()})
+    back = back.assign(back=back["t"]).sort_values("t")
+    if out.empty:
+        return np.nan
+    nxt = pd.merge_asof(out, back, on="t", by="person_id", direction="forward", allow_exact_matches=False)
+    return float(((nxt["back"] - nxt["t"]) <= window).mean() * 100)

@@ -1,6 +1,6 @@
 """The clinical rules as data: the shape tables in hospsim/params/clinical/*.yaml, typed and checked on load.
 
-Each file holds one domain (arrivals, triage, disposition, stay, calendar); each table gives `source:`, `unit:`
+Each file holds one domain (arrivals, triage, disposition, stay, calendar, returns, overload); each table gives `source:`, `unit:`
 and `values:`. SPECS says what every table must look like; load() reads a folder, checks every table against
 it and names each problem with its file, its table and the fix. The folder's digest joins the world fingerprint
 (config.world_fingerprint): other rules, another world.
@@ -152,6 +152,33 @@ def holidays(v: Any, table: dict) -> dict[str, tuple[tuple[str, ...], tuple[int,
     return out
 
 
+def factors(v: Any, table: dict) -> dict[str, float]:
+    """{name: factor >= 0}, e.g. per illness (a name the run lacks counts 1)."""
+    if not isinstance(v, dict) or not v:
+        raise _Problem("values must map each name to a factor, e.g. {heart_failure: 1.6}")
+    return {str(k): _number(x, f"value {k}") for k, x in v.items()}
+
+
+def bands(n: int) -> Callable:
+    """n lower bounds of bands, from 0 upwards, each above the one before."""
+    def parse(v: Any, table: dict) -> np.ndarray:
+        out = vector(n)(v, table)
+        if out[0] != 0 or (np.diff(out) <= 0).any():
+            raise _Problem(f"values must start at 0 and rise, e.g. [0, 18, 65, 80]; got {v!r}")
+        return out
+    return parse
+
+
+def span(low: float, high: float) -> Callable:
+    """[earliest, latest], both within low..high, earliest not after latest."""
+    def parse(v: Any, table: dict) -> np.ndarray:
+        out = vector(2, high)(v, table)
+        if out[0] < low or out[0] > out[1]:
+            raise _Problem(f"values must be [earliest, latest] within {low:g}..{high:g}; got {v!r}")
+        return out
+    return parse
+
+
 SPECS = (
     Spec("arrivals.yaml", "dow_factor", vector(WEEKDAYS)),
     Spec("arrivals.yaml", "hourly_share", vector(24, 1.0, sums=True)),
@@ -179,6 +206,29 @@ SPECS = (
     Spec("calendar.yaml", "season_months", season_months),
     Spec("calendar.yaml", "holidays", holidays),
     Spec("calendar.yaml", "admission_month_factor", matrix(HEMISPHERES, 12, high=np.inf, mean_one=True)),
+    Spec("returns.yaml", "readmission_base", scalar(0, 1)),
+    Spec("returns.yaml", "readmission_by_condition", factors),
+    Spec("returns.yaml", "readmission_age_bands", bands(4)),
+    Spec("returns.yaml", "readmission_by_age", vector(4)),
+    Spec("returns.yaml", "readmission_los_bands", bands(4)),
+    Spec("returns.yaml", "readmission_by_los", vector(4)),
+    Spec("returns.yaml", "readmission_decay_days", scalar(0.1, 365)),
+    Spec("returns.yaml", "against_advice_share", scalar(0, 1)),
+    Spec("returns.yaml", "against_advice_factor", scalar()),
+    Spec("returns.yaml", "ed_return_base", scalar(0, 1)),
+    Spec("returns.yaml", "ed_return_by_age", vector(4)),
+    Spec("returns.yaml", "ed_return_by_condition", factors),
+    Spec("returns.yaml", "ed_return_hours", span(0, 72)),
+    Spec("overload.yaml", "lwbs_base", scalar(0, 1)),
+    Spec("overload.yaml", "lwbs_by_crowding", scalar()),
+    Spec("overload.yaml", "lwbs_max", scalar(0, 1)),
+    Spec("overload.yaml", "lwbs_min_triage", scalar(1, TRIAGE_LEVELS)),
+    Spec("overload.yaml", "lwbs_stay_share", span(0, 1)),
+    Spec("overload.yaml", "diversion_boarders_per_place", scalar()),
+    Spec("overload.yaml", "boarding_cap_per_place", scalar()),
+    Spec("overload.yaml", "released_after_hours", scalar(0, 24)),
+    Spec("overload.yaml", "surge_boarders_per_place", scalar()),
+    Spec("overload.yaml", "surge_beds_share", scalar(0, 1)),
 )
 TABLE_KEYS = {"source", "unit", "values", "columns"}
 

@@ -90,8 +90,8 @@ def test_rows_go_once_each_at_their_day_also_across_a_stop_and_a_lost_checkpoint
     params = params_factory(SMALL)
     store: list = []
     stop = threading.Event()
-    first = live.run(params, [Ledger(store, stop, stop_after=25)], speed=None, days=6, stop=stop)
-    assert first.stopped and len(first.days_done) < 6 and 25 <= len(store) < 25 + live.CHUNK   # the chunk crossing 25
+    first = live.run(params, [Ledger(store, stop, stop_after=15)], speed=None, days=6, stop=stop)
+    assert first.stopped and len(first.days_done) < 6 and 15 <= len(store) < 15 + live.CHUNK   # the chunk crossing 15
     checkpoint = live.read_checkpoint(simulate.load(simulate.with_days(params, 1)).run)
     checkpoint["sinks"]["ledger"]["done"] = 0           # a kill before the confirmation was persisted
     live.write_checkpoint(simulate.load(simulate.with_days(params, 1)).run, checkpoint)
@@ -116,7 +116,7 @@ def test_a_resumed_clock_starts_at_the_first_row_the_last_clock_passed_unsent(pa
     params = params_factory(SMALL)
     store: list = []
     stop = threading.Event()
-    live.run(params, [Ledger(store, stop, stop_after=10)], speed=None, days=2, stop=stop)
+    live.run(params, [Ledger(store, stop, stop_after=5)], speed=None, days=2, stop=stop)     # 2 days: ~8 rows
     held = len(store)
     the_run = simulate.load(simulate.with_days(params, 1)).run
     checkpoint = live.read_checkpoint(the_run)

@@ -93,8 +93,9 @@ def test_a_figure_outside_its_range_is_flagged():
 
 
 def test_the_impossible_records_are_counted_from_the_files_frames():
-    """One of each: an admission at 00:00:00, a visit without departure, an 'admitted' visit without an
-    admission, a 'discharged' one with one, an age one year too high the day before a birthday."""
+    """One of each: an admission at 00:00:00 more than at any other second, a visit without departure, an
+    'admitted' visit without an admission, a 'discharged' one with one, an age one year too high the day
+    before a birthday."""
     days = [dt.date(2025, 3, 3) + dt.timedelta(days=i) for i in range(14)]
     census = pd.DataFrame({"date": [d.isoformat() for d in days], "hospital_id": "H01", "ward": "med_surg",
                            "beds": 10, "occupied": 7})
@@ -104,16 +105,16 @@ def test_the_impossible_records_are_counted_from_the_files_frames():
                              "disposition": ["admitted", "admitted", "discharged", "transferred"],
                              "age": [40, 30, 20, 50], "reason": "trauma"})
     visitors.loc[3, "departure_time"] = pd.NaT
-    admissions = pd.DataFrame({"visit_id": ["V1", "V3"], "admit_time": pd.to_datetime(["2025-03-04 13:00",
-                                                                                       "2025-03-06 00:00"]),
-                               "length_of_stay_days": [3.0, 5.0]})
+    admissions = pd.DataFrame({"visit_id": ["V1", "V3", ""], "admit_time": pd.to_datetime(
+        ["2025-03-04 13:00", "2025-03-06 00:00", "2025-03-07 00:00"]), "length_of_stay_days": [3.0, 5.0, 4.0]})
     people = pd.DataFrame({"person_id": [1, 2, 3, 4], "birth_date": pd.to_datetime(
         ["1985-03-05", "1995-01-01", "2005-01-01", "1975-01-01"])})     # person 1 turns 40 the day after
     discharges = pd.DataFrame({"discharge_time": pd.to_datetime(["2025-03-08 11:00", "2025-03-10 02:00"])})
     result = SimpleNamespace(visitors=visitors, admissions=admissions, census=census, discharges=discharges,
                              transfers=pd.DataFrame({"visit_id": ["V4"]}), people=people, schedules=pd.DataFrame())
     got = realism.figures(realism.config.load(WORKSHOP), result)
-    assert got["admissions_at_midnight"] == 1 and got["visits_without_departure"] == 1
+    assert got["admissions_at_midnight"] == 1, "two at 00:00:00, one at the busiest other second"
+    assert got["visits_without_departure"] == 1
     assert got["dispositions_contradicted"] == 2, "V2 admitted without an admission, V3 discharged with one"
     assert got["ages_not_exact"] == 1 and got["max_ed_stay"] == 3
     assert got["discharges_10_16"] == 50 and got["discharges_22_06"] == 50
@@ -147,3 +148,23 @@ def test_population_figures_from_the_written_frames(params_factory):
     assert got["staff_registration_state"] == 50
     us = realism.population_figures(params_factory({"locale": "en_US"}), people, staff)
     assert np.isnan(us["phones_region_ddd"]) and us["household_size"] == pytest.approx(4 / 3)
+
+
+def test_return_figures_count_comebacks_inside_their_windows_only():
+    t = pd.Timestamp("2025-03-01 10:00")
+    census = pd.DataFrame({"date": ["2025-03-01", "2025-05-31"]})
+    discharges = pd.DataFrame({"person_id": [1, 2, 3, 4], "discharge_time": [t, t, t, t + pd.Timedelta(days=80)],
+                               "outcome": ["alive", "alive", "died", "alive"]})
+    # 1 back on day 29, 2 on day 31 (outside the window); 3 died; 4's window runs past the run's end.
+    admissions = pd.DataFrame({"person_id": [1, 2, 3], "admit_time": [t + pd.Timedelta(days=29),
+                                                                    t + pd.Timedelta(days=31), t - pd.Timedelta(days=1)]})
+    visits = pd.DataFrame({"person_id": [1, 1, 2, 5], "arrival_time": [t, t + pd.Timedelta(hours=50), t, t],
+                           "departure_time": [t + pd.Timedelta(hours=3), t + pd.Timedelta(hours=55),
+                                              t + pd.Timedelta(hours=2), t + pd.Timedelta(hours=1)],
+                           "disposition": ["discharged", "admitted", "discharged", "left_without_being_seen"]})
+    got = realism.return_figures(SimpleNamespace(visitors=visits, admissions=admissions, discharges=discharges,
+                                                 census=census))
+    assert got["readmission_30d"] == pytest.approx(50.0)
+    assert got["ed_return_72h"] == pytest.approx(50.0)
+    assert got["lwbs_share"] == pytest.approx(25.0)
+    assert np.isnan(realism.return_figures(SimpleNamespace(visitors=visits, census=census))["lwbs_share"])

@@ -81,3 +81,22 @@ def test_params_name_another_folder_its_digest_joins_the_fingerprint_and_its_pro
     spoil(folder, "stay.yaml", "los_sigma", values="wide")
     with pytest.raises(ConfigError, match="stay.yaml: table los_sigma: the value is 'wide'; write a number"):
         config.with_overrides(base, {"clinical.dir": str(folder)})
+
+
+def test_the_returns_and_overload_tables_are_checked_like_the_others_and_join_the_digest(folder):
+    r = rules.load()
+    assert r.readmission_by_condition["heart_failure"] == 1.6 and r.readmission_age_bands.tolist() == [0, 18, 65, 80]
+    assert r.lwbs_stay_share.tolist() == [0.3, 0.9] and r.boarding_cap_per_place == 2.0
+    spoil(folder, "overload.yaml", "boarding_cap_per_place", values=3.0)
+    assert rules.load(folder).digest != r.digest, "the overload tables are part of the world"
+    spoil(folder, "returns.yaml", "readmission_age_bands", values=[0, 65, 18, 80])
+    spoil(folder, "returns.yaml", "readmission_by_condition", values=[1.6])
+    spoil(folder, "returns.yaml", "ed_return_hours", values=[71, 4])
+    spoil(folder, "overload.yaml", "lwbs_base", values=1.5)
+    spoil(folder, "overload.yaml", "surge_beds_share", source="")
+    found = "\n".join(problems(folder))
+    assert "returns.yaml: table readmission_age_bands: values must start at 0 and rise" in found
+    assert "returns.yaml: table readmission_by_condition: values must map each name to a factor" in found
+    assert "returns.yaml: table ed_return_hours: values must be [earliest, latest]" in found
+    assert "overload.yaml: table lwbs_base: the value is 1.5; it must be between 0 and 1" in found
+    assert "overload.yaml: table surge_beds_share: source: is empty" in found

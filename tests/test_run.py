@@ -170,7 +170,7 @@ def test_a_what_if_at_the_runs_own_values_draws_the_run_itself(made):
     lines = {trace.name: list(trace.y) for trace in figure.data}
     for hospital in ("H01", "H02"):
         assert lines[f"{hospital}, what-if"] == lines[f"{hospital}, baseline (the run)"]
-    more = redo(config.with_overrides(params, {"simulation.ed_visits_per_1000_year": 900}))[0]
+    more = redo(config.with_overrides(params, {"simulation.ed_visits_per_1000_year": 2000}))[0]   # 4,000 people
     total = {name: sum(sum(t.y) for t in more.data if name in t.name) for name in ("what-if", "baseline")}
     assert total["what-if"] > total["baseline"]
 

@@ -1,10 +1,12 @@
 """One simulated day, pure: ED visits, admissions against bed capacity, transfers, ambulance transports, census.
 
-`simulate_day(params, day, people, state)` draws only from `rng.generator(params.seed, "daily", day)` and reads
-only the state carried in from the day before (who lies in which bed until when, who boards in an ED), so any
+`simulate_day(params, day, people, state)` draws only from `rng.generator(params.seed, stage, day)` (stages
+"daily", "overload", "returns") and reads only the state carried in from the day before (who lies in which bed
+until when, who boards in an ED, who is due to come back), so any
 day can be recomputed alone. The day is a pipeline of phases (day.py), each a function of the frozen
-DayContext (context.py) and the earlier phases' results: arrivals, disposition, requests, placement,
-admissions/transfers, boarding, visits, transports, discharges, census. Everything runs over whole arrays of the
+DayContext (context.py) and the earlier phases' results: arrivals (with the returns due today), disposition,
+overload, requests, placement, admissions/transfers, boarding, visits, transports, discharges, census, and the
+returns drawn for tomorrow and later (returns.py). Everything runs over whole arrays of the
 day's patients; the only loops are over hospitals, wards and transfer rounds. Nothing here reads or writes files:
 the orchestrator (hospsim.simulate) stores the state.
 
@@ -16,8 +18,8 @@ from hospsim.daily.placement import first_come_first_served
 from hospsim.daily.region import Layout, layout
 from hospsim.daily.schema import COLUMNS
 from hospsim.daily.state import CensusState, DayResult
-from hospsim.daily.tables import LOS_MAX_DAYS, LOS_MIN_DAYS, REASONS, TRIAGE_COLORS, WARD_CODES
+from hospsim.daily.tables import DISPOSITIONS, LOS_MAX_DAYS, LOS_MIN_DAYS, REASONS, TRIAGE_COLORS, WARD_CODES
 
-__all__ = ["COLUMNS", "LOS_MAX_DAYS", "LOS_MIN_DAYS", "REASONS", "TRIAGE_COLORS",
+__all__ = ["COLUMNS", "DISPOSITIONS", "LOS_MAX_DAYS", "LOS_MIN_DAYS", "REASONS", "TRIAGE_COLORS",
            "WARD_CODES", "CensusState", "Cohort", "DayResult", "Layout", "first_come_first_served",
            "layout", "prepare", "simulate_day"]

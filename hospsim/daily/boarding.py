@@ -1,5 +1,6 @@
-"""Phase 6, boarding: an ED patient whose bed frees only tomorrow boards in the ED overnight, holding it; an
-elective without a bed is cancelled."""
+"""Phase 6, boarding: an ED patient whose bed frees only tomorrow boards in the ED overnight, holding it; one
+without a bed waits past midnight until the boarding limit (both as long as the ED's boarding area holds them:
+placement.over_cap); an elective without a bed is cancelled."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from hospsim.daily.requests import Requests
 class Boarding:
     queue: dict             # QUEUE_FIELDS -> arrays: tomorrow's boarders, in request order
     cancelled: np.ndarray   # per request: an elective left without a bed
+    waiting: np.ndarray     # per request: an ED patient without a bed still in the ED at midnight
+    carried: dict           # state.WAITING_FIELDS of those, for tomorrow (overload.crowding)
 
 
 def boarding(ctx: DayContext, req: Requests, placed: Placement) -> Boarding:
@@ -23,4 +26,9 @@ def boarding(ctx: DayContext, req: Requests, placed: Placement) -> Boarding:
              "ward": req.ward[waiting], "spec": req.spec[waiting], "mode": req.mode[waiting],
              "los": req.los[waiting], "since": req.since[waiting], "slot": placed.slot[waiting],
              "at": placed.at[waiting]}
-    return Boarding(queue, ~placed.placed & ~req.is_ed)
+    limit = int(ctx.rules.boarding_limit_hours * 3600)
+    today = np.arange(req.size) >= req.n_queue
+    unplaced = ~placed.placed & req.is_ed & today & ~placed.released & (req.time + limit >= ctx.t1)
+    until = req.time[unplaced] + limit
+    return Boarding(queue, ~placed.placed & ~req.is_ed, unplaced,
+                    {"person": req.person[unplaced], "origin": req.origin[unplaced], "until": until})

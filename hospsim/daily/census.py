@@ -29,7 +29,8 @@ def census(ctx: DayContext, arr: Arrivals, req: Requests, placed: Placement, adm
     ti = moves.request
     t_in = np.bincount(placed.dest[ti] * W + req.ward[ti], minlength=groups)
     t_out = np.bincount(req.origin[ti] * W + ED, minlength=groups)
-    boarding = np.bincount(board.queue["origin"] * W + ED, minlength=groups)
+    boarding = np.bincount(np.concatenate([board.queue["origin"], req.origin[board.waiting]]) * W + ED,
+                           minlength=groups)
     cancel = np.bincount(req.origin[board.cancelled] * W + req.ward[board.cancelled], minlength=groups)
     at_ed = arr.hosp * W + ED
     still_in_ed = ~np.isnan(seen.departure) & (seen.departure >= ctx.t1)

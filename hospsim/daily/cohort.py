@@ -11,7 +11,7 @@ from hospsim import config
 from hospsim import rng as rngs
 from hospsim.ages import age_on
 from hospsim.config import Params
-from hospsim.daily import clinical, vital_rates
+from hospsim.daily import clinical, returnrisk, vital_rates
 from hospsim.daily.region import Layout, layout
 from hospsim.daily.tables import CALIBRATION_VISITS
 from hospsim.errors import SimulationError
@@ -46,6 +46,7 @@ class Cohort:
     ambulance_norm: float
     household: dict = field(default_factory=dict)   # name, address, city, phone, insurance: a newborn's come from here
     growth: dict = field(default_factory=dict, compare=False, repr=False)   # newborn rows' buffers (daily.vital)
+    admit_share: float = 0.0        # the admit chance of a visit that is not a readmission (see _calibrate)
 
     @property
     def size(self) -> int:
@@ -58,8 +59,8 @@ def prepare(params: Params, people: pd.DataFrame, rules: Rules | None = None) ->
     missing = [c for c in NEEDED if c not in people.columns]
     if missing:
         raise SimulationError(f"people frame lacks columns {missing}; pass population.with_illnesses(params, people)")
-    lay = layout(params)
     rules = rules or config.clinical_rules(params)
+    lay = layout(params, rules)
     n = len(people)
     birth = pd.to_datetime(people["birth_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
     sex = people["sex"].astype(str).to_numpy()
@@ -131,5 +132,15 @@ def _calibrate(params: Params, c: Cohort) -> Cohort:
     f_transfer = clinical.transfer_factor(c.rules, lay, hosp, reason, age, triage) \
         * np.where(lay.rural[hosp], c.rules.rural_transfer_factor, 1)
     scale = max(sim.ed_transfer_share - forced, 0.0) / max(float(f_transfer.mean()), 1e-12)
+    # Returns (hospsim.daily.returns) come on top of the drawn visits and readmissions are all admitted: the
+    # drawn visits and their admit chance shrink so the yearly visits and the admitted share stay the params'.
+    per_visit = sim.ed_admit_share + sim.ed_transfer_share + sim.elective_admissions_per_1000_year / max(
+        sim.ed_visits_per_1000_year, 1e-9)
+    extra, readmit = returnrisk.expected_returns(
+        c.rules, c.conditions, who, age, p_admit, sim.mean_length_of_stay_days, per_visit,
+        1 - sim.ed_admit_share - sim.ed_transfer_share)
+    forced_share = readmit / (1 + extra)
     return dataclasses.replace(c, admit_norm=float(norm), transfer_scale=scale,
-                               ambulance_norm=float(clinical.ambulance_factor(c.rules, triage, age).mean()))
+                               ambulance_norm=float(clinical.ambulance_factor(c.rules, triage, age).mean()),
+                               base_visits_per_day=c.base_visits_per_day / (1 + extra),
+                               admit_share=max(sim.ed_admit_share - forced_share, 0.0) / (1 - forced_share))

@@ -17,8 +17,10 @@ from hospsim.daily.cohort import Cohort, prepare
 from hospsim.daily.context import DayContext
 from hospsim.daily.discharges import Beds, discharges
 from hospsim.daily.disposition import Disposition, disposition
+from hospsim.daily.overload import overload
 from hospsim.daily.placement import Placement, placement
 from hospsim.daily.requests import Requests, requests
+from hospsim.daily.returns import schedule
 from hospsim.daily.state import CensusState, DayResult
 from hospsim.daily.transports import transports
 from hospsim.daily.visits import Visits, visits
@@ -41,15 +43,18 @@ class Phases:
     births: pd.DataFrame
     deaths: pd.DataFrame
     vital: dict
+    returns: dict           # the returns carried into tomorrow (state.RETURN_FIELDS)
 
 
 def run_phases(ctx: DayContext) -> Phases:
     """The day's phases in order. They draw from the day's one stream in this order (arrivals, disposition,
-    requests, transports); the others draw nothing. Reordering the draws changes every later number of the day.
-    Births and deaths (lifecycle) draw from streams of their own."""
+    requests, transports); overload, returns, births and deaths draw from streams of their own; the others draw
+    nothing. Reordering the draws changes every later number of the day."""
     labour = lifecycle.births(ctx)
     arr = lifecycle.with_deliveries(ctx, arrivals(ctx), labour)
-    disp = lifecycle.admit_deliveries(arr, disposition(ctx, arr), labour)
+    decided = disposition(ctx, arr)
+    arr, disp = overload(ctx, arr, decided)
+    disp = lifecycle.admit_deliveries(arr, disp, labour, decided)
     req = requests(ctx, arr, disp)
     placed = placement(ctx, req)
     adm = admissions(ctx, req, placed)
@@ -59,10 +64,13 @@ def run_phases(ctx: DayContext) -> Phases:
     trips = transports(ctx, arr, disp)
     beds = discharges(ctx, req, placed, adm)
     counts = census(ctx, arr, req, placed, adm, moves, board, seen, beds)
-    busy = np.concatenate([beds.person[beds.person >= 0], board.queue["person"]])
+    busy = np.concatenate([beds.person[beds.person >= 0], board.queue["person"], board.carried["person"]])
     born, dead, vital = lifecycle.close_day(ctx, labour, arr, lifecycle.deliveries(ctx, arr, disp, req, placed, adm),
                                             seen, beds, busy)
-    return Phases(arr, disp, req, placed, adm, moves, board, seen, trips, beds, counts, born, dead, vital)
+    home = np.flatnonzero(seen.disposition == "discharged")
+    ahead = schedule(ctx, beds.who, beds.left_at, beds.frame["length_of_stay_days"].to_numpy(),
+                     arr.who[home], seen.departure[home].astype(np.int64), arr.reason[home])
+    return Phases(arr, disp, req, placed, adm, moves, board, seen, trips, beds, counts, born, dead, vital, ahead)
 
 
 def simulate_day(params: Params, day: dt.date, people: pd.DataFrame | Cohort,
@@ -73,7 +81,7 @@ def simulate_day(params: Params, day: dt.date, people: pd.DataFrame | Cohort,
     p = run_phases(DayContext.of(params, day, cohort, state))
     beds = p.discharges
     after = CensusState(day, beds.person, beds.admission, beds.admit, beds.discharge, p.boarding.queue,
-                        state.fingerprint, p.vital)
+                        state.fingerprint, p.vital, p.returns, p.boarding.carried)
     return DayResult(day, p.visits.frame, p.admissions.frame, beds.frame, p.transfers.frame, p.transports,
                      p.census, p.births, p.deaths), after
 

@@ -24,6 +24,7 @@ class Beds:
     admit: np.ndarray
     discharge: np.ndarray
     discharged_slot: np.ndarray
+    left_at: np.ndarray         # discharge second of each discharge, in file order
     frame: pd.DataFrame         # the discharges file, in discharge-time order
     who: np.ndarray             # person row of each discharge, in file order
     died: np.ndarray            # the stay ended in death, in file order
@@ -50,7 +51,7 @@ def discharges(ctx: DayContext, req: Requests, placed: Placement, adm: Admitted)
     admission[person < 0], admit[person < 0], discharge[person < 0] = "", 0, 0
     do = np.lexsort((slot, t_out))
     died = lifecycle.hospital_deaths(ctx, lay.slot_ward[slot[do]], age_on(c.birth_day[who[do]], ctx.day))
-    return Beds(person, admission, admit, discharge, slot, frame("discharges", {
+    return Beds(person, admission, admit, discharge, slot, t_out[do], frame("discharges", {
         "admission_id": ids[do], "person_id": c.person_id[who[do]],
         "hospital_id": lay.hospital_ids[lay.slot_hospital[slot[do]]],
         "ward": WARD_NAMES[lay.slot_ward[slot[do]]], "bed": lay.slot_label[slot[do]],

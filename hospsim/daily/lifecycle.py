@@ -83,17 +83,19 @@ def with_deliveries(ctx: DayContext, arr: Arrivals, b: Births) -> Arrivals:
     keep = ~np.isin(arr.who, b.mother)
     added = {"who": b.mother, "seasonal": np.zeros(n, bool), "age": age_on(c.birth_day[b.mother], ctx.day),
              "reason": np.full(n, R["obstetric"]), "triage": b.triage,
-             "hosp": ctx.layout.ed_hospital[c.home[b.mother]], "arrival": b.time}
+             "hosp": ctx.layout.ed_hospital[c.home[b.mother]], "arrival": b.time, "returning": np.zeros(n, np.int64)}
     cols = {k: np.concatenate([getattr(arr, k)[keep], v.astype(getattr(arr, k).dtype)]) for k, v in added.items()}
     order = np.lexsort((cols["who"], cols["arrival"]))
     return dataclasses.replace(arr, **{k: v[order] for k, v in cols.items()},
                                visit_id=ids("V", ctx.stamp, order.size))
 
 
-def admit_deliveries(arr: Arrivals, disp: Disposition, b: Births) -> Disposition:
-    """A woman in labour is admitted (to a maternity ward: her complaint is obstetric), never sent home."""
+def admit_deliveries(arr: Arrivals, disp: Disposition, b: Births, decided: Disposition) -> Disposition:
+    """A woman in labour is admitted (to a maternity ward: her complaint is obstetric), never sent home, and
+    never leaves unseen: the ED's own decision (`decided`, before overload) stands for her."""
     labour = np.isin(arr.who, b.mother)
-    return dataclasses.replace(disp, admit=disp.admit | labour, transfer=disp.transfer & ~labour)
+    return dataclasses.replace(disp, admit=disp.admit | labour, transfer=disp.transfer & ~labour,
+                               left=disp.left & ~labour, decision=np.where(labour, decided.decision, disp.decision))
 
 
 def newborns(ctx: DayContext, b: Births, arr: Arrivals, visit_end: np.ndarray, hospital: np.ndarray) -> dict:

@@ -7,6 +7,7 @@ import numpy as np
 
 from hospsim.daily import clock
 from hospsim.daily.context import DayContext
+from hospsim.daily.overload import boarding_cap, crowding
 from hospsim.daily.region import Layout
 from hospsim.daily.requests import Requests
 from hospsim.daily.tables import DAY_S, NEVER, W
@@ -22,6 +23,7 @@ class Placement:
     dest: np.ndarray        # hospital of the bed, -1 when not placed
     out: np.ndarray         # seconds: planned discharge of a placed request (discharge clock)
     depart: np.ndarray      # seconds: when a placed ED patient leaves the ED (a transfer: travel earlier)
+    released: np.ndarray    # per request: an ED patient beyond its ED's boarding cap, released (over_cap)
 
     @property
     def placed(self) -> np.ndarray:
@@ -35,12 +37,16 @@ class Placement:
 def placement(ctx: DayContext, req: Requests) -> Placement:
     """Carried reservations take their beds; the others first come first served at their request time
     (nearest hospital first); ED patients still without a bed then wait for one that frees later, up to the
-    boarding limit (clinical disposition.yaml), reserving it when it frees tomorrow."""
+    boarding limit (clinical disposition.yaml), reserving it when it frees tomorrow, as long as their ED's
+    boarding area holds them (overload.yaml boarding_cap_per_place; beyond it they are released). A hospital
+    whose ED boards surge_boarders_per_place or more opens its surge beds for the day; a surge bed already
+    held (or reserved) keeps its patient."""
     lay, state, nq = ctx.layout, ctx.state, req.n_queue
     occupied = state.bed_person >= 0
     leaving = occupied & (state.bed_discharge < ctx.t1)
     avail_time = np.where(occupied, state.bed_discharge, NEVER)
-    free = ~occupied | leaving
+    usable = ~lay.slot_surge | (crowding(ctx) >= ctx.rules.surge_boarders_per_place)[lay.slot_hospital]
+    free = (~occupied | leaving) & usable
     free[req.held_slot] = False
     slot, at = place(lay, free, avail_time, req, np.arange(nq, req.size))
     slot[:nq], at[:nq] = req.held_slot, req.held_at
@@ -50,7 +56,7 @@ def placement(ctx: DayContext, req: Requests) -> Placement:
     out[got] = clock.planned_discharge(ctx, at[got], req.los[got], u[:, got])
     limit = int(ctx.rules.boarding_limit_hours * 3600)
     waiting = np.flatnonzero(~got & req.is_ed)
-    later = _later(ctx, free, avail_time, slot, at, out)
+    later = np.where(usable, _later(ctx, free, avail_time, slot, at, out), np.iinfo(np.int64).max)
     s2, a2 = place(lay, later < ctx.t1 + DAY_S, later, req, waiting, limit)
     slot[waiting], at[waiting] = s2[waiting], a2[waiting]
     dest = np.where(slot >= 0, lay.slot_hospital[np.maximum(slot, 0)], -1)
@@ -59,10 +65,26 @@ def placement(ctx: DayContext, req: Requests) -> Placement:
     late[waiting] = (slot[waiting] >= 0) & (depart[waiting] > req.time[waiting] + limit)
     late[nq:] |= (slot[nq:] >= 0) & (at[nq:] >= ctx.t1 + DAY_S)
     slot[late], dest[late] = -1, -1
+    released = over_cap(ctx, req, slot, at)
+    slot[released], dest[released] = -1, -1
     new = np.zeros(req.size, bool)
     new[waiting] = slot[waiting] >= 0
     out[new] = clock.planned_discharge(ctx, at[new], req.los[new], u[:, new])
-    return Placement(slot, at, leaving, dest, out, depart)
+    return Placement(slot, at, leaving, dest, out, depart, released)
+
+
+def over_cap(ctx: DayContext, req: Requests, slot: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Today's ED patients still waiting in the ED at midnight beyond their ED's boarding cap, in request order.
+    Waiting at midnight: holding a bed that frees tomorrow, or without one until the boarding limit runs out
+    after midnight (the boarders carried in take their beds today)."""
+    limit = int(ctx.rules.boarding_limit_hours * 3600)
+    today = req.is_ed & (np.arange(req.size) >= req.n_queue)
+    board = today & np.where(slot >= 0, at >= ctx.t1, req.time + limit >= ctx.t1)
+    rank = np.zeros(req.size, np.int64)       # place of each in its ED's line
+    for h in np.unique(req.origin[board]):    # a loop over hospitals
+        mine = np.flatnonzero(board & (req.origin == h))
+        rank[mine] = np.arange(mine.size)
+    return board & (rank >= boarding_cap(ctx)[req.origin])
 
 
 def _later(ctx: DayContext, free: np.ndarray, avail_time: np.ndarray, slot: np.ndarray, at: np.ndarray,

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hospsim import config
 from hospsim.config import WARD_TYPES, Params
 from hospsim.daily.tables import (
     ED,
@@ -20,6 +21,7 @@ from hospsim.daily.tables import (
     W,
 )
 from hospsim.geo import haversine_km
+from hospsim.rules import Rules
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,14 @@ class Layout:
     origin_ward: np.ndarray         # (H, W) ward type used at a hospital lacking a soft type
     ed_hospital: np.ndarray         # (H,) where a hospital's people go for the ED
     offers: np.ndarray              # (H, S) specialty offered
+    slot_surge: np.ndarray          # (B,) a surge bed, open only on a day its hospital is crowded (after the others)
 
     @property
     def n_hospitals(self) -> int:
         return len(self.hospital_ids)
 
 
-def layout(params: Params) -> Layout:
+def layout(params: Params, rules: Rules | None = None) -> Layout:
     hospitals = params.region.hospitals
     H = len(hospitals)
     beds = np.zeros((H, W), dtype=np.int64)
@@ -68,9 +71,12 @@ def layout(params: Params) -> Layout:
     ed_hospital = np.array([h if has[h, ED] or not ed_has.size else ed_has[np.argmin(dist[h, ed_has])]
                             for h in range(H)])
     ids = np.array([h.id for h in hospitals])
-    slot_h, slot_w, label = _bed_slots(ids, beds)
+    surge = np.ceil(beds * (rules or config.clinical_rules(params)).surge_beds_share).astype(np.int64) * (np.arange(W) != ED)
+    slots = [_bed_slots(ids, n, tag) for n, tag in ((beds, ""), (surge, "S"))]
+    slot_h, slot_w, label = (np.concatenate(parts) for parts in zip(*slots))
     return Layout(ids, beds, np.array([h.rural for h in hospitals]), lat, lon, dist, travel, slot_h, slot_w,
-                  label, _candidates(dist, has, offers), _region_ward(beds), _origin_ward(has), ed_hospital, offers)
+                  label, _candidates(dist, has, offers), _region_ward(beds), _origin_ward(has), ed_hospital, offers,
+                  np.arange(slot_h.size) >= slots[0][0].size)
 
 
 def _region_ward(beds: np.ndarray) -> np.ndarray:
@@ -124,8 +130,9 @@ def _candidates(dist: np.ndarray, has: np.ndarray, offers: np.ndarray) -> np.nda
     return cand
 
 
-def _bed_slots(ids: np.ndarray, beds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every bed as a slot: its hospital, its ward type and its label ('H01-ICU-07'), numbered per ward."""
+def _bed_slots(ids: np.ndarray, beds: np.ndarray, tag: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every bed as a slot: its hospital, its ward type and its label ('H01-ICU-07'; a surge bed 'H01-ICU-S1'),
+    numbered per ward."""
     H = beds.shape[0]
     slot_h = np.repeat(np.arange(H), beds.sum(axis=1))
     slot_w = np.concatenate([np.repeat(np.arange(W), beds[h]) for h in range(H)]) if H else np.zeros(0, int)
@@ -133,7 +140,8 @@ def _bed_slots(ids: np.ndarray, beds: np.ndarray) -> tuple[np.ndarray, np.ndarra
     start = np.searchsorted(group, group, side="left")
     number = np.arange(group.size) - start + 1
     codes = np.array([WARD_CODES[t] for t in WARD_TYPES])
-    return slot_h, slot_w, _cat(ids[slot_h], "-", codes[slot_w], "-", np.char.zfill(number.astype(str), 2))
+    number = np.char.zfill(number.astype(str), 2) if not tag else np.char.add(tag, number.astype(str))
+    return slot_h, slot_w, _cat(ids[slot_h], "-", codes[slot_w], "-", number)
 
 
 def _cat(*parts) -> np.ndarray:

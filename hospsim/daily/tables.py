@@ -39,3 +39,6 @@ CALIBRATION_VISITS = 20_000
 
 WARD_NAMES = np.array(WARD_TYPES)
 REASON_NAMES = np.array(REASONS)
+
+# How an ED visit ends (the visitors file's disposition; the warehouse's CHECK lists the same values).
+DISPOSITIONS = ("discharged", "admitted", "transferred", "left_without_being_seen")

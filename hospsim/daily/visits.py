@@ -13,12 +13,12 @@ from hospsim.daily.disposition import Disposition
 from hospsim.daily.frames import frame, ts
 from hospsim.daily.placement import Placement
 from hospsim.daily.requests import Requests
-from hospsim.daily.tables import REASON_NAMES, TRIAGE_COLORS
+from hospsim.daily.tables import DISPOSITIONS, REASON_NAMES, TRIAGE_COLORS
 
 
 @dataclass(frozen=True)
 class Visits:
-    disposition: np.ndarray     # 'transferred' / 'admitted' / 'discharged'
+    disposition: np.ndarray     # DISPOSITIONS
     departure: np.ndarray       # seconds as float: every visit leaves (a boarder tomorrow)
     frame: pd.DataFrame
     died: np.ndarray            # died in the ED (sent home by the ED's decision, never left alive)
@@ -27,9 +27,11 @@ class Visits:
 def visits(ctx: DayContext, arr: Arrivals, disp: Disposition, req: Requests, placed: Placement) -> Visits:
     """A visit placed at another hospital is a transfer whatever the ED decided; it leaves when the transfer
     does, an admitted one when its bed is ready (tomorrow for a boarder). One that no bed in the region takes
-    within the boarding limit leaves then, discharged."""
+    within the boarding limit leaves then, discharged; one the full boarding area cannot hold is released home
+    after its ED treatment (overload.yaml released_after_hours), discharged too."""
     c = ctx.cohort
-    disposition = np.where(disp.transfer, "transferred", np.where(disp.admit, "admitted", "discharged"))
+    disposition = np.where(disp.transfer, "transferred", np.where(disp.admit, "admitted", np.where(
+        disp.left, "left_without_being_seen", "discharged"))).astype(f"U{max(len(d) for d in DISPOSITIONS)}")
     departure = disp.decision.astype("float")
     ed = req.ed
     r = req.n_queue + np.arange(ed.size)        # the request of each requesting visit
@@ -39,6 +41,8 @@ def visits(ctx: DayContext, arr: Arrivals, disp: Disposition, req: Requests, pla
     disposition[ed[got & ~moved]] = "admitted"
     disposition[ed[~got]] = "discharged"
     departure[ed[~got]] = (req.time[r] + int(ctx.rules.boarding_limit_hours * 3600))[~got]
+    out = placed.released[r]
+    departure[ed[out]] = (req.time[r] + int(ctx.rules.released_after_hours * 3600))[out]
     died = lifecycle.ed_deaths(ctx, arr, disposition == "discharged")
     return Visits(disposition, departure, frame("visitors", {
         "visit_id": arr.visit_id, "person_id": c.person_id[arr.who], "hospital_id": ctx.layout.hospital_ids[arr.hosp],

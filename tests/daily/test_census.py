@@ -34,6 +34,7 @@ def test_census_counts_beds_flows_and_the_ed(params, cohort):
     assert ed["admitted"].to_dict() == visitors.to_dict(), "ED rows count arrivals"
     assert ed["discharged"].to_dict() == seen.frame[seen.frame["disposition"] == "discharged"] \
         .groupby("hospital_id").size().reindex(ed.index, fill_value=0).to_dict()
-    assert ed["boarding"].sum() == board.queue["person"].size > 0
+    assert ed["boarding"].sum() == board.queue["person"].size + board.waiting.sum()
+    assert board.queue["person"].size > 0 and board.waiting.sum() > 0, "one holds a bed, the others wait without"
     assert (ed["occupied"] >= ed["boarding"]).all()
     assert got["cancelled_electives"].sum() == board.cancelled.sum() and ed["cancelled_electives"].sum() == 0

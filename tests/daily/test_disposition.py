@@ -16,7 +16,8 @@ def _visits(ctx, n: int, triage: int, hosp: int = 0) -> Arrivals:
     """n cardiac visits of adults aged 50 at one triage level, arriving at 08:00."""
     who = np.arange(n, dtype=np.int64) % ctx.cohort.size
     return Arrivals(who, np.zeros(n, bool), np.full(n, 50), np.full(n, R["cardiac"]), np.full(n, triage),
-                    np.full(n, hosp), np.full(n, ctx.t0 + 8 * 3600), np.array([f"V{i}" for i in range(n)]))
+                    np.full(n, hosp), np.full(n, ctx.t0 + 8 * 3600), np.array([f"V{i}" for i in range(n)]),
+                    np.zeros(n, int))
 
 
 def test_red_is_admitted_far_more_often_than_blue(params, cohort):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from contextlib import closing
 
+import numpy as np
 import pytest
 
 from hospsim import events
@@ -33,12 +34,14 @@ def _poison_records(params, cases) -> list[Record]:
 
 
 def _stream(params, replay, cases):
-    """Batches: the first 200 valid events (the corpus's conflicts refer to them), then poison mixed in."""
-    valid = _records(params, replay, STAMP)[:400]
-    base_ids = {json.loads(r.value)["event_id"] for r in valid[:200]}
+    """Batches: the first 200 valid events, or more until each event type's first is in (the corpus's conflicts
+    refer to them), then poison mixed in."""
+    head = max(200, int(np.flatnonzero(~replay["event_type"].duplicated().to_numpy()).max()) + 1)
+    valid = _records(params, replay, STAMP)[:head + 200]
+    base_ids = {json.loads(r.value)["event_id"] for r in valid[:head]}
     poison = _poison_records(params, cases)
-    batches = [valid[:200]]
-    rest = valid[200:]
+    batches = [valid[:head]]
+    rest = valid[head:]
     chunks = [poison[i:i + 9] for i in range(0, len(poison), 9)]
     for n, chunk in enumerate(chunks):
         batches.append(chunk + rest[n * 18:(n + 1) * 18])

@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS {schema}.fact_visit (
     triage         SMALLINT  NOT NULL CHECK (triage BETWEEN 1 AND 5),
     triage_color   TEXT      NOT NULL,
     reason         TEXT      NOT NULL,
-    disposition    TEXT      NOT NULL CHECK (disposition IN ('discharged', 'admitted', 'transferred')),
+    disposition    TEXT      NOT NULL CHECK (disposition IN ('discharged', 'admitted', 'transferred', 'left_without_being_seen')),
     outcome        TEXT      NOT NULL DEFAULT 'alive' CHECK (outcome IN ('alive', 'died')),
     file_id        INTEGER   NOT NULL,
     CONSTRAINT fact_visit_person_fkey FOREIGN KEY (person_id) REFERENCES {schema}.dim_person NOT ENFORCED,

@@ -13,6 +13,18 @@
 --
 -- Idempotent and cheap on a live schema (`hospsim ingest` runs it at every start): a rule is added only when its
 -- table lacks it, NOT VALID, so rows a warehouse holds from before are not re-checked (new rows are).
+--
+-- A warehouse made before visits could end 'left_without_being_seen' has the older disposition rule: it is
+-- dropped here and the loop below adds the current one.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '{schema}.fact_visit'::regclass
+               AND conname = 'fact_visit_disposition_check'
+               AND position('left_without_being_seen' in pg_get_constraintdef(oid)) = 0) THEN
+        ALTER TABLE {schema}.fact_visit DROP CONSTRAINT fact_visit_disposition_check;
+    END IF;
+END
+$$;
 DO $$
 DECLARE
     r record;
@@ -21,8 +33,8 @@ BEGIN
     FOR r IN SELECT * FROM (VALUES
         ('fact_visit', 'fact_visit_age_check', 'age >= 0', 'age must be 0..120 years'),
         ('fact_visit', 'fact_visit_triage_check', 'triage BETWEEN 1 AND 5', 'triage must be 1..5'),
-        ('fact_visit', 'fact_visit_disposition_check', 'disposition IN (''discharged'', ''admitted'', ''transferred'')',
-         'disposition must be discharged, admitted or transferred'),
+        ('fact_visit', 'fact_visit_disposition_check', 'disposition IN (''discharged'', ''admitted'', ''transferred'', ''left_without_being_seen'')',
+         'disposition must be discharged, admitted, transferred or left_without_being_seen'),
         ('fact_admission', 'fact_admission_length_of_stay_days_check', 'length_of_stay_days >= 0', 'length_of_stay_days must be a finite number of days, 0..366 (NaN and Infinity are refused)'),
         ('fact_admission', 'fact_admission_type_check', 'type IN (''emergency'', ''elective'')',
          'type must be emergency or elective'),
