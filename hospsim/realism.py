@@ -308,11 +308,14 @@ def _contradicted(result, departure: pd.Series) -> float:
 
 
 def _ages_not_exact(result, arrival: pd.Series) -> float:
-    """Visitor ages against the people file's birth dates on the visit's day."""
+    """Visitor ages against the birth dates of the people file and the births files on the visit's day."""
     people = getattr(result, "people", None)
     if people is None or "birth_date" not in getattr(people, "columns", ()):
         return np.nan
-    birth = result.visitors["person_id"].map(people.set_index("person_id")["birth_date"])
+    born = getattr(result, "births", None)
+    if born is not None and len(born):
+        people = pd.concat([people[["person_id", "birth_date"]], born[["person_id", "birth_date"]]])
+    birth = pd.to_datetime(result.visitors["person_id"].map(people.set_index("person_id")["birth_date"]))
     wrong = 0
     for day, rows in arrival.groupby(arrival.dt.date).groups.items():   # a loop over days, not visits
         wrong += int((age_on(birth[rows], day) != result.visitors["age"][rows].to_numpy()).sum())
@@ -374,6 +377,10 @@ def identity_figures(params: Params, people: pd.DataFrame, staff: pd.DataFrame) 
     return out
 
 
+MIN_SAMPLE = 400
+SAMPLED = ("mother_under_20", "mother_40_plus", "mother_45_plus", "icu_mortality")
+"""A share of fewer events than this is NaN: its sampling error alone (a 3.5% share of 400 births: +-0.9 points)
+is about the width of its band (a short workshop run has ~100 births and ~80 ICU stays)."""
 VITAL_FIGURES = ("births_per_1000", "mother_under_20", "mother_40_plus", "mother_45_plus", "maternity_per_1000",
                  "crude_death_rate", "hospital_mortality", "icu_mortality")
 
@@ -388,14 +395,14 @@ def vital_figures(params: Params, result) -> dict[str, float]:
     died = discharges["outcome"] == "died" if "outcome" in discharges else pd.Series(dtype=bool)
     icu = discharges["ward"] == "icu" if len(discharges) else pd.Series(dtype=bool)
     ages = _mothers_ages(result)
-    share = (lambda mask: float(mask.mean() * 100) if len(ages) else np.nan)
+    share = (lambda mask: float(mask.mean() * 100) if len(ages) >= MIN_SAMPLE else np.nan)
     return {
         "births_per_1000": len(births) * per_1000_year,
         "mother_under_20": share(ages < 20), "mother_40_plus": share(ages >= 40), "mother_45_plus": share(ages >= 45),
         "maternity_per_1000": float((result.admissions["ward"] == "maternity").sum()) * per_1000_year,
         "crude_death_rate": len(deaths) * per_1000_year,
         "hospital_mortality": float(died.mean() * 100) if len(died) else np.nan,
-        "icu_mortality": float(died[icu].mean() * 100) if icu.any() else np.nan,
+        "icu_mortality": float(died[icu].mean() * 100) if icu.sum() >= MIN_SAMPLE else np.nan,
     }
 
 

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 BACKGROUND_MIN_ROWS = 50_000           # frames at least this long are written by a second process
 BACKGROUND_DIGESTS = "background-digests.json"
 KINDS = filekinds.DAILY                  # visitors, admissions, ..., census, births, deaths
+DATE_COLUMNS = ("birth_date",)
+"""Daily-file dates the loop holds as datetime64 (a newborn's), read back as such from CSV and Parquet."""
 TIME_COLUMNS = ("arrival_time", "departure_time", "admit_time", "planned_discharge_time", "discharge_time",
                 "request_time", "dispatch_time", "pickup_time", "birth_time", "death_time")
 TEXT_COLUMNS = {"national_id": str, "phone": str, "registration": str}
@@ -353,7 +355,7 @@ def read_days(folder: Path, days: list[dt.date]) -> dict[str, pd.DataFrame]:
         parquet = [] if not names or names[0].exists() else [p for d in days for p in filekinds.parquet_files(
             folder, kind, d)]           # a Parquet run (output.format: parquet)
         df = _concat([sinks.read_parquet(parquet)] if parquet else [_read_joined(names)] if names else [], kind)
-        for col in TIME_COLUMNS:
+        for col in (*TIME_COLUMNS, *DATE_COLUMNS):
             if col in df.columns:
                 df[col] = pd.to_datetime(df[col]).astype("datetime64[s]")
         out[kind] = df

@@ -27,8 +27,9 @@ def test_the_workshop_run_is_inside_every_reference_range(workshop_run):
     table = realism.from_run(params)                 # from the files the run wrote
     assert list(table.columns) == realism.COLUMNS
     assert list(table.index) == list(realism.REFERENCES)
-    assert table["value"].notna().all(), table[table["value"].isna()]
-    assert table["inside"].all(), "\n" + realism.format_table(table)
+    measured = table.drop(index=list(realism.SAMPLED))     # ~100 births and ~80 ICU stays: too few to judge
+    assert measured["value"].notna().all(), measured[measured["value"].isna()]
+    assert measured["inside"].all(), "\n" + realism.format_table(table)
     assert realism.all_inside(table)
 
 

@@ -10,7 +10,7 @@ from hospsim.daily.context import DayContext
 from hospsim.daily.overload import boarding_cap, crowding
 from hospsim.daily.region import Layout
 from hospsim.daily.requests import Requests
-from hospsim.daily.tables import DAY_S, NEVER, W
+from hospsim.daily.tables import DAY_S, NEVER, WARD, W
 
 
 @dataclass(frozen=True)
@@ -74,15 +74,18 @@ def placement(ctx: DayContext, req: Requests) -> Placement:
 
 
 def over_cap(ctx: DayContext, req: Requests, slot: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Today's ED patients still waiting in the ED at midnight beyond their ED's boarding cap, in request order.
+    """Today's ED patients still waiting in the ED at midnight beyond their ED's boarding cap, in request order
+    (women in labour first in the line, so the cap releases others).
     Waiting at midnight: holding a bed that frees tomorrow, or without one until the boarding limit runs out
     after midnight (the boarders carried in take their beds today)."""
     limit = int(ctx.rules.boarding_limit_hours * 3600)
+    labour = req.ward == WARD["maternity"]      # a woman in labour keeps her place: first in the line
     today = req.is_ed & (np.arange(req.size) >= req.n_queue)
     board = today & np.where(slot >= 0, at >= ctx.t1, req.time + limit >= ctx.t1)
     rank = np.zeros(req.size, np.int64)       # place of each in its ED's line
     for h in np.unique(req.origin[board]):    # a loop over hospitals
         mine = np.flatnonzero(board & (req.origin == h))
+        mine = mine[np.argsort(~labour[mine], kind="stable")]
         rank[mine] = np.arange(mine.size)
     return board & (rank >= boarding_cap(ctx)[req.origin])
 

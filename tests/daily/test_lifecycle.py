@@ -116,9 +116,15 @@ def test_women_in_labour_arrive_as_obstetric_visits_and_are_admitted(params, coh
     assert sorted(arr.triage[here]) == [2, 3, 3]
     assert np.all(np.diff(arr.arrival) >= 0) and arr.visit_id[0] == "V20250203-000001"
     assert (arr.visit_id == np.sort(arr.visit_id)).all()
+    import dataclasses
+
     from hospsim.daily.disposition import disposition
-    disp = lifecycle.admit_deliveries(arr, disposition(ctx, arr), labour)
+    decided = disposition(ctx, arr)
+    crowded = dataclasses.replace(decided, left=np.ones(arr.n, bool), decision=decided.decision - 60)   # all left
+    disp = lifecycle.admit_deliveries(arr, crowded, labour, decided)
     assert disp.admit[here].all() and not disp.transfer[here].any()
+    assert not disp.left[here].any() and disp.left[~here].all(), "a woman in labour never leaves unseen"
+    assert (disp.decision[here] == decided.decision[here]).all()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
