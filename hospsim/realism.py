@@ -77,6 +77,7 @@ def figures(params: Params, result) -> dict[str, float]:
         "peak_hour": float(np.argmax(hours)) if hours.sum() else np.nan,
         "respiratory_uplift": _respiratory_uplift(params, census, visitors),
         "staffing_met": _staffing_met(params, result),
+        **staffing_figures(params, result.schedules, result.census),
     }
 
 
@@ -154,3 +155,26 @@ def format_table(table: pd.DataFrame) -> str:
     shown = table.assign(inside=table["inside"].map({True: "yes", False: "NO"}).astype(object).fillna("n/a"),
                          range=[f"{lo:g}-{hi:g}" for lo, hi in zip(table["low"], table["high"])])
     return shown[["figure", "value", "range", "unit", "inside", "source"]].to_string(index=False)
+
+
+# --------------------------------------------------------------------------- staffing against the census
+
+REFERENCES |= {
+    "med_surg_shifts_short": Reference("med-surg shifts under the nurse minimum (workforce.staffing_rule)", 0, 5,
+                                       "%", "COFEN 543/2017 hours per patient or California Title 22 1:5; "
+                                                "under 5% ours"),
+    "technician_shifts_short": Reference("ward shifts under the nursing technician minimum", 0, 5, "%",
+                                         "COFEN 543/2017 (the hours nurses do not work); under 5% ours"),
+}
+
+
+def staffing_figures(params: Params, schedules: pd.DataFrame, census: pd.DataFrame) -> dict[str, float]:
+    """Shifts short of the staffing rule's minimum: med-surg nurses, and technicians on every ward."""
+    from hospsim import workforce
+    if schedules.empty or census.empty:
+        return {"med_surg_shifts_short": np.nan, "technician_shifts_short": np.nan}
+    cov = workforce.staffing_coverage(params, schedules, census)
+    med_surg = cov[cov["ward"] == "med_surg"]
+    technicians_short = cov["technicians_scheduled"] < cov["technicians_required"]
+    return {"med_surg_shifts_short": float((~med_surg["met"]).mean() * 100) if len(med_surg) else np.nan,
+            "technician_shifts_short": float(technicians_short.mean() * 100) if len(cov) else np.nan}

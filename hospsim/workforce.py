@@ -48,6 +48,8 @@ RESERVE_COLUMNS = ("candidate_id", "national_id", "name", "sex", "birth_date", "
 EVENT_COLUMNS = ("staff_id", "event", "date", "hospital_id", "ward", "role")
 SCHEDULE_COLUMNS = ("date", "shift", "shift_start", "shift_end", "staff_id", "hospital_id", "ward", "role")
 _GROUP = ["hospital_id", "ward", "role"]
+RULE_LABELS = {"cofen": "COFEN hours-per-patient", "california": "California ratio"}
+"""workforce.staffing_rule as a chart names it."""
 
 
 # --------------------------------------------------------------------------- sizing
@@ -66,20 +68,48 @@ def _ceil(x) -> np.ndarray:
     return np.ceil(np.round(np.asarray(x, dtype=float), 9)).astype(np.int64)
 
 
-def staffing_plan(params: Params) -> pd.DataFrame:
-    """Per hospital, ward and role: people needed on every shift, team size and headcount (4 teams)."""
+def patients_per_nurse(params: Params) -> dict[str, float]:
+    """Patients a nurse may have on a shift, per ward type, under workforce.staffing_rule: California's ratio, or
+    COFEN's 24 h / (hours per patient x nurses' share), a head count present that holds for any shift length."""
     w = params.workforce
-    rows = []
-    for h in params.region.hospitals:
-        for ward in h.wards:
-            census = round(ward.beds * w.target_occupancy, 6)
-            nurses = int(_ceil(census / getattr(w.nurse_ratios, ward.type)))
-            per_shift = {"physician": int(_ceil(census / w.patients_per_physician)), "nurse": nurses,
-                         "nursing_technician": int(_ceil(nurses * w.technicians_per_nurse))}
-            for role in ROLES:
-                rows.append((h.id, ward.type, ward.beds, census, role, per_shift[role]))
-    plan = pd.DataFrame(rows, columns=["hospital_id", "ward", "beds", "expected_census", "role", "per_shift"])
-    plan["team_size"] = plan["per_shift"] + _ceil(plan["per_shift"] * w.absence_slack)
+    if w.staffing_rule == "california":
+        return {t: float(getattr(w.nurse_ratios, t)) for t in WARD_SPECIALTIES}
+    return {t: _hours_ratio(params, t, nurses=True) for t in WARD_SPECIALTIES}
+
+
+def _hours_ratio(params: Params, ward_type: str, nurses: bool) -> float:
+    """Patients per nurse (or per technician) that COFEN's hours per patient of the ward's care level give."""
+    level = WARDS[ward_type].care_level
+    share = getattr(params.workforce.cofen.nurse_share, level)
+    hours = getattr(params.workforce.cofen.hours_per_patient, level) * (share if nurses else 1 - share)
+    return 24.0 / hours if hours > 0 else np.inf
+
+
+def required_staff(params: Params, ward_types, census) -> tuple[np.ndarray, np.ndarray]:
+    """Nurses and nursing technicians a shift needs for each (ward type, census) under the staffing rule."""
+    ward_types, census = np.asarray(ward_types, dtype=object), np.asarray(census, dtype=float)
+    nurses = _ceil(census / np.array([patients_per_nurse(params)[t] for t in ward_types], dtype=float))
+    if params.workforce.staffing_rule == "california":
+        return nurses, _ceil(nurses * params.workforce.technicians_per_nurse)
+    per_tech = np.array([_hours_ratio(params, t, nurses=False) for t in ward_types], dtype=float)
+    return nurses, _ceil(census / per_tech)
+
+
+def staffing_plan(params: Params) -> pd.DataFrame:
+    """Per hospital, ward and role: people needed on every shift for the expected census (beds x target
+    occupancy), team size with the spare share for absences, and headcount (4 teams)."""
+    w = params.workforce
+    wards = [(h.id, ward.type, ward.beds, round(ward.beds * w.target_occupancy, 6))
+             for h in params.region.hospitals for ward in h.wards]
+    frame = pd.DataFrame(wards, columns=["hospital_id", "ward", "beds", "expected_census"])
+    nurses, technicians = required_staff(params, frame["ward"], frame["expected_census"])
+    per_shift = {"physician": _ceil(frame["expected_census"] / w.patients_per_physician), "nurse": nurses,
+                 "nursing_technician": technicians}
+    plan = pd.concat([frame.assign(role=role, per_shift=per_shift[role]) for role in ROLES])
+    plan = plan.sort_index(kind="stable").reset_index(drop=True)
+    nursing_spare = max(w.absence_slack, w.cofen.safety_margin) if w.staffing_rule == "cofen" else w.absence_slack
+    spare = np.where(plan["role"] == "physician", w.absence_slack, nursing_spare)
+    plan["team_size"] = plan["per_shift"] + _ceil(plan["per_shift"] * spare)
     plan["headcount"] = plan["team_size"] * len(TEAMS)
     return plan
 
@@ -423,32 +453,38 @@ def simulate(params: Params) -> dict[str, pd.DataFrame]:
 # --------------------------------------------------------------------------- coverage
 
 def required_nurses(params: Params, census: pd.DataFrame) -> pd.DataFrame:
-    """Nurses each ward needs on every shift of a day: ceil(occupied / the ward type's ratio)."""
+    """Nurses and technicians each ward needs on every shift of a day, for its census under the staffing rule;
+    `ratio` is the patients per nurse that rule gives (what the warehouse's dim_ward.nurse_ratio holds)."""
     missing = {"date", "hospital_id", "ward", "occupied"} - set(census.columns)
     if missing:
         raise SimulationError(f"census lacks column(s) {', '.join(sorted(missing))}; "
                          "it needs date, hospital_id, ward, beds, occupied")
-    ratios = params.workforce.nurse_ratios
     unknown = sorted(set(census["ward"]) - set(WARD_SPECIALTIES))
     if unknown:
         raise SimulationError(f"census has unknown ward type(s) {unknown}; known: {', '.join(WARD_SPECIALTIES)}")
     out = census.copy()
-    out["ratio"] = out["ward"].map(lambda t: getattr(ratios, t)).astype(float)
-    out["nurses_required"] = _ceil(out["occupied"].to_numpy(dtype=float) / out["ratio"].to_numpy())
+    out["ratio"] = out["ward"].map(patients_per_nurse(params)).astype(float)
+    out["nurses_required"], out["technicians_required"] = required_staff(params, out["ward"], out["occupied"])
     return out
 
 
 def staffing_coverage(params: Params, schedules: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
-    """Per date, shift, hospital and ward: nurses scheduled against nurses required, and whether the ratio is met."""
+    """Per date, shift, hospital and ward: nurses and technicians scheduled against required; `met` says whether
+    the nurses meet the rule's minimum (what the warehouse's v_staffing_shift says too)."""
     need = required_nurses(params, census)
     names = [s[0] for s in SHIFTS[params.workforce.rotation]]
     need = need.loc[need.index.repeat(len(names))].reset_index(drop=True)
     need.insert(1, "shift", np.tile(np.array(names, dtype=object), len(need) // len(names)))
     need["_day"] = pd.to_datetime(need["date"]).dt.normalize()
-    nurses = schedules[schedules["role"] == "nurse"]
-    counts = (nurses.assign(_day=pd.to_datetime(nurses["date"]).dt.normalize())
-              .groupby(["_day", "shift", "hospital_id", "ward"]).size().rename("nurses_scheduled"))
-    out = need.join(counts, on=["_day", "shift", "hospital_id", "ward"])
-    out["nurses_scheduled"] = out["nurses_scheduled"].fillna(0).astype(np.int64)
+    keys = ["_day", "shift", "hospital_id", "ward"]
+    nursing = schedules[schedules["role"].isin(["nurse", "nursing_technician"])]
+    counts = (nursing.assign(_day=pd.to_datetime(nursing["date"]).dt.normalize())
+              .groupby(keys + ["role"]).size().unstack("role")
+              .reindex(columns=["nurse", "nursing_technician"])
+              .rename(columns={"nurse": "nurses_scheduled", "nursing_technician": "technicians_scheduled"}))
+    out = need.join(counts, on=keys)
+    for column in ("nurses_scheduled", "technicians_scheduled"):
+        out[column] = out[column].fillna(0).astype(np.int64)
     out["met"] = out["nurses_scheduled"] >= out["nurses_required"]
-    return out[["date", "shift", "hospital_id", "ward", "occupied", "nurses_scheduled", "nurses_required", "met"]]
+    return out[["date", "shift", "hospital_id", "ward", "occupied", "nurses_scheduled", "nurses_required", "met",
+                "technicians_scheduled", "technicians_required"]]

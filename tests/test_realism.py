@@ -68,6 +68,7 @@ def test_weekday_ratios_use_whole_weeks(workshop_run):
     assert figures["peak_hour"] == 11 and figures["overnight_share"] == 0
     assert figures["bed_occupancy"] == pytest.approx(70) and figures["alos"] == pytest.approx(5)
     assert np.isnan(figures["staffing_met"])
+    assert np.isnan(figures["med_surg_shifts_short"]) and np.isnan(figures["technician_shifts_short"])
     short = realism.figures(params, _fake(_visits(times[:50]), days[:10]))
     assert np.isnan(short["busiest_weekday"]) and np.isnan(short["day_off"])
 
@@ -90,3 +91,18 @@ def test_a_figure_outside_its_range_is_flagged():
     table = pd.DataFrame({"inside": pd.array([True, pd.NA, False], dtype="boolean")})
     assert not realism.all_inside(table)
     assert realism.all_inside(table.iloc[:2])
+
+
+def test_staffing_figures_count_shifts_under_the_rules_minimum(workshop_run):
+    params = workshop_run.params          # COFEN: med-surg 6 h a patient, 33% nurses
+    day = dt.date(2025, 3, 3)
+    census = pd.DataFrame({"date": [day] * 2, "hospital_id": "H01", "ward": ["med_surg", "icu"], "beds": [26, 4],
+                           "occupied": [26, 4]})   # med-surg: 3 nurses, 5 technicians; ICU: 2 and 2
+    staff = [("med_surg", "nurse", 3), ("med_surg", "nursing_technician", 5), ("icu", "nurse", 2),
+             ("icu", "nursing_technician", 1)]
+    rows = [{"date": day, "shift": shift, "hospital_id": "H01", "ward": ward, "role": role, "staff_id": f"S{i}"}
+            for shift, n_short in (("day", 0), ("night", 1)) for ward, role, n in staff
+            for i in range(n - (n_short if ward == "med_surg" and role == "nurse" else 0))]
+    got = realism.staffing_figures(params, pd.DataFrame(rows), census)
+    assert got["med_surg_shifts_short"] == pytest.approx(50)         # the night is a nurse short
+    assert got["technician_shifts_short"] == pytest.approx(50)       # ICU's two shifts of four ward-shifts

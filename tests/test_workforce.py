@@ -45,7 +45,7 @@ def schedules_of(out: dict) -> pd.DataFrame:
 
 
 def test_plan_follows_california_ratios_at_target_occupancy(tmp_path):
-    params = make_params(tmp_path, **{"region.hospitals": [
+    params = make_params(tmp_path, **{"workforce.staffing_rule": "california", "region.hospitals": [
         {"id": "H01", "name": "Hospital H01", "city": "São Paulo", "lat": -23.55, "lon": -46.63, "wards": {"emergency": 30, "icu": 20, "med_surg": 120, "psychiatry": 12}},
         {"id": "H02", "name": "Hospital H02", "city": "São Paulo", "lat": -23.55, "lon": -46.63, "wards": {"emergency": 10, "maternity": 16}}]})
     got = wf.staffing_plan(params).set_index(["hospital_id", "ward", "role"])
@@ -57,6 +57,39 @@ def test_plan_follows_california_ratios_at_target_occupancy(tmp_path):
     assert got.loc[("H01", "med_surg", "physician"), "per_shift"] == 11
     assert got.loc[("H01", "psychiatry", "nurse"), "per_shift"] == 2  # 10.2 patients, 1:6
     assert got.loc[("H02", "maternity", "nurse"), "per_shift"] == 4  # 13.6 patients, our 1:4
+
+
+def test_plan_follows_cofen_hours_per_patient_with_nurses_and_technicians(tmp_path):
+    params = make_params(tmp_path, **{"region.hospitals": [
+        {"id": "H01", "name": "Hospital H01", "city": "São Paulo", "lat": -23.55, "lon": -46.63,
+         "wards": {"icu": 20, "med_surg": 120, "telemetry": 10}}]})
+    assert params.workforce.staffing_rule == "cofen"
+    got = wf.staffing_plan(params).set_index(["hospital_id", "ward", "role"])
+    # ICU (intensive): 17 patients x 18 h / 24 h = 12.75 present, 52% nurses -> 6.63 -> 7, 48% -> 6.12 -> 7
+    assert got.loc[("H01", "icu", "nurse"), "per_shift"] == 7
+    assert got.loc[("H01", "icu", "nursing_technician"), "per_shift"] == 7
+    # med-surg (intermediate): 102 x 6 / 24 = 25.5 present, 33% nurses -> 8.4 -> 9, 67% -> 17.1 -> 18
+    assert got.loc[("H01", "med_surg", "nurse"), "per_shift"] == 9
+    assert got.loc[("H01", "med_surg", "nursing_technician"), "per_shift"] == 18
+    # telemetry (high dependency): 8.5 x 10 / 24 = 3.54 present, 36% -> 1.28 -> 2, 64% -> 2.27 -> 3
+    assert got.loc[("H01", "telemetry", "nurse"), "per_shift"] == 2
+    assert got.loc[("H01", "telemetry", "nursing_technician"), "per_shift"] == 3
+    # nursing teams carry COFEN's 15% technical safety margin (above absence_slack's 10%); physicians 10%
+    assert got.loc[("H01", "med_surg", "nursing_technician"), "team_size"] == 18 + 3
+    assert got.loc[("H01", "med_surg", "physician"), "team_size"] == 11 + 2
+    assert wf.patients_per_nurse(params)["icu"] == pytest.approx(24 / (18 * 0.52))
+
+
+def test_care_levels_change_the_plan_and_the_rule_is_validated(tmp_path):
+    base = wf.staffing_plan(make_params(tmp_path)).set_index(["hospital_id", "ward", "role"])["per_shift"]
+    more = make_params(tmp_path, **{"workforce.cofen.hours_per_patient.intermediate": 12})
+    doubled = wf.staffing_plan(more).set_index(["hospital_id", "ward", "role"])["per_shift"]
+    assert doubled[("H01", "med_surg", "nurse")] > base[("H01", "med_surg", "nurse")]
+    assert doubled[("H01", "icu", "nurse")] == base[("H01", "icu", "nurse")]
+    with pytest.raises(ConfigError, match=r"workforce\.cofen\.safety_margin = 0\.1: must be >= 0\.15"):
+        make_params(tmp_path, **{"workforce.cofen.safety_margin": 0.1})
+    with pytest.raises(ConfigError, match=r"workforce\.staffing_rule = 'nhs': must be one of cofen, california"):
+        make_params(tmp_path, **{"workforce.staffing_rule": "nhs"})
 
 
 def test_ratio_fields_cover_every_ward_type():
@@ -230,7 +263,8 @@ def test_vacations_take_people_off_only_where_the_team_can_spare_them(tmp_path):
     off = staff.loc[~staff["staff_id"].isin(sched["staff_id"]), "vacation_month"]
     assert len(off) > 0 and (off == 1).all()
     # with no spare people, nobody may leave: vacations are cancelled
-    tight = make_params(tmp_path, **{"simulation.days": 31, "workforce.absence_slack": 0})
+    tight = make_params(tmp_path, **{"simulation.days": 31, "workforce.absence_slack": 0,
+                                     "workforce.staffing_rule": "california"})   # COFEN keeps a 15% margin
     staff, _ = wf.initial_staff(tight)
     assert (staff["vacation_month"] == 1).any()
     assert staff["staff_id"].isin(wf.monthly_schedule(tight, staff, 2025, 1)["staff_id"]).all()
@@ -250,7 +284,7 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
 
 
 def test_coverage_counts_nurses_against_the_census(tmp_path):
-    params = make_params(tmp_path)
+    params = make_params(tmp_path, **{"workforce.staffing_rule": "california"})
     staff, _ = wf.initial_staff(params)
     sched = wf.monthly_schedule(params, staff, 2025, 1)
     day = dt.date(2025, 1, 2)
@@ -261,7 +295,8 @@ def test_coverage_counts_nurses_against_the_census(tmp_path):
     census = pd.DataFrame({"date": [day] * 3, "hospital_id": ["H01", "H01", "H02"],
                            "ward": ["icu", "med_surg", "psychiatry"], "beds": [6, 30, 6], "occupied": [6, 30, 0]})
     cov = wf.staffing_coverage(params, sched, census).set_index(["hospital_id", "ward", "shift"])
-    assert list(cov.columns) == ["date", "occupied", "nurses_scheduled", "nurses_required", "met"]
+    assert list(cov.columns) == ["date", "occupied", "nurses_scheduled", "nurses_required", "met",
+                                 "technicians_scheduled", "technicians_required"]
     assert cov.loc[("H01", "icu", "day"), "nurses_required"] == 3  # 6 patients, 1:2
     assert cov.loc[("H01", "med_surg", "night"), "nurses_required"] == 6  # 30 patients, 1:5
     assert cov.loc[("H02", "psychiatry", "day"), "nurses_required"] == 0
@@ -269,17 +304,36 @@ def test_coverage_counts_nurses_against_the_census(tmp_path):
     assert not cov.loc[("H01", "icu", "day"), "met"] and cov.loc[("H01", "icu", "night"), "met"]
     assert (cov["met"] == (cov["nurses_scheduled"] >= cov["nurses_required"])).all()
     assert cov["met"].sum() == 5
+    # California: technicians_per_nurse (1.0) technicians per nurse required; all of the plan's are there
+    assert (cov["technicians_required"] == cov["nurses_required"]).all()
+    assert cov.loc[("H01", "icu", "day"), "technicians_scheduled"] >= 3
 
 
-def test_default_staff_meets_the_ratio_on_most_shifts_of_a_census_around_80_percent(tmp_path):
-    params = config.load(None, environ={}, dotenv=tmp_path / "no.env")
+def test_cofen_coverage_counts_technicians_by_hours(tmp_path):
+    params = make_params(tmp_path)
+    sched = wf.monthly_schedule(params, wf.initial_staff(params)[0], 2025, 1)
+    census = pd.DataFrame({"date": [dt.date(2025, 1, 2)] * 2, "hospital_id": ["H01", "H01"],
+                           "ward": ["icu", "med_surg"], "beds": [6, 30], "occupied": [6, 30]})
+    cov = wf.staffing_coverage(params, sched, census).set_index(["ward", "shift"])
+    # ICU: 6 x 18 / 24 = 4.5 present: 2.34 -> 3 nurses, 2.16 -> 3 technicians; med-surg 30 x 6 / 24 = 7.5:
+    # 2.475 -> 3 nurses, 5.025 -> 6 technicians
+    assert cov.loc[("icu", "day"), ["nurses_required", "technicians_required"]].tolist() == [3, 3]
+    assert cov.loc[("med_surg", "night"), ["nurses_required", "technicians_required"]].tolist() == [3, 6]
+    team = sched[(sched["date"] == dt.date(2025, 1, 2)) & (sched["ward"] == "icu") & (sched["hospital_id"] == "H01")
+                 & (sched["shift"] == "day")]
+    assert cov.loc[("icu", "day"), "technicians_scheduled"] == (team["role"] == "nursing_technician").sum() > 0
+
+
+@pytest.mark.parametrize("rule, full_house", [("cofen", 0.95), ("california", 0.9)])
+def test_default_staff_meets_the_ratio_on_most_shifts_of_a_census_around_80_percent(tmp_path, rule, full_house):
+    params = config.load(None, {"workforce.staffing_rule": rule}, environ={}, dotenv=tmp_path / "no.env")
     days = pd.date_range("2025-01-01", "2025-01-31").date
     sched = wf.monthly_schedule(params, wf.initial_staff(params)[0], 2025, 1)
     census = wf.expected_census(params, days)
     census["occupied"] = np.random.default_rng(1).binomial(census["beds"], 0.8)
     assert wf.staffing_coverage(params, sched, census)["met"].mean() >= 0.95
     census["occupied"] = census["beds"]  # every bed taken: beyond what the wards are staffed for
-    assert wf.staffing_coverage(params, sched, census)["met"].mean() < 0.9
+    assert wf.staffing_coverage(params, sched, census)["met"].mean() < full_house
 
 
 def test_required_nurses_rejects_unknown_wards(tmp_path):
