@@ -53,6 +53,11 @@ RULE_LABELS = {"cofen": "COFEN hours-per-patient", "california": "California rat
 
 
 # --------------------------------------------------------------------------- sizing
+# workforce.staffing_rule sets the minimum a shift needs: COFEN 543/2017 (hours of nursing per patient by the
+# ward's care level, split between nurses and technicians; the default) or California's patients per nurse.
+# The rota is sized for the expected census (beds x target occupancy) and written by the setup, before any day
+# is simulated: it cannot follow the census the run goes on to produce (that would take a per-day file of
+# call-ins and call-offs that the days step writes and the warehouse merges into fact_shift_assignment).
 
 def ward_specialties(hospital: Hospital, ward: str) -> tuple[str, ...]:
     """Physician specialties that fit a ward; the general ward (med-surg) also takes the hospital's specialties
