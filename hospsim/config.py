@@ -226,6 +226,10 @@ class Workforce:
                             "patient (workforce.cofen); california: patients per nurse (nurse_ratios), "
                             "technicians_per_nurse technicians per nurse")
     cofen: Cofen = _f()
+    census_staffing: bool = _f(doc="each simulated day sends home the rota's nurses and technicians its census "
+                               "does not need (shift_changes_<date>.csv)")
+    on_duty_margin: float = _f(ge=0, le=1, doc="share above the rule's minimum kept on duty (whole people)")
+    min_nursing_on_duty: int = _f(ge=0, doc="nurses, and technicians, kept on every ward-shift however empty")
 
 
 # A field per table of the OLTP registry (hospsim.oltp.tables): its seed count, its stream weight.

@@ -109,6 +109,12 @@ def staffing_coverage(p: config.Params, staff: dict[str, pd.DataFrame], census: 
     return workforce.staffing_coverage(p, schedules, census)
 
 
+def run_coverage(p: config.Params, result) -> pd.DataFrame:
+    """Nurses on duty (the rota less the shifts the days' census called off) against the run's census."""
+    from hospsim import workforce
+    return workforce.staffing_coverage(p, result.schedules, result.census)
+
+
 def staffing_rule(p: config.Params) -> str:
     """The minimum the staffing charts judge by, as their titles name it."""
     from hospsim import workforce
@@ -136,7 +142,7 @@ def daily_figures(p: config.Params, result) -> list:
     return [plots.census(result.census),
             plots.occupancy_heatmap(result.census),
             plots.arrivals_by_hour_and_weekday(result.visitors),
-            plots.staffing(staffing_coverage(p, result.staff, result.census), RUN_CENSUS, staffing_rule(p)),
+            plots.staffing(run_coverage(p, result), RUN_CENSUS, staffing_rule(p)),
             plots.realism(realism.report(p, result))]
 
 

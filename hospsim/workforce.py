@@ -47,6 +47,8 @@ RESERVE_COLUMNS = ("candidate_id", "national_id", "name", "sex", "birth_date", "
                    "available_from")
 EVENT_COLUMNS = ("staff_id", "event", "date", "hospital_id", "ward", "role")
 SCHEDULE_COLUMNS = ("date", "shift", "shift_start", "shift_end", "staff_id", "hospital_id", "ward", "role")
+CHANGE_COLUMNS = SCHEDULE_COLUMNS + ("change",)
+NURSING = ("nurse", "nursing_technician")
 _GROUP = ["hospital_id", "ward", "role"]
 RULE_LABELS = {"cofen": "COFEN hours-per-patient", "california": "California ratio"}
 """workforce.staffing_rule as a chart names it."""
@@ -56,8 +58,8 @@ RULE_LABELS = {"cofen": "COFEN hours-per-patient", "california": "California rat
 # workforce.staffing_rule sets the minimum a shift needs: COFEN 543/2017 (hours of nursing per patient by the
 # ward's care level, split between nurses and technicians; the default) or California's patients per nurse.
 # The rota is sized for the expected census (beds x target occupancy) and written by the setup, before any day
-# is simulated: it cannot follow the census the run goes on to produce (that would take a per-day file of
-# call-ins and call-offs that the days step writes and the warehouse merges into fact_shift_assignment).
+# is simulated; each simulated day then sends home the nursing staff its census does not need (shift_changes,
+# written by the days step as shift_changes_<date>.csv), so who is on duty follows the run's census.
 
 def ward_specialties(hospital: Hospital, ward: str) -> tuple[str, ...]:
     """Physician specialties that fit a ward; the general ward (med-surg) also takes the hospital's specialties
@@ -493,3 +495,42 @@ def staffing_coverage(params: Params, schedules: pd.DataFrame, census: pd.DataFr
     out["met"] = out["nurses_scheduled"] >= out["nurses_required"]
     return out[["date", "shift", "hospital_id", "ward", "occupied", "nurses_scheduled", "nurses_required", "met",
                 "technicians_scheduled", "technicians_required"]]
+
+
+# --------------------------------------------------------------------------- the day's census
+
+def shift_changes(params: Params, day: dt.date, rota: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
+    """The day's call-offs: on each shift, rota nurses and technicians beyond what the day's census needs under
+    the staffing rule (plus workforce.on_duty_margin of it, whole people; never below min_nursing_on_duty) go
+    home, their hours to the time bank. Who goes is drawn. `rota` holds the day's rota rows (any day's are
+    ignored), `census` the day's census; CHANGE_COLUMNS out, change = call_off."""
+    w = params.workforce
+    if not w.census_staffing or rota.empty or census.empty:
+        return _empty(CHANGE_COLUMNS)
+    nurses, technicians = required_staff(params, census["ward"], census["occupied"])
+    need = pd.concat([census[["hospital_id", "ward"]].assign(role=role, required=n)
+                      for role, n in zip(NURSING, (nurses, technicians))])
+    need["keep"] = np.maximum(need["required"] + np.floor(need["required"] * w.on_duty_margin + 1e-9),
+                              w.min_nursing_on_duty)
+    dates = pd.to_datetime(rota["date"]).dt.date
+    rows = rota[rota["role"].isin(NURSING) & (dates == day)].sort_values(_GROUP + ["shift", "staff_id"])
+    keep = rows.join(need.set_index(_GROUP)["keep"], on=_GROUP)["keep"].fillna(np.inf).to_numpy()
+    draw = rng.generator(params.seed, "shift_changes", day).random(len(rows))
+    rank = pd.Series(draw, index=rows.index).groupby([rows[c] for c in _GROUP + ["shift"]]).rank(method="first")
+    off = rows[rank.to_numpy() > keep].sort_values(["shift_start", "hospital_id", "ward", "role", "staff_id"])
+    return pd.DataFrame({
+        "date": day, "shift": off["shift"].to_numpy(dtype=object),
+        "shift_start": pd.to_datetime(off["shift_start"]).to_numpy().astype("datetime64[ns]"),
+        "shift_end": pd.to_datetime(off["shift_end"]).to_numpy().astype("datetime64[ns]"),
+        **{c: off[c].to_numpy(dtype=object) for c in ("staff_id", "hospital_id", "ward", "role")},
+        "change": "call_off"}, columns=list(CHANGE_COLUMNS))
+
+
+def on_duty(schedules: pd.DataFrame, changes: pd.DataFrame | None) -> pd.DataFrame:
+    """The rota as worked: the shifts the days' census called off taken out."""
+    if changes is None or changes.empty or schedules.empty:
+        return schedules
+    def shifts(frame):
+        return pd.MultiIndex.from_arrays([frame["staff_id"].astype(str), pd.to_datetime(frame["shift_start"])])
+    off = changes[changes["change"] == "call_off"]
+    return schedules[~shifts(schedules).isin(shifts(off))].reset_index(drop=True)

@@ -106,3 +106,18 @@ def test_staffing_figures_count_shifts_under_the_rules_minimum(workshop_run):
     got = realism.staffing_figures(params, pd.DataFrame(rows), census)
     assert got["med_surg_shifts_short"] == pytest.approx(50)         # the night is a nurse short
     assert got["technician_shifts_short"] == pytest.approx(50)       # ICU's two shifts of four ward-shifts
+    assert got["icu_nurse_load"] == pytest.approx(4 / 2 / (24 / (18 * 0.52)) * 100)
+    assert np.isnan(got["nursing_census_correlation"]), "one day: no ward's staff changes"
+
+
+def test_the_census_correlation_is_taken_within_each_ward(workshop_run):
+    params = workshop_run.params
+    days = [dt.date(2025, 3, 3) + dt.timedelta(days=i) for i in range(4)]
+    occupied = {"med_surg": [10, 20, 10, 20], "icu": [1, 3, 1, 3]}
+    census = pd.DataFrame([{"date": d, "hospital_id": "H01", "ward": w, "beds": 26, "occupied": occupied[w][i]}
+                           for i, d in enumerate(days) for w in occupied])
+    on_duty = {"med_surg": [5, 8, 5, 8], "icu": [4, 2, 4, 2]}   # follows med-surg's census, against the ICU's
+    rows = [{"date": d, "shift": shift, "hospital_id": "H01", "ward": w, "role": "nurse", "staff_id": f"S{k}"}
+            for i, d in enumerate(days) for shift in ("day", "night") for w in on_duty for k in range(on_duty[w][i])]
+    got = realism.staffing_figures(params, pd.DataFrame(rows), census)
+    assert got["nursing_census_correlation"] == pytest.approx(0.0)   # (1 + -1) / 2: not the pooled figure

@@ -165,3 +165,21 @@ CREATE TABLE IF NOT EXISTS {schema}.fact_staff_active (
     PRIMARY KEY (year, quarter, staff_id),
     FOREIGN KEY (hospital_id, ward) REFERENCES {schema}.dim_ward
 );
+
+-- Rota shifts the day's census changed (shift_changes_<date>.csv): call_off = sent home. v_staffing_shift
+-- counts the rota's shifts less these.
+CREATE TABLE IF NOT EXISTS {schema}.fact_shift_change (
+    staff_id    TEXT      NOT NULL,
+    shift_start TIMESTAMP NOT NULL,
+    shift_end   TIMESTAMP NOT NULL,
+    shift_date  DATE      NOT NULL,
+    shift       TEXT      NOT NULL,
+    hospital_id TEXT      NOT NULL,
+    ward        TEXT      NOT NULL,
+    role        TEXT      NOT NULL,
+    change      TEXT      NOT NULL CHECK (change IN ('call_off')),
+    file_id     INTEGER   NOT NULL,
+    PRIMARY KEY (staff_id, shift_start),
+    CONSTRAINT fact_shift_change_staff_fkey FOREIGN KEY (staff_id) REFERENCES {schema}.dim_staff NOT ENFORCED,
+    CONSTRAINT fact_shift_change_ward_fkey FOREIGN KEY (hospital_id, ward) REFERENCES {schema}.dim_ward NOT ENFORCED
+);

@@ -1,0 +1,18 @@
+-- A change must be of a rota shift (schedules_<year>_<month>.csv, loaded first) of the file's day.
+SELECT 'the shift (staff_id, shift_start) is not in the rota (schedules_<year>_<month>.csv)' AS problem,
+       count(*) AS n, min(s.staff_id || ' ' || s.shift_start::text) AS example
+FROM stage s
+WHERE NOT EXISTS (SELECT 1 FROM {schema}.fact_shift_assignment a
+                  WHERE a.staff_id = s.staff_id AND a.shift_start = s.shift_start
+                    AND a.hospital_id = s.hospital_id AND a.ward = s.ward AND a.role = s.role)
+HAVING count(*) > 0
+UNION ALL
+SELECT 'date is not the day in the file name', count(*), min(s.date)::text
+FROM stage s
+WHERE s.date <> %(file_date)s
+HAVING count(*) > 0
+UNION ALL
+SELECT 'change is not call_off', count(*), min(s.change)
+FROM stage s
+WHERE s.change IS DISTINCT FROM 'call_off'
+HAVING count(*) > 0;
