@@ -245,7 +245,7 @@ def _simulate(s: _Session, day: dt.date, state: CensusState | None) -> tuple[dai
     if s.covered <= (day - params.simulation.start_date).days:
         s.covered = horizon(params, day)
         made = _grow(s.the_run, simulate.with_days(params, s.covered))
-        s.rota = simulate.rota_by_day(made.staff)
+        s.rota = simulate.rota_by_day(params, made.staff)
         s.cohort = daily.prepare(params, made.population_with_illnesses) if s.cohort is None else s.cohort
     if state is None:
         state = simulate.warm_up(params, s.cohort)

@@ -6,7 +6,8 @@ links, the original project's folder. Files keep the original project's names (p
 population_with_illnesses.csv, staff_data.csv, reserve_pool.csv, staff_active_<y>_Q<n>.csv,
 schedules_<y>_<mm>.csv, daily_visitors_<date>.csv, admissions_<date>.csv) plus, one per day as well,
 discharges_<date>.csv, transfers_<date>.csv, emergency_transports_<date>.csv and census_<date>.csv: a per-day
-census keeps every day's files complete on their own, which is what the batch ingestor picks up.
+census keeps every day's files complete on their own, which is what the batch ingestor picks up. Each day also
+writes shift_changes_<date>.csv, the rota shifts its census called off (hospsim.workforce.shift_changes).
 
 After each day the carried state is saved (write-then-rename) in the run, so a run stopped anywhere continues
 from its last completed day with the same bytes as an uninterrupted one, and a longer simulation.days grows
@@ -205,7 +206,7 @@ def _in_memory(params: Params, progress: bool, people_ill: pd.DataFrame | None) 
     cohort = daily.prepare(params, made.population_with_illnesses)
     state = warm_up(params, cohort)
     frames: dict[str, list[pd.DataFrame]] = {k: [] for k in KINDS}
-    rota_days, changes = rota_by_day(made.staff), []
+    rota_days, changes = rota_by_day(params, made.staff), []
     for day in _progress(dates(params), progress):
         result, state = daily.simulate_day(params, day, cohort, state)
         changes.append(day_shift_changes(params, rota_days, result))
@@ -231,7 +232,7 @@ def _days(the_run: runs.Run, params: Params, made: Setup, progress: bool) -> Sim
         log.info("run %s: %d day(s) in the run, simulating %d more", the_run.id, done, len(todo))
         cohort = daily.prepare(params, made.population_with_illnesses)
         state = state if state is not None else warm_up(params, cohort)
-        rota_days = rota_by_day(made.staff)
+        rota_days = rota_by_day(params, made.staff)
         with the_run.running(DAYS_STEP):
             try:
                 for day in _progress(todo, progress):
@@ -356,17 +357,14 @@ def rota(staff: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=workforce.SCHEDULE_COLUMNS)
 
 
-def rota_by_day(staff: dict[str, pd.DataFrame]) -> dict[dt.date, pd.DataFrame]:
-    """The rota split by day once, so each simulated day looks only at its own shifts."""
-    whole = rota(staff)
-    days = pd.to_datetime(whole["date"]).dt.date
-    return {day: frame for day, frame in whole.groupby(days.to_numpy(), sort=False)}
+def rota_by_day(params: Params, staff: dict[str, pd.DataFrame]) -> dict[dt.date, workforce.DayRota]:
+    """The setup's nursing rota by day, drawn once (workforce.day_rotas)."""
+    return workforce.day_rotas(params, rota(staff))
 
 
-def day_shift_changes(params: Params, rota_days: dict[dt.date, pd.DataFrame], result: daily.DayResult):
+def day_shift_changes(params: Params, rota_days: dict[dt.date, workforce.DayRota], result: daily.DayResult):
     """The shifts the day's census called off (pure: the day's rota and census in)."""
-    day_rota = rota_days.get(result.day, pd.DataFrame(columns=workforce.SCHEDULE_COLUMNS))
-    return workforce.shift_changes(params, result.day, day_rota, result.census)
+    return workforce.shift_changes(params, result.day, rota_days.get(result.day), result.census)
 
 
 def read_shift_changes(folder: Path, days: list[dt.date]) -> pd.DataFrame:

@@ -9,6 +9,7 @@ A team holds the people a shift needs plus a spare share that covers vacations (
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -95,10 +96,12 @@ def _hours_ratio(params: Params, ward_type: str, nurses: bool) -> float:
 def required_staff(params: Params, ward_types, census) -> tuple[np.ndarray, np.ndarray]:
     """Nurses and nursing technicians a shift needs for each (ward type, census) under the staffing rule."""
     ward_types, census = np.asarray(ward_types, dtype=object), np.asarray(census, dtype=float)
-    nurses = _ceil(census / np.array([patients_per_nurse(params)[t] for t in ward_types], dtype=float))
+    per_nurse = patients_per_nurse(params)
+    nurses = _ceil(census / np.array([per_nurse[t] for t in ward_types], dtype=float))
     if params.workforce.staffing_rule == "california":
         return nurses, _ceil(nurses * params.workforce.technicians_per_nurse)
-    per_tech = np.array([_hours_ratio(params, t, nurses=False) for t in ward_types], dtype=float)
+    per_type = {t: _hours_ratio(params, t, nurses=False) for t in set(ward_types)}
+    per_tech = np.array([per_type[t] for t in ward_types], dtype=float)
     return nurses, _ceil(census / per_tech)
 
 
@@ -499,31 +502,58 @@ def staffing_coverage(params: Params, schedules: pd.DataFrame, census: pd.DataFr
 
 # --------------------------------------------------------------------------- the day's census
 
-def shift_changes(params: Params, day: dt.date, rota: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
+@dataclass(frozen=True)
+class DayRota:
+    """A day's nursing rota as arrays (SCHEDULE_COLUMNS but date), each row's slot (hospital, ward, role, shift:
+    slot_keys[slot] gives its hospital, ward and role) and its rank in the slot's draw: who is sent home first."""
+    columns: dict[str, np.ndarray]
+    slot: np.ndarray
+    rank: np.ndarray
+    slot_keys: list[tuple[str, ...]]
+
+
+def day_rotas(params: Params, rota: pd.DataFrame) -> dict[dt.date, DayRota]:
+    """The nursing rota split by day, drawn once for the whole period (each day's draw from its own stream,
+    in the rota's row order), so a simulated day only compares ranks with what its census needs."""
+    rota = rota[rota["role"].isin(NURSING)]
+    if rota.empty:
+        return {}
+    slot, names = pd.factorize(rota["hospital_id"].astype(str) + "|" + rota["ward"].astype(str) + "|"
+                               + rota["role"].astype(str) + "|" + rota["shift"].astype(str))
+    slot_keys = [tuple(name.split("|")[:3]) for name in names]
+    day_code, days = pd.factorize(pd.to_datetime(rota["date"]).dt.date)
+    rows_of_day = np.split(np.argsort(day_code, kind="stable"), np.cumsum(np.bincount(day_code))[:-1])
+    draw = np.empty(len(rota))
+    for code, rows in enumerate(rows_of_day):
+        draw[rows] = rng.generator(params.seed, "shift_changes", days[code]).random(len(rows))
+    order = np.lexsort((draw, slot, day_code))
+    starts = np.flatnonzero(np.r_[True, (np.diff(slot[order]) != 0) | (np.diff(day_code[order]) != 0)])
+    rank = np.empty(len(rota), dtype=np.int64)
+    rank[order] = np.arange(len(rota)) - np.repeat(starts, np.diff(np.r_[starts, len(rota)]))
+    columns = {c: rota[c].to_numpy(dtype=object) for c in ("shift", "staff_id", "hospital_id", "ward", "role")}
+    for c in ("shift_start", "shift_end"):
+        columns[c] = pd.to_datetime(rota[c]).to_numpy().astype("datetime64[ns]")
+    return {days[code]: DayRota({c: v[rows] for c, v in columns.items()}, slot[rows], rank[rows], slot_keys)
+            for code, rows in enumerate(rows_of_day)}
+
+
+def shift_changes(params: Params, day: dt.date, rota: DayRota | None, census: pd.DataFrame) -> pd.DataFrame:
     """The day's call-offs: on each shift, rota nurses and technicians beyond what the day's census needs under
     the staffing rule (plus workforce.on_duty_margin of it, whole people; never below min_nursing_on_duty) go
-    home, their hours to the time bank. Who goes is drawn. `rota` holds the day's rota rows (any day's are
-    ignored), `census` the day's census; CHANGE_COLUMNS out, change = call_off."""
+    home, their hours to the time bank; the drawn ranks (day_rotas) say who. CHANGE_COLUMNS out."""
     w = params.workforce
-    if not w.census_staffing or rota.empty or census.empty:
+    if not w.census_staffing or rota is None or not len(rota.rank) or census.empty:
         return _empty(CHANGE_COLUMNS)
     nurses, technicians = required_staff(params, census["ward"], census["occupied"])
-    need = pd.concat([census[["hospital_id", "ward"]].assign(role=role, required=n)
-                      for role, n in zip(NURSING, (nurses, technicians))])
-    need["keep"] = np.maximum(need["required"] + np.floor(need["required"] * w.on_duty_margin + 1e-9),
-                              w.min_nursing_on_duty)
-    dates = pd.to_datetime(rota["date"]).dt.date
-    rows = rota[rota["role"].isin(NURSING) & (dates == day)].sort_values(_GROUP + ["shift", "staff_id"])
-    keep = rows.join(need.set_index(_GROUP)["keep"], on=_GROUP)["keep"].fillna(np.inf).to_numpy()
-    draw = rng.generator(params.seed, "shift_changes", day).random(len(rows))
-    rank = pd.Series(draw, index=rows.index).groupby([rows[c] for c in _GROUP + ["shift"]]).rank(method="first")
-    off = rows[rank.to_numpy() > keep].sort_values(["shift_start", "hospital_id", "ward", "role", "staff_id"])
-    return pd.DataFrame({
-        "date": day, "shift": off["shift"].to_numpy(dtype=object),
-        "shift_start": pd.to_datetime(off["shift_start"]).to_numpy().astype("datetime64[ns]"),
-        "shift_end": pd.to_datetime(off["shift_end"]).to_numpy().astype("datetime64[ns]"),
-        **{c: off[c].to_numpy(dtype=object) for c in ("staff_id", "hospital_id", "ward", "role")},
-        "change": "call_off"}, columns=list(CHANGE_COLUMNS))
+    keep = {}
+    for hospital, ward, role_need in zip(census["hospital_id"], census["ward"], zip(nurses, technicians)):
+        for role, need in zip(NURSING, role_need):
+            keep[(hospital, ward, role)] = max(int(need + np.floor(need * w.on_duty_margin + 1e-9)),
+                                               w.min_nursing_on_duty)
+    limit = np.array([keep.get(key, np.inf) for key in rota.slot_keys])[rota.slot]
+    off = rota.rank >= limit             # ranks count from 0: the first `limit` of each slot stay
+    return pd.DataFrame({"date": day, **{c: v[off] for c, v in rota.columns.items()}, "change": "call_off"},
+                        columns=list(CHANGE_COLUMNS))
 
 
 def on_duty(schedules: pd.DataFrame, changes: pd.DataFrame | None) -> pd.DataFrame:

@@ -391,7 +391,8 @@ def test_the_days_census_sends_home_the_nursing_staff_it_does_not_need(tmp_path)
     params = make_params(tmp_path)
     rota = wf.monthly_schedule(params, wf.initial_staff(params)[0], 2025, 1)
     day = dt.date(2025, 1, 2)
-    low = wf.shift_changes(params, day, rota, _day_census(params, day, 0.4))
+    of_day = wf.day_rotas(params, rota)[day]
+    low = wf.shift_changes(params, day, of_day, _day_census(params, day, 0.4))
     assert list(low.columns) == list(wf.CHANGE_COLUMNS) and set(low["change"]) == {"call_off"}
     assert set(low["role"]) == {"nurse", "nursing_technician"} and set(low["date"]) == {day}
     on_duty = wf.on_duty(rota, low)
@@ -402,17 +403,17 @@ def test_the_days_census_sends_home_the_nursing_staff_it_does_not_need(tmp_path)
     keep = np.maximum(cov["nurses_required"] + np.floor(cov["nurses_required"] * 0.15 + 1e-9), 1)
     assert (cov["nurses_scheduled"] <= keep).all() and (cov["nurses_scheduled"] >= 1).all()
     # a fuller house sends fewer home; a full one with the plan's staff sends home almost nobody
-    assert len(wf.shift_changes(params, day, rota, _day_census(params, day, 0.8))) < len(low)
+    assert len(wf.shift_changes(params, day, of_day, _day_census(params, day, 0.8))) < len(low)
     off = dataclasses.replace(params, workforce=dataclasses.replace(params.workforce, census_staffing=False))
-    assert wf.shift_changes(off, day, rota, _day_census(params, day, 0.4)).empty
-    assert wf.shift_changes(params, day, rota, _day_census(params, day, 0.4)).equals(low), "one seed, one draw"
+    assert wf.shift_changes(off, day, of_day, _day_census(params, day, 0.4)).empty
+    assert wf.shift_changes(params, day, of_day, _day_census(params, day, 0.4)).equals(low), "one seed, one draw"
 
 
 def test_on_duty_takes_out_only_the_called_off_shifts(tmp_path):
     params = make_params(tmp_path)
     rota = wf.monthly_schedule(params, wf.initial_staff(params)[0], 2025, 1)
     day = dt.date(2025, 1, 5)
-    changes = wf.shift_changes(params, day, rota, _day_census(params, day, 0.3))
+    changes = wf.shift_changes(params, day, wf.day_rotas(params, rota)[day], _day_census(params, day, 0.3))
     as_text = changes.assign(shift_start=changes["shift_start"].dt.strftime("%Y-%m-%dT%H:%M:%S"))  # read back
     worked = wf.on_duty(rota, as_text)
     assert len(worked) == len(rota) - len(changes) > 0
