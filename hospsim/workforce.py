@@ -9,6 +9,7 @@ A team holds the people a shift needs plus a spare share that covers vacations (
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -510,6 +511,15 @@ class DayRota:
     slot: np.ndarray
     rank: np.ndarray
     slot_keys: list[tuple[str, ...]]
+    reserve: OffDuty | None = None
+
+
+@dataclass(frozen=True)
+class OffDuty:
+    """Who may be called in: each (hospital, ward, role)'s staff on the rota, and every one's rota shifts."""
+    members: dict[tuple[str, ...], np.ndarray]
+    starts: dict[str, np.ndarray]
+    ends: dict[str, np.ndarray]
 
 
 def day_rotas(params: Params, rota: pd.DataFrame) -> dict[dt.date, DayRota]:
@@ -518,10 +528,15 @@ def day_rotas(params: Params, rota: pd.DataFrame) -> dict[dt.date, DayRota]:
     rota = rota[rota["role"].isin(NURSING)]
     if rota.empty:
         return {}
-    slot, names = pd.factorize(rota["hospital_id"].astype(str) + "|" + rota["ward"].astype(str) + "|"
-                               + rota["role"].astype(str) + "|" + rota["shift"].astype(str))
-    slot_keys = [tuple(name.split("|")[:3]) for name in names]
-    day_code, days = pd.factorize(pd.to_datetime(rota["date"]).dt.date)
+    combined = np.zeros(len(rota), dtype=np.int64)
+    for column in ("hospital_id", "ward", "role", "shift"):
+        codes, uniques = pd.factorize(rota[column])
+        combined = combined * len(uniques) + codes
+    slot = pd.factorize(combined)[0]
+    firsts = np.unique(slot, return_index=True)[1]
+    slot_keys = list(zip(*(rota[c].to_numpy(dtype=object)[firsts] for c in ("hospital_id", "ward", "role"))))
+    day_code, raw_days = pd.factorize(rota["date"])
+    days = pd.to_datetime(pd.Series(raw_days)).dt.date.to_numpy()
     rows_of_day = np.split(np.argsort(day_code, kind="stable"), np.cumsum(np.bincount(day_code))[:-1])
     draw = np.empty(len(rota))
     for code, rows in enumerate(rows_of_day):
@@ -533,14 +548,30 @@ def day_rotas(params: Params, rota: pd.DataFrame) -> dict[dt.date, DayRota]:
     columns = {c: rota[c].to_numpy(dtype=object) for c in ("shift", "staff_id", "hospital_id", "ward", "role")}
     for c in ("shift_start", "shift_end"):
         columns[c] = pd.to_datetime(rota[c]).to_numpy().astype("datetime64[ns]")
-    return {days[code]: DayRota({c: v[rows] for c, v in columns.items()}, slot[rows], rank[rows], slot_keys)
-            for code, rows in enumerate(rows_of_day)}
+    off_duty = _off_duty(rota, columns)
+    return {days[code]: DayRota({c: v[rows] for c, v in columns.items()}, slot[rows], rank[rows], slot_keys,
+                                off_duty) for code, rows in enumerate(rows_of_day)}
+
+
+def _off_duty(rota: pd.DataFrame, columns: dict[str, np.ndarray]) -> OffDuty:
+    """The rota's people by ward and role (staff id order), and each one's shift starts and ends in order."""
+    order = np.lexsort((columns["shift_start"], columns["staff_id"].astype(str)))
+    staff = columns["staff_id"][order]
+    bounds = np.r_[np.flatnonzero(np.r_[True, staff[1:] != staff[:-1]]), len(staff)]
+    start, end = columns["shift_start"][order], columns["shift_end"][order]
+    starts = {staff[a]: start[a:b] for a, b in itertools.pairwise(bounds)}
+    ends = {staff[a]: end[a:b] for a, b in itertools.pairwise(bounds)}
+    people = rota[["hospital_id", "ward", "role", "staff_id"]].drop_duplicates().sort_values("staff_id")
+    members = {key: group["staff_id"].to_numpy(dtype=object)
+               for key, group in people.groupby(["hospital_id", "ward", "role"], sort=False)}
+    return OffDuty(members, starts, ends)
 
 
 def shift_changes(params: Params, day: dt.date, rota: DayRota | None, census: pd.DataFrame) -> pd.DataFrame:
-    """The day's call-offs: on each shift, rota nurses and technicians beyond what the day's census needs under
-    the staffing rule (plus workforce.on_duty_margin of it, whole people; never below min_nursing_on_duty) go
-    home, their hours to the time bank; the drawn ranks (day_rotas) say who. CHANGE_COLUMNS out."""
+    """The day's changes to the rota. Call-offs: on each shift, rota nurses and technicians beyond what the day's
+    census needs under the staffing rule (plus workforce.on_duty_margin of it, whole people; never below
+    min_nursing_on_duty) go home, their hours to the time bank; the drawn ranks (day_rotas) say who. Call-ins:
+    where the rota is below the minimum, off-duty staff of the ward (extra shifts). CHANGE_COLUMNS out."""
     w = params.workforce
     if not w.census_staffing or rota is None or not len(rota.rank) or census.empty:
         return _empty(CHANGE_COLUMNS)
@@ -552,15 +583,55 @@ def shift_changes(params: Params, day: dt.date, rota: DayRota | None, census: pd
                                                w.min_nursing_on_duty)
     limit = np.array([keep.get(key, np.inf) for key in rota.slot_keys])[rota.slot]
     off = rota.rank >= limit             # ranks count from 0: the first `limit` of each slot stay
-    return pd.DataFrame({"date": day, **{c: v[off] for c, v in rota.columns.items()}, "change": "call_off"},
-                        columns=list(CHANGE_COLUMNS))
+    frame = pd.DataFrame({"date": day, **{c: v[off] for c, v in rota.columns.items()}, "change": "call_off"},
+                         columns=list(CHANGE_COLUMNS))
+    minimum = {(h, wd, r): n for h, wd, r_n in zip(census["hospital_id"], census["ward"], zip(nurses, technicians))
+               for r, n in zip(NURSING, r_n)}
+    calls = _call_ins(params, day, rota, minimum)
+    return pd.concat([frame, calls], ignore_index=True) if len(calls) else frame
+
+
+def _call_ins(params: Params, day: dt.date, rota: DayRota, minimum: dict) -> pd.DataFrame:
+    """Off-duty staff of the ward called in where the rota is below the census's minimum: only those on the rota
+    that week whose rota leaves workforce.min_rest_hours before and after the shift, on every other day (staff
+    number + day parity, so two call-ins never come back to back), one shift a day each, staff id order."""
+    counts = np.bincount(rota.slot, minlength=len(rota.slot_keys))
+    rest = np.timedelta64(int(params.workforce.min_rest_hours * 3600), "s")
+    rows, called = [], set()
+    for code in np.flatnonzero(counts):
+        key = rota.slot_keys[code]
+        short = int(minimum.get(key, 0)) - int(counts[code])
+        first = np.flatnonzero(rota.slot == code)[0]
+        start, end = rota.columns["shift_start"][first], rota.columns["shift_end"][first]
+        for person in rota.reserve.members.get(key, ()) if short > 0 and rota.reserve else ():
+            if short <= 0:
+                break
+            if person in called or (int(person[1:]) + day.toordinal()) % 2:
+                continue
+            starts, ends = rota.reserve.starts[person], rota.reserve.ends[person]
+            i = np.searchsorted(starts, start)
+            if (i > 0 and ends[i - 1] > start - rest) or (i < len(starts) and starts[i] < end + rest):
+                continue
+            week = np.timedelta64(7, "D")     # on the rota this week: not on vacation, hired, not gone
+            if not ((i > 0 and starts[i - 1] >= start - week) or (i < len(starts) and starts[i] <= start + week)):
+                continue
+            rows.append({"date": day, **{c: rota.columns[c][first] for c in ("shift", "hospital_id", "ward", "role")},
+                         "shift_start": start, "shift_end": end, "staff_id": person, "change": "call_in"})
+            called.add(person)
+            short -= 1
+    return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
 
 
 def on_duty(schedules: pd.DataFrame, changes: pd.DataFrame | None) -> pd.DataFrame:
-    """The rota as worked: the shifts the days' census called off taken out."""
+    """The rota as worked: the shifts the days' census called off taken out, the call-ins added."""
     if changes is None or changes.empty or schedules.empty:
         return schedules
     def shifts(frame):
         return pd.MultiIndex.from_arrays([frame["staff_id"].astype(str), pd.to_datetime(frame["shift_start"])])
     off = changes[changes["change"] == "call_off"]
-    return schedules[~shifts(schedules).isin(shifts(off))].reset_index(drop=True)
+    calls = changes.loc[changes["change"] == "call_in", list(SCHEDULE_COLUMNS)]
+    kept = schedules[~shifts(schedules).isin(shifts(off))]
+    if calls.empty:
+        return kept.reset_index(drop=True)
+    return pd.concat([kept, calls.astype({c: kept[c].dtype for c in ("shift_start", "shift_end")})
+                      if kept["shift_start"].dtype.kind == "M" else calls], ignore_index=True)

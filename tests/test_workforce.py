@@ -420,3 +420,27 @@ def test_on_duty_takes_out_only_the_called_off_shifts(tmp_path):
     other_days = rota[rota["date"] != day]
     assert len(worked[worked["date"] != day]) == len(other_days)
     assert wf.on_duty(rota, None) is rota
+
+
+@pytest.mark.parametrize("rotation", ["12x36", "3x8"])
+def test_a_census_above_the_rota_calls_in_off_duty_staff_of_the_ward_with_their_rest(tmp_path, rotation):
+    params = make_params(tmp_path, **{"workforce.rotation": rotation})
+    staff = wf.initial_staff(params)[0]
+    rota = wf.monthly_schedule(params, staff, 2025, 1)
+    rotas = wf.day_rotas(params, rota)
+    days = sorted(rotas)
+    changes = pd.concat([wf.shift_changes(params, d, rotas[d], _day_census(params, d, 1.3)) for d in days])
+    calls = changes[changes["change"] == "call_in"]
+    assert len(calls) > 0 and (changes["change"] == "call_off").any()
+    home = staff.set_index("staff_id").loc[calls["staff_id"], ["hospital_id", "ward", "role"]].to_numpy()
+    assert (home == calls[["hospital_id", "ward", "role"]].to_numpy()).all(), "called in to their own ward"
+    worked = wf.on_duty(rota, changes).sort_values(["staff_id", "shift_start"])
+    assert len(worked) == len(rota) - (changes["change"] == "call_off").sum() + len(calls)
+    assert not worked.duplicated(["staff_id", "date"]).any()
+    same = worked["staff_id"].eq(worked["staff_id"].shift())
+    gap = (pd.to_datetime(worked["shift_start"]) - pd.to_datetime(worked["shift_end"]).shift())[same]
+    assert gap.min() >= pd.Timedelta(hours=params.workforce.min_rest_hours)
+    cov = pd.concat([wf.staffing_coverage(params, worked[worked["date"] == d], _day_census(params, d, 1.3))
+                     for d in days])
+    short = ~cov["met"]
+    assert short.mean() < 0.5, "most short shifts found someone to call in"

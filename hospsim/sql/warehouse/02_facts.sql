@@ -166,8 +166,8 @@ CREATE TABLE IF NOT EXISTS {schema}.fact_staff_active (
     FOREIGN KEY (hospital_id, ward) REFERENCES {schema}.dim_ward
 );
 
--- Rota shifts the day's census changed (shift_changes_<date>.csv): call_off = sent home. v_staffing_shift
--- counts the rota's shifts less these.
+-- Rota shifts the day's census changed (shift_changes_<date>.csv): call_off = sent home, call_in = an extra
+-- shift of an off-duty staff member. v_staffing_shift counts the rota's shifts less the call-offs plus the call-ins.
 CREATE TABLE IF NOT EXISTS {schema}.fact_shift_change (
     staff_id    TEXT      NOT NULL,
     shift_start TIMESTAMP NOT NULL,
@@ -177,7 +177,7 @@ CREATE TABLE IF NOT EXISTS {schema}.fact_shift_change (
     hospital_id TEXT      NOT NULL,
     ward        TEXT      NOT NULL,
     role        TEXT      NOT NULL,
-    change      TEXT      NOT NULL CHECK (change IN ('call_off')),
+    change      TEXT      NOT NULL CHECK (change IN ('call_off', 'call_in')),
     file_id     INTEGER   NOT NULL,
     PRIMARY KEY (staff_id, shift_start),
     CONSTRAINT fact_shift_change_staff_fkey FOREIGN KEY (staff_id) REFERENCES {schema}.dim_staff NOT ENFORCED,
