@@ -574,7 +574,7 @@ def shift_changes(params: Params, day: dt.date, rota: DayRota | None, census: pd
     where the rota is below the minimum, off-duty staff of the ward (extra shifts). CHANGE_COLUMNS out."""
     w = params.workforce
     if not w.census_staffing or rota is None or not len(rota.rank) or census.empty:
-        return _empty(CHANGE_COLUMNS)
+        return pd.DataFrame(columns=list(CHANGE_COLUMNS))
     nurses, technicians = required_staff(params, census["ward"], census["occupied"])
     keep = {}
     for hospital, ward, role_need in zip(census["hospital_id"], census["ward"], zip(nurses, technicians)):
@@ -587,23 +587,27 @@ def shift_changes(params: Params, day: dt.date, rota: DayRota | None, census: pd
                          columns=list(CHANGE_COLUMNS))
     minimum = {(h, wd, r): n for h, wd, r_n in zip(census["hospital_id"], census["ward"], zip(nurses, technicians))
                for r, n in zip(NURSING, r_n)}
-    calls = _call_ins(params, day, rota, minimum)
-    return pd.concat([frame, calls], ignore_index=True) if len(calls) else frame
+    short = (np.array([minimum.get(key, 0) for key in rota.slot_keys])
+             - np.bincount(rota.slot, minlength=len(rota.slot_keys)))
+    if not (short > 0).any():
+        return frame
+    return pd.concat([frame, _call_ins(params, day, rota, short)], ignore_index=True)
 
 
-def _call_ins(params: Params, day: dt.date, rota: DayRota, minimum: dict) -> pd.DataFrame:
+def _call_ins(params: Params, day: dt.date, rota: DayRota, shortfall: np.ndarray) -> pd.DataFrame:
     """Off-duty staff of the ward called in where the rota is below the census's minimum: only those on the rota
     that week whose rota leaves workforce.min_rest_hours before and after the shift, on every other day (staff
     number + day parity, so two call-ins never come back to back), one shift a day each, staff id order."""
-    counts = np.bincount(rota.slot, minlength=len(rota.slot_keys))
     rest = np.timedelta64(int(params.workforce.min_rest_hours * 3600), "s")
     rows, called = [], set()
-    for code in np.flatnonzero(counts):
-        key = rota.slot_keys[code]
-        short = int(minimum.get(key, 0)) - int(counts[code])
-        first = np.flatnonzero(rota.slot == code)[0]
+    for code in np.flatnonzero(shortfall > 0):
+        key, short = rota.slot_keys[code], int(shortfall[code])
+        on_rota = np.flatnonzero(rota.slot == code)
+        if not len(on_rota):
+            continue                    # a ward-shift nobody is on the rota for: no times to call anyone in to
+        first = on_rota[0]
         start, end = rota.columns["shift_start"][first], rota.columns["shift_end"][first]
-        for person in rota.reserve.members.get(key, ()) if short > 0 and rota.reserve else ():
+        for person in rota.reserve.members.get(key, ()) if rota.reserve else ():
             if short <= 0:
                 break
             if person in called or (int(person[1:]) + day.toordinal()) % 2:
