@@ -192,6 +192,24 @@ NurseRatios = dataclasses.make_dataclass(
     namespace={"__doc__": "Patients per nurse on every shift, one per ward type (hospsim/ward_types.yaml)."})
 
 
+CareLevelHours = dataclasses.make_dataclass(
+    "CareLevelHours", [(level, float, _f(gt=0)) for level in wards.CARE_LEVELS], frozen=True,
+    namespace={"__doc__": "Hours of nursing per patient per 24 h, one per COFEN care level (hospsim.wards)."})
+CareLevelShares = dataclasses.make_dataclass(
+    "CareLevelShares", [(level, float, _f(ge=0, le=1)) for level in wards.CARE_LEVELS], frozen=True,
+    namespace={"__doc__": "Nurses' share of the nursing hours per COFEN care level; technicians work the rest."})
+STAFFING_RULES = ("cofen", "california")
+
+
+@dataclass(frozen=True)
+class Cofen:
+    """COFEN's nursing staffing rule: each ward's care level (hospsim/ward_types.yaml) sets its hours."""
+    hours_per_patient: CareLevelHours = _f(doc="hours of nursing per patient per 24 h")
+    nurse_share: CareLevelShares = _f(doc="nurses' share of those hours (the rest: nursing technicians)")
+    safety_margin: float = _f(ge=0.15, le=1, doc="spare nursing staff per team for absences (COFEN: >= 15%)")
+    source: str = _f(doc="where the figures come from")
+
+
 @dataclass(frozen=True)
 class Workforce:
     rotation: str = _f(choices=ROTATIONS, doc="12x36: 12 h on, 36 h off; 3x8: morning, afternoon, night")
@@ -208,6 +226,14 @@ class Workforce:
     annual_retirement_hazard: float = _f(ge=0, le=1)
     max_consecutive_shifts: int = _f(ge=1, doc="back-to-back shifts one person may work")
     min_rest_hours: float = _f(ge=0, doc="CLT art. 66: 11 h between two working days")
+    staffing_rule: str = _f(choices=STAFFING_RULES, doc="cofen: nurses and technicians by hours of nursing per "
+                            "patient (workforce.cofen); california: patients per nurse (nurse_ratios), "
+                            "technicians_per_nurse technicians per nurse")
+    cofen: Cofen = _f()
+    census_staffing: bool = _f(doc="each simulated day sends home the rota's nurses and technicians its census "
+                               "does not need (shift_changes_<date>.csv)")
+    on_duty_margin: float = _f(ge=0, le=1, doc="share above the rule's minimum kept on duty (whole people)")
+    min_nursing_on_duty: int = _f(ge=0, doc="nurses, and technicians, kept on every ward-shift however empty")
 
 
 # A field per table of the OLTP registry (hospsim.oltp.tables): its seed count, its stream weight.

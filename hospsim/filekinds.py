@@ -92,6 +92,7 @@ TRANSFERS = (col("transfer_id"), col("person_id", "bigint"), opt("visit_id"), op
 TRANSPORTS = (col("transport_id"), col("person_id", "bigint"), opt("visit_id"), col("priority", "smallint"),
               col("dispatch_time", "timestamp"), col("pickup_time", "timestamp"), col("arrival_time", "timestamp"),
               col("hospital_id"), col("distance_km", "double precision"))
+SHIFT_CHANGES = SCHEDULES + (col("change"),)
 CENSUS = (col("date", "date"), col("hospital_id"), col("ward"), *(col(n, "integer") for n in (
     "beds", "occupied", "admitted", "discharged", "transfers_in", "transfers_out", "boarding",
     "cancelled_electives")))
@@ -143,6 +144,7 @@ KINDS: tuple[FileKind, ...] = (
     FileKind("births", "births_{date}.csv", BIRTHS, rank=1, requires=NEEDS_PEOPLE, analyze_after=PERSON_KEY,
              spans_after=("person",)),
     FileKind("deaths", "deaths_{date}.csv", DEATHS, rank=3, requires=NEEDS_PEOPLE),
+    FileKind("shift_changes", "shift_changes_{date}.csv", SHIFT_CHANGES, rank=3, requires=(("schedules",),)),
 )
 BY_KIND = {k.kind: k for k in KINDS}
 

@@ -109,6 +109,18 @@ def staffing_coverage(p: config.Params, staff: dict[str, pd.DataFrame], census: 
     return workforce.staffing_coverage(p, schedules, census)
 
 
+def run_coverage(p: config.Params, result) -> pd.DataFrame:
+    """Nurses on duty (the rota less the shifts the days' census called off) against the run's census."""
+    from hospsim import workforce
+    return workforce.staffing_coverage(p, result.schedules, result.census)
+
+
+def staffing_rule(p: config.Params) -> str:
+    """The minimum the staffing charts judge by, as their titles name it."""
+    from hospsim import workforce
+    return workforce.RULE_LABELS[p.workforce.staffing_rule]
+
+
 EXPECTED_CENSUS = "the expected census (beds x target occupancy)"
 """What 00 judges staffing against: the census the staff was sized for, so it is short nowhere by design."""
 RUN_CENSUS = "the run's census"
@@ -121,7 +133,7 @@ def staff_events(staff: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def setup_figures(p: config.Params, s) -> list:
     return [plots.population_pyramid(s.people, p.simulation.start_date),
-            plots.staffing(staffing_coverage(p, s.staff), EXPECTED_CENSUS),
+            plots.staffing(staffing_coverage(p, s.staff), EXPECTED_CENSUS, staffing_rule(p)),
             plots.staff_events(staff_events(s.staff))]
 
 
@@ -130,7 +142,7 @@ def daily_figures(p: config.Params, result) -> list:
     return [plots.census(result.census),
             plots.occupancy_heatmap(result.census),
             plots.arrivals_by_hour_and_weekday(result.visitors),
-            plots.staffing(staffing_coverage(p, result.staff, result.census), RUN_CENSUS),
+            plots.staffing(run_coverage(p, result), RUN_CENSUS, staffing_rule(p)),
             plots.realism(realism.report(p, result))]
 
 
@@ -169,7 +181,8 @@ def dashboard_figures(p: config.Params, pg_info) -> list:
     """The warehouse's census, occupancy, staffing and staff events; stream and CDC when those steps ran."""
     census = baseline_census(p, pg_info)
     staffing = warehouse_view(p, pg_info, "v_staffing_shift").rename(columns={"shift_date": "date"})
-    figures = [plots.census(census), plots.occupancy_heatmap(census), plots.staffing(staffing, RUN_CENSUS),
+    figures = [plots.census(census), plots.occupancy_heatmap(census),
+               plots.staffing(staffing, RUN_CENSUS, staffing_rule(p)),
                plots.hires_and_departures(warehouse_view(p, pg_info, "v_staff_events_quarterly"))]
     from hospsim.stream import metrics
     figures.append(plots.stream_rate(metrics.rates(metrics.throughput(pg_info, p.stream.schema), window="2s")))

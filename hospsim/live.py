@@ -179,6 +179,7 @@ class _Session:
     carry: dict | None = None
     covered: int = 0
     cohort: daily.Cohort | None = None
+    rota: dict = field(default_factory=dict)          # the setup's rota by day (simulate.rota_by_day)
     last_progress: float = 0.0
     progress_sent: int = 0
 
@@ -232,7 +233,8 @@ def _days(s: _Session, day: dt.date, end: dt.date | None, state: CensusState | N
 
         if not _play_day(s, day, result, prepare):
             return
-        simulate.commit_day(s.the_run, s.params, result, after)
+        simulate.commit_day(s.the_run, s.params, result, after,
+                            changes=simulate.day_shift_changes(s.params, s.rota, result))
         s.report.days_done.append(day)
         day, played = following, (ahead[0] if ahead else None)
 
@@ -243,6 +245,7 @@ def _simulate(s: _Session, day: dt.date, state: CensusState | None) -> tuple[dai
     if s.covered <= (day - params.simulation.start_date).days:
         s.covered = horizon(params, day)
         made = _grow(s.the_run, simulate.with_days(params, s.covered))
+        s.rota = simulate.rota_by_day(params, made.staff)
         s.cohort = daily.prepare(params, made.population_with_illnesses) if s.cohort is None else s.cohort
     if state is None:
         state = simulate.warm_up(params, s.cohort)

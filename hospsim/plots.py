@@ -121,11 +121,12 @@ def arrivals_by_hour_and_weekday(visitors: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def staffing(coverage: pd.DataFrame, against: str) -> go.Figure:
+def staffing(coverage: pd.DataFrame, against: str, rule: str = "") -> go.Figure:
     """Nurses short per ward and day (summed over the day's shifts) judged against a named census.
 
-    `against` names the census the ratio is applied to: 00 has only the expected one (beds x target occupancy,
-    what the staff was sized for); 01 and 05 judge the run's simulated census, so their counts agree."""
+    `against` names the census the minimum is applied to: 00 has only the expected one (beds x target occupancy,
+    what the staff was sized for); 01 and 05 judge the run's simulated census, so their counts agree.
+    `rule` names the minimum (workforce.rule_label: COFEN hours per patient or California ratios)."""
     if coverage.empty:
         return _empty("Staffing", "no shifts")
     df = coverage.assign(unit=_units(coverage), date=pd.to_datetime(coverage["date"]),
@@ -141,10 +142,11 @@ def staffing(coverage: pd.DataFrame, against: str) -> go.Figure:
                         customdata=shifts.to_numpy(),
                         hovertemplate="%{y}<br>%{x|%Y-%m-%d}<br>%{z} nurses short over %{customdata} shift(s)"
                                       "<extra></extra>")
-    fig.update_layout(title=f"Nurses short per ward and day, against {against}: "
+    of_rule = f" of the {rule} minimum" if rule else ""
+    fig.update_layout(title=f"Nurses short{of_rule} per ward and day, against {against}: "
                             f"{n_short:,} of {len(df):,} ward-shifts short")
     if n_short == 0:
-        fig.add_annotation(text="every ward-shift has the nurses its ratio requires", showarrow=False,
+        fig.add_annotation(text="every ward-shift has the nurses its staffing rule requires", showarrow=False,
                            x=0, y=1.0, xref="paper", yref="paper", xanchor="left", yanchor="bottom")
     return fig
 

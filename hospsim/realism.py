@@ -145,6 +145,7 @@ def figures(params: Params, result) -> dict[str, float]:
         **population_figures(params, *_written_cast(result)),
         **vital_figures(params, result),
         **return_figures(result),
+        **staffing_figures(params, result.schedules, result.census),
     }
 
 
@@ -452,3 +453,43 @@ def _came_back(left: pd.DataFrame, left_at: str, came: pd.DataFrame, came_at: st
         return np.nan
     nxt = pd.merge_asof(out, back, on="t", by="person_id", direction="forward", allow_exact_matches=False)
     return float(((nxt["back"] - nxt["t"]) <= window).mean() * 100)
+
+
+# --------------------------------------------------------------------------- staffing against the census
+
+REFERENCES |= {
+    "med_surg_shifts_short": Reference("med-surg shifts under the nurse minimum (workforce.staffing_rule)", 0, 5,
+                                       "%", "COFEN 543/2017 hours per patient or California Title 22 1:5; "
+                                                "under 5% ours"),
+    "technician_shifts_short": Reference("ward shifts under the nursing technician minimum", 0, 5, "%",
+                                         "COFEN 543/2017 (the hours nurses do not work); under 5% ours"),
+    "icu_nurse_load": Reference("ICU patients per nurse on duty, share of the rule's maximum", 50, 100, "%",
+                                "COFEN 543/2017 (18 h, 52% nurses: 2.6 patients a nurse) or Title 22 (2); "
+                                "band ours"),
+    "nursing_census_correlation": Reference("nursing staff on duty against the ward's census, correlation "
+                                            "within each ward", 0.5, 1, "r",
+                                            "staffing by hours per patient follows the census (COFEN 543/2017); "
+                                            "band ours"),
+}
+
+
+def staffing_figures(params: Params, schedules: pd.DataFrame, census: pd.DataFrame) -> dict[str, float]:
+    """Shifts short of the staffing rule's minimum (med-surg nurses, technicians on every ward), the ICU's load
+    against its ratio, and how nursing staff on duty follows each ward's census (wards whose staff never
+    changes do not count)."""
+    from hospsim import workforce
+    if schedules.empty or census.empty:
+        return dict.fromkeys(("med_surg_shifts_short", "technician_shifts_short", "icu_nurse_load",
+                              "nursing_census_correlation"), np.nan)
+    cov = workforce.staffing_coverage(params, schedules, census)
+    med_surg, icu = cov[cov["ward"] == "med_surg"], cov[cov["ward"] == "icu"]
+    technicians_short = cov["technicians_scheduled"] < cov["technicians_required"]
+    cov["nursing"] = cov["nurses_scheduled"] + cov["technicians_scheduled"]
+    within = [g["nursing"].corr(g["occupied"]) for _, g in cov.groupby(["hospital_id", "ward"])
+              if g["nursing"].nunique() > 1 and g["occupied"].nunique() > 1]
+    icu_nurses = icu["nurses_scheduled"].sum()
+    return {"med_surg_shifts_short": float((~med_surg["met"]).mean() * 100) if len(med_surg) else np.nan,
+            "technician_shifts_short": float(technicians_short.mean() * 100) if len(cov) else np.nan,
+            "icu_nurse_load": (float(icu["occupied"].sum() / icu_nurses / workforce.patients_per_nurse(params)["icu"]
+                                     * 100) if icu_nurses else np.nan),
+            "nursing_census_correlation": float(np.mean(within)) if within else np.nan}

@@ -6,7 +6,8 @@ links, the original project's folder. Files keep the original project's names (p
 population_with_illnesses.csv, staff_data.csv, reserve_pool.csv, staff_active_<y>_Q<n>.csv,
 schedules_<y>_<mm>.csv, daily_visitors_<date>.csv, admissions_<date>.csv) plus, one per day as well,
 discharges_<date>.csv, transfers_<date>.csv, emergency_transports_<date>.csv and census_<date>.csv: a per-day
-census keeps every day's files complete on their own, which is what the batch ingestor picks up.
+census keeps every day's files complete on their own, which is what the batch ingestor picks up. Each day also
+writes shift_changes_<date>.csv, the rota shifts its census called off (hospsim.workforce.shift_changes).
 
 After each day the carried state is saved (write-then-rename) in the run, so a run stopped anywhere continues
 from its last completed day with the same bytes as an uninterrupted one, and a longer simulation.days grows
@@ -38,6 +39,7 @@ BACKGROUND_DIGESTS = "background-digests.json"
 KINDS = filekinds.DAILY                  # visitors, admissions, ..., census, births, deaths
 DATE_COLUMNS = ("birth_date",)
 """Daily-file dates the loop holds as datetime64 (a newborn's), read back as such from CSV and Parquet."""
+CHANGES = "shift_changes"                # also one a day: the rota shifts the day's census called off
 TIME_COLUMNS = ("arrival_time", "departure_time", "admit_time", "planned_discharge_time", "discharge_time",
                 "request_time", "dispatch_time", "pickup_time", "birth_time", "death_time")
 TEXT_COLUMNS = {"national_id": str, "phone": str, "registration": str}
@@ -67,11 +69,12 @@ class SimulationResult:
     run: runs.Run | None = None
     births: pd.DataFrame = field(default_factory=pd.DataFrame)
     deaths: pd.DataFrame = field(default_factory=pd.DataFrame)
+    shift_changes: pd.DataFrame | None = None     # the days' call-offs (workforce.shift_changes)
 
     @property
     def schedules(self) -> pd.DataFrame:
-        frames = [df for name, df in sorted(self.staff.items()) if filekinds.BY_KIND["schedules"].matches(name)]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        """The shifts worked: the rota less those the days' census called off."""
+        return workforce.on_duty(rota(self.staff), self.shift_changes)
 
     @property
     def days(self) -> list[dt.date]:
@@ -207,12 +210,15 @@ def _in_memory(params: Params, progress: bool, people_ill: pd.DataFrame | None) 
     cohort = daily.prepare(params, made.population_with_illnesses)
     state = warm_up(params, cohort)
     frames: dict[str, list[pd.DataFrame]] = {k: [] for k in KINDS}
+    rota_days, changes = rota_by_day(params, made.staff), []
     for day in _progress(dates(params), progress):
         result, state = daily.simulate_day(params, day, cohort, state)
+        changes.append(day_shift_changes(params, rota_days, result))
         for k in KINDS:
             frames[k].append(getattr(result, k))
     return SimulationResult(params, made.people, made.population_with_illnesses, made.staff,
-                            **{k: _concat(frames[k], k) for k in KINDS}, state=state)
+                            **{k: _concat(frames[k], k) for k in KINDS}, state=state,
+                            shift_changes=_concat_changes(changes))
 
 
 def _days(the_run: runs.Run, params: Params, made: Setup, progress: bool) -> SimulationResult:
@@ -224,27 +230,31 @@ def _days(the_run: runs.Run, params: Params, made: Setup, progress: bool) -> Sim
     earlier = read_days(the_run.files_dir, all_days[:min(done, len(all_days))])
     for k in KINDS:
         frames[k].append(earlier[k])
+    changes = [read_shift_changes(the_run.files_dir, all_days[:min(done, len(all_days))])]
     written: list[Path] = []
     if todo:
         log.info("run %s: %d day(s) in the run, simulating %d more", the_run.id, done, len(todo))
         cohort = daily.prepare(params, made.population_with_illnesses)
         state = state if state is not None else warm_up(params, cohort)
+        rota_days = rota_by_day(params, made.staff)
         with the_run.running(DAYS_STEP):
             try:
                 for day in _progress(todo, progress):
                     result, state = daily.simulate_day(params, day, cohort, state)
-                    written += commit_day(the_run, params, result, state, record=False)
+                    changes.append(day_shift_changes(params, rota_days, result))
+                    written += commit_day(the_run, params, result, state, record=False, changes=changes[-1])
                     for k in KINDS:
                         frames[k].append(getattr(result, k))
             finally:
                 record_days(the_run, params, state, written)
     elif state is None:
         state = CensusState.empty(params)
-    day_names = [filekinds.day_file_name(k, d) for d in all_days for k in KINDS]
+    day_names = [filekinds.day_file_name(k, d) for d in all_days for k in KINDS + (CHANGES,)]
     the_run.land(params, [the_run.file(n) for n in day_names])     # again after a reset: from the run, not recomputed
     return SimulationResult(params, made.people, made.population_with_illnesses, made.staff,
                             **{k: _concat(frames[k], k) for k in KINDS}, state=state,
-                            files=[the_run.file(n) for n in day_names], run=the_run)
+                            files=[the_run.file(n) for n in day_names], run=the_run,
+                            shift_changes=_concat_changes(changes))
 
 
 def days_held(params: Params, the_run: runs.Run) -> tuple[int, CensusState | None]:
@@ -255,11 +265,12 @@ def days_held(params: Params, the_run: runs.Run) -> tuple[int, CensusState | Non
 
 
 def commit_day(the_run: runs.Run, params: Params, result: daily.DayResult, state: CensusState, *,
-               record: bool = True) -> list[Path]:
-    """A finished day into the run: its files written (read-only) and landed in batch/, then the state after
-    it saved, the point from which a stopped run continues (the days step recorded too, unless the caller
-    records a batch of days at once)."""
-    day_files = [the_run.write(df, name) for name, df in result.files().items()]
+               record: bool = True, changes: pd.DataFrame | None = None) -> list[Path]:
+    """A finished day into the run: its files (and the shift changes its census made) written (read-only) and
+    landed in batch/, then the state after it saved, the point from which a stopped run continues (the days
+    step recorded too, unless the caller records a batch of days at once)."""
+    files = result.files() | ({filekinds.day_file_name(CHANGES, result.day): changes} if changes is not None else {})
+    day_files = [the_run.write(df, name) for name, df in files.items()]
     the_run.land(params, day_files)
     save_state(state, state_path(the_run))
     if record:
@@ -344,6 +355,33 @@ def _concat(frames: list[pd.DataFrame], kind: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def rota(staff: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The monthly rotas of the setup's frames, as one frame."""
+    frames = [df for name, df in sorted(staff.items()) if filekinds.BY_KIND["schedules"].matches(name)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=workforce.SCHEDULE_COLUMNS)
+
+
+def rota_by_day(params: Params, staff: dict[str, pd.DataFrame]) -> dict[dt.date, workforce.DayRota]:
+    """The setup's nursing rota by day, drawn once (workforce.day_rotas)."""
+    return workforce.day_rotas(params, rota(staff))
+
+
+def day_shift_changes(params: Params, rota_days: dict[dt.date, workforce.DayRota], result: daily.DayResult):
+    """The shifts the day's census called off (pure: the day's rota and census in)."""
+    return workforce.shift_changes(params, result.day, rota_days.get(result.day), result.census)
+
+
+def read_shift_changes(folder: Path, days: list[dt.date]) -> pd.DataFrame:
+    """The days' shift_changes files, read back (a run made before they existed has none)."""
+    names = [path for d in days if (path := folder / filekinds.day_file_name(CHANGES, d)).exists()]
+    return _concat_changes([_read_joined(names)] if names else [])
+
+
+def _concat_changes(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=workforce.CHANGE_COLUMNS)
+
+
 def read_days(folder: Path, days: list[dt.date]) -> dict[str, pd.DataFrame]:
     """The daily files of the given days, read back with the types the daily loop gives them.
 
@@ -389,7 +427,8 @@ def load(params: Params) -> SimulationResult:
     saved_at = state_path(the_run)
     state = load_state(saved_at) if saved_at.exists() else CensusState.empty(params)
     return SimulationResult(params, made.people, made.population_with_illnesses, made.staff, **frames,
-                            state=state, run=the_run)
+                            state=state, run=the_run,
+                            shift_changes=read_shift_changes(the_run.files_dir, dates(params)))
 
 
 def with_days(params: Params, days: int) -> Params:

@@ -12,6 +12,8 @@ from hospsim.errors import ConfigError
 
 REGISTRY_FILE = resources.path("ward_types.yaml")
 RULE_KEYS = {"reasons", "triage", "max_age", "rank", "default"}
+CARE_LEVELS = ("minimal", "intermediate", "high_dependency", "semi_intensive", "intensive")
+"""COFEN Resolution 543/2017's patient care levels, least to most nursing (workforce.cofen gives their hours)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class WardType:
     specialties: tuple[str, ...]
     fallback: str | None = None
     admits: Admits | None = None
+    care_level: str = "intermediate"
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,11 @@ def load(path: Path = REGISTRY_FILE) -> Registry:
 
 
 def _ward(name: str, spec: object, problems: list[str]) -> WardType:
-    if not isinstance(spec, dict) or not {"code", "los_factor", "specialties"} <= spec.keys():
-        problems.append(f"{name}: give code, los_factor and specialties")
+    if not isinstance(spec, dict) or not {"code", "los_factor", "specialties", "care_level"} <= spec.keys():
+        problems.append(f"{name}: give code, los_factor, specialties and care_level")
         return WardType(name, name.upper(), 1.0, ())
+    if spec["care_level"] not in CARE_LEVELS:
+        problems.append(f"{name}.care_level = {spec['care_level']!r}: use one of {', '.join(CARE_LEVELS)}")
     rule = spec.get("admits")
     if rule is not None and (not isinstance(rule, dict) or not rule.keys() <= RULE_KEYS):
         problems.append(f"{name}.admits: use only {', '.join(sorted(RULE_KEYS))}")
@@ -76,4 +81,4 @@ def _ward(name: str, spec: object, problems: list[str]) -> WardType:
         tuple(rule["reasons"]) if "reasons" in rule else None, tuple(rule["triage"]) if "triage" in rule else None,
         rule.get("max_age"), int(rule.get("rank", 0)), bool(rule.get("default", False)))
     return WardType(name, str(spec["code"]), float(spec["los_factor"]), tuple(spec["specialties"]),
-                    spec.get("fallback"), admits)
+                    spec.get("fallback"), admits, str(spec["care_level"]))

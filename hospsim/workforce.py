@@ -9,6 +9,8 @@ A team holds the people a shift needs plus a spare share that covers vacations (
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -53,10 +55,19 @@ RESERVE_COLUMNS = ("candidate_id", "national_id", "name", "sex", "birth_date", "
                    "available_from")
 EVENT_COLUMNS = ("staff_id", "event", "date", "hospital_id", "ward", "role")
 SCHEDULE_COLUMNS = ("date", "shift", "shift_start", "shift_end", "staff_id", "hospital_id", "ward", "role")
+CHANGE_COLUMNS = SCHEDULE_COLUMNS + ("change",)
+NURSING = ("nurse", "nursing_technician")
 _GROUP = ["hospital_id", "ward", "role"]
+RULE_LABELS = {"cofen": "COFEN hours-per-patient", "california": "California ratio"}
+"""workforce.staffing_rule as a chart names it."""
 
 
 # --------------------------------------------------------------------------- sizing
+# workforce.staffing_rule sets the minimum a shift needs: COFEN 543/2017 (hours of nursing per patient by the
+# ward's care level, split between nurses and technicians; the default) or California's patients per nurse.
+# The rota is sized for the expected census (beds x target occupancy) and written by the setup, before any day
+# is simulated; each simulated day then sends home the nursing staff its census does not need (shift_changes,
+# written by the days step as shift_changes_<date>.csv), so who is on duty follows the run's census.
 
 def ward_specialties(hospital: Hospital, ward: str) -> tuple[str, ...]:
     """Physician specialties that fit a ward; the general ward (med-surg) also takes the hospital's specialties
@@ -72,20 +83,50 @@ def _ceil(x) -> np.ndarray:
     return np.ceil(np.round(np.asarray(x, dtype=float), 9)).astype(np.int64)
 
 
-def staffing_plan(params: Params) -> pd.DataFrame:
-    """Per hospital, ward and role: people needed on every shift, team size and headcount (4 teams)."""
+def patients_per_nurse(params: Params) -> dict[str, float]:
+    """Patients a nurse may have on a shift, per ward type, under workforce.staffing_rule: California's ratio, or
+    COFEN's 24 h / (hours per patient x nurses' share), a head count present that holds for any shift length."""
     w = params.workforce
-    rows = []
-    for h in params.region.hospitals:
-        for ward in h.wards:
-            census = round(ward.beds * w.target_occupancy, 6)
-            nurses = int(_ceil(census / getattr(w.nurse_ratios, ward.type)))
-            per_shift = {"physician": int(_ceil(census / w.patients_per_physician)), "nurse": nurses,
-                         "nursing_technician": int(_ceil(nurses * w.technicians_per_nurse))}
-            for role in ROLES:
-                rows.append((h.id, ward.type, ward.beds, census, role, per_shift[role]))
-    plan = pd.DataFrame(rows, columns=["hospital_id", "ward", "beds", "expected_census", "role", "per_shift"])
-    plan["team_size"] = plan["per_shift"] + _ceil(plan["per_shift"] * w.absence_slack)
+    if w.staffing_rule == "california":
+        return {t: float(getattr(w.nurse_ratios, t)) for t in WARD_SPECIALTIES}
+    return {t: _hours_ratio(params, t, nurses=True) for t in WARD_SPECIALTIES}
+
+
+def _hours_ratio(params: Params, ward_type: str, nurses: bool) -> float:
+    """Patients per nurse (or per technician) that COFEN's hours per patient of the ward's care level give."""
+    level = WARDS[ward_type].care_level
+    share = getattr(params.workforce.cofen.nurse_share, level)
+    hours = getattr(params.workforce.cofen.hours_per_patient, level) * (share if nurses else 1 - share)
+    return 24.0 / hours if hours > 0 else np.inf
+
+
+def required_staff(params: Params, ward_types, census) -> tuple[np.ndarray, np.ndarray]:
+    """Nurses and nursing technicians a shift needs for each (ward type, census) under the staffing rule."""
+    ward_types, census = np.asarray(ward_types, dtype=object), np.asarray(census, dtype=float)
+    per_nurse = patients_per_nurse(params)
+    nurses = _ceil(census / np.array([per_nurse[t] for t in ward_types], dtype=float))
+    if params.workforce.staffing_rule == "california":
+        return nurses, _ceil(nurses * params.workforce.technicians_per_nurse)
+    per_type = {t: _hours_ratio(params, t, nurses=False) for t in set(ward_types)}
+    per_tech = np.array([per_type[t] for t in ward_types], dtype=float)
+    return nurses, _ceil(census / per_tech)
+
+
+def staffing_plan(params: Params) -> pd.DataFrame:
+    """Per hospital, ward and role: people needed on every shift for the expected census (beds x target
+    occupancy), team size with the spare share for absences, and headcount (4 teams)."""
+    w = params.workforce
+    wards = [(h.id, ward.type, ward.beds, round(ward.beds * w.target_occupancy, 6))
+             for h in params.region.hospitals for ward in h.wards]
+    frame = pd.DataFrame(wards, columns=["hospital_id", "ward", "beds", "expected_census"])
+    nurses, technicians = required_staff(params, frame["ward"], frame["expected_census"])
+    per_shift = {"physician": _ceil(frame["expected_census"] / w.patients_per_physician), "nurse": nurses,
+                 "nursing_technician": technicians}
+    plan = pd.concat([frame.assign(role=role, per_shift=per_shift[role]) for role in ROLES])
+    plan = plan.sort_index(kind="stable").reset_index(drop=True)
+    nursing_spare = max(w.absence_slack, w.cofen.safety_margin) if w.staffing_rule == "cofen" else w.absence_slack
+    spare = np.where(plan["role"] == "physician", w.absence_slack, nursing_spare)
+    plan["team_size"] = plan["per_shift"] + _ceil(plan["per_shift"] * spare)
     plan["headcount"] = plan["team_size"] * len(TEAMS)
     return plan
 
@@ -463,32 +504,178 @@ def simulate(params: Params) -> dict[str, pd.DataFrame]:
 # --------------------------------------------------------------------------- coverage
 
 def required_nurses(params: Params, census: pd.DataFrame) -> pd.DataFrame:
-    """Nurses each ward needs on every shift of a day: ceil(occupied / the ward type's ratio)."""
+    """Nurses and technicians each ward needs on every shift of a day, for its census under the staffing rule;
+    `ratio` is the patients per nurse that rule gives (what the warehouse's dim_ward.nurse_ratio holds)."""
     missing = {"date", "hospital_id", "ward", "occupied"} - set(census.columns)
     if missing:
         raise SimulationError(f"census lacks column(s) {', '.join(sorted(missing))}; "
                          "it needs date, hospital_id, ward, beds, occupied")
-    ratios = params.workforce.nurse_ratios
     unknown = sorted(set(census["ward"]) - set(WARD_SPECIALTIES))
     if unknown:
         raise SimulationError(f"census has unknown ward type(s) {unknown}; known: {', '.join(WARD_SPECIALTIES)}")
     out = census.copy()
-    out["ratio"] = out["ward"].map(lambda t: getattr(ratios, t)).astype(float)
-    out["nurses_required"] = _ceil(out["occupied"].to_numpy(dtype=float) / out["ratio"].to_numpy())
+    out["ratio"] = out["ward"].map(patients_per_nurse(params)).astype(float)
+    out["nurses_required"], out["technicians_required"] = required_staff(params, out["ward"], out["occupied"])
     return out
 
 
 def staffing_coverage(params: Params, schedules: pd.DataFrame, census: pd.DataFrame) -> pd.DataFrame:
-    """Per date, shift, hospital and ward: nurses scheduled against nurses required, and whether the ratio is met."""
+    """Per date, shift, hospital and ward: nurses and technicians scheduled against required; `met` says whether
+    the nurses meet the rule's minimum (what the warehouse's v_staffing_shift says too)."""
     need = required_nurses(params, census)
     names = [s[0] for s in SHIFTS[params.workforce.rotation]]
     need = need.loc[need.index.repeat(len(names))].reset_index(drop=True)
     need.insert(1, "shift", np.tile(np.array(names, dtype=object), len(need) // len(names)))
     need["_day"] = pd.to_datetime(need["date"]).dt.normalize()
-    nurses = schedules[schedules["role"] == "nurse"]
-    counts = (nurses.assign(_day=pd.to_datetime(nurses["date"]).dt.normalize())
-              .groupby(["_day", "shift", "hospital_id", "ward"]).size().rename("nurses_scheduled"))
-    out = need.join(counts, on=["_day", "shift", "hospital_id", "ward"])
-    out["nurses_scheduled"] = out["nurses_scheduled"].fillna(0).astype(np.int64)
+    keys = ["_day", "shift", "hospital_id", "ward"]
+    nursing = schedules[schedules["role"].isin(["nurse", "nursing_technician"])]
+    counts = (nursing.assign(_day=pd.to_datetime(nursing["date"]).dt.normalize())
+              .groupby(keys + ["role"]).size().unstack("role")
+              .reindex(columns=["nurse", "nursing_technician"])
+              .rename(columns={"nurse": "nurses_scheduled", "nursing_technician": "technicians_scheduled"}))
+    out = need.join(counts, on=keys)
+    for column in ("nurses_scheduled", "technicians_scheduled"):
+        out[column] = out[column].fillna(0).astype(np.int64)
     out["met"] = out["nurses_scheduled"] >= out["nurses_required"]
-    return out[["date", "shift", "hospital_id", "ward", "occupied", "nurses_scheduled", "nurses_required", "met"]]
+    return out[["date", "shift", "hospital_id", "ward", "occupied", "nurses_scheduled", "nurses_required", "met",
+                "technicians_scheduled", "technicians_required"]]
+
+
+# --------------------------------------------------------------------------- the day's census
+
+@dataclass(frozen=True)
+class DayRota:
+    """A day's nursing rota as arrays (SCHEDULE_COLUMNS but date), each row's slot (hospital, ward, role, shift:
+    slot_keys[slot] gives its hospital, ward and role) and its rank in the slot's draw: who is sent home first."""
+    columns: dict[str, np.ndarray]
+    slot: np.ndarray
+    rank: np.ndarray
+    slot_keys: list[tuple[str, ...]]
+    reserve: OffDuty | None = None
+
+
+@dataclass(frozen=True)
+class OffDuty:
+    """Who may be called in: each (hospital, ward, role)'s staff on the rota, and every one's rota shifts."""
+    members: dict[tuple[str, ...], np.ndarray]
+    starts: dict[str, np.ndarray]
+    ends: dict[str, np.ndarray]
+
+
+def day_rotas(params: Params, rota: pd.DataFrame) -> dict[dt.date, DayRota]:
+    """The nursing rota split by day, drawn once for the whole period (each day's draw from its own stream,
+    in the rota's row order), so a simulated day only compares ranks with what its census needs."""
+    rota = rota[rota["role"].isin(NURSING)]
+    if rota.empty:
+        return {}
+    combined = np.zeros(len(rota), dtype=np.int64)
+    for column in ("hospital_id", "ward", "role", "shift"):
+        codes, uniques = pd.factorize(rota[column])
+        combined = combined * len(uniques) + codes
+    slot = pd.factorize(combined)[0]
+    firsts = np.unique(slot, return_index=True)[1]
+    slot_keys = list(zip(*(rota[c].to_numpy(dtype=object)[firsts] for c in ("hospital_id", "ward", "role"))))
+    day_code, raw_days = pd.factorize(rota["date"])
+    days = pd.to_datetime(pd.Series(raw_days)).dt.date.to_numpy()
+    rows_of_day = np.split(np.argsort(day_code, kind="stable"), np.cumsum(np.bincount(day_code))[:-1])
+    draw = np.empty(len(rota))
+    for code, rows in enumerate(rows_of_day):
+        draw[rows] = rng.generator(params.seed, "shift_changes", days[code]).random(len(rows))
+    order = np.lexsort((draw, slot, day_code))
+    starts = np.flatnonzero(np.r_[True, (np.diff(slot[order]) != 0) | (np.diff(day_code[order]) != 0)])
+    rank = np.empty(len(rota), dtype=np.int64)
+    rank[order] = np.arange(len(rota)) - np.repeat(starts, np.diff(np.r_[starts, len(rota)]))
+    columns = {c: rota[c].to_numpy(dtype=object) for c in ("shift", "staff_id", "hospital_id", "ward", "role")}
+    for c in ("shift_start", "shift_end"):
+        columns[c] = pd.to_datetime(rota[c]).to_numpy().astype("datetime64[ns]")
+    off_duty = _off_duty(rota, columns)
+    return {days[code]: DayRota({c: v[rows] for c, v in columns.items()}, slot[rows], rank[rows], slot_keys,
+                                off_duty) for code, rows in enumerate(rows_of_day)}
+
+
+def _off_duty(rota: pd.DataFrame, columns: dict[str, np.ndarray]) -> OffDuty:
+    """The rota's people by ward and role (staff id order), and each one's shift starts and ends in order."""
+    order = np.lexsort((columns["shift_start"], columns["staff_id"].astype(str)))
+    staff = columns["staff_id"][order]
+    bounds = np.r_[np.flatnonzero(np.r_[True, staff[1:] != staff[:-1]]), len(staff)]
+    start, end = columns["shift_start"][order], columns["shift_end"][order]
+    starts = {staff[a]: start[a:b] for a, b in itertools.pairwise(bounds)}
+    ends = {staff[a]: end[a:b] for a, b in itertools.pairwise(bounds)}
+    people = rota[["hospital_id", "ward", "role", "staff_id"]].drop_duplicates().sort_values("staff_id")
+    members = {key: group["staff_id"].to_numpy(dtype=object)
+               for key, group in people.groupby(["hospital_id", "ward", "role"], sort=False)}
+    return OffDuty(members, starts, ends)
+
+
+def shift_changes(params: Params, day: dt.date, rota: DayRota | None, census: pd.DataFrame) -> pd.DataFrame:
+    """The day's changes to the rota. Call-offs: on each shift, rota nurses and technicians beyond what the day's
+    census needs under the staffing rule (plus workforce.on_duty_margin of it, whole people; never below
+    min_nursing_on_duty) go home, their hours to the time bank; the drawn ranks (day_rotas) say who. Call-ins:
+    where the rota is below the minimum, off-duty staff of the ward (extra shifts). CHANGE_COLUMNS out."""
+    w = params.workforce
+    if not w.census_staffing or rota is None or not len(rota.rank) or census.empty:
+        return pd.DataFrame(columns=list(CHANGE_COLUMNS))
+    nurses, technicians = required_staff(params, census["ward"], census["occupied"])
+    keep = {}
+    for hospital, ward, role_need in zip(census["hospital_id"], census["ward"], zip(nurses, technicians)):
+        for role, need in zip(NURSING, role_need):
+            keep[(hospital, ward, role)] = max(int(need + np.floor(need * w.on_duty_margin + 1e-9)),
+                                               w.min_nursing_on_duty)
+    limit = np.array([keep.get(key, np.inf) for key in rota.slot_keys])[rota.slot]
+    off = rota.rank >= limit             # ranks count from 0: the first `limit` of each slot stay
+    frame = pd.DataFrame({"date": day, **{c: v[off] for c, v in rota.columns.items()}, "change": "call_off"},
+                         columns=list(CHANGE_COLUMNS))
+    minimum = {(h, wd, r): n for h, wd, r_n in zip(census["hospital_id"], census["ward"], zip(nurses, technicians))
+               for r, n in zip(NURSING, r_n)}
+    short = (np.array([minimum.get(key, 0) for key in rota.slot_keys])
+             - np.bincount(rota.slot, minlength=len(rota.slot_keys)))
+    if not (short > 0).any():
+        return frame
+    return pd.concat([frame, _call_ins(params, day, rota, short)], ignore_index=True)
+
+
+def _call_ins(params: Params, day: dt.date, rota: DayRota, shortfall: np.ndarray) -> pd.DataFrame:
+    """Off-duty staff of the ward called in where the rota is below the census's minimum: only those on the rota
+    that week whose rota leaves workforce.min_rest_hours before and after the shift, on every other day (staff
+    number + day parity, so two call-ins never come back to back), one shift a day each, staff id order."""
+    rest = np.timedelta64(int(params.workforce.min_rest_hours * 3600), "s")
+    rows, called = [], set()
+    for code in np.flatnonzero(shortfall > 0):
+        key, short = rota.slot_keys[code], int(shortfall[code])
+        on_rota = np.flatnonzero(rota.slot == code)
+        if not len(on_rota):
+            continue                    # a ward-shift nobody is on the rota for: no times to call anyone in to
+        first = on_rota[0]
+        start, end = rota.columns["shift_start"][first], rota.columns["shift_end"][first]
+        for person in rota.reserve.members.get(key, ()) if rota.reserve else ():
+            if short <= 0:
+                break
+            if person in called or (int(person[1:]) + day.toordinal()) % 2:
+                continue
+            starts, ends = rota.reserve.starts[person], rota.reserve.ends[person]
+            i = np.searchsorted(starts, start)
+            if (i > 0 and ends[i - 1] > start - rest) or (i < len(starts) and starts[i] < end + rest):
+                continue
+            week = np.timedelta64(7, "D")     # on the rota this week: not on vacation, hired, not gone
+            if not ((i > 0 and starts[i - 1] >= start - week) or (i < len(starts) and starts[i] <= start + week)):
+                continue
+            rows.append({"date": day, **{c: rota.columns[c][first] for c in ("shift", "hospital_id", "ward", "role")},
+                         "shift_start": start, "shift_end": end, "staff_id": person, "change": "call_in"})
+            called.add(person)
+            short -= 1
+    return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+
+
+def on_duty(schedules: pd.DataFrame, changes: pd.DataFrame | None) -> pd.DataFrame:
+    """The rota as worked: the shifts the days' census called off taken out, the call-ins added."""
+    if changes is None or changes.empty or schedules.empty:
+        return schedules
+    def shifts(frame):
+        return pd.MultiIndex.from_arrays([frame["staff_id"].astype(str), pd.to_datetime(frame["shift_start"])])
+    off = changes[changes["change"] == "call_off"]
+    calls = changes.loc[changes["change"] == "call_in", list(SCHEDULE_COLUMNS)]
+    kept = schedules[~shifts(schedules).isin(shifts(off))]
+    if calls.empty:
+        return kept.reset_index(drop=True)
+    return pd.concat([kept, calls.astype({c: kept[c].dtype for c in ("shift_start", "shift_end")})
+                      if kept["shift_start"].dtype.kind == "M" else calls], ignore_index=True)

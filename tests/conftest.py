@@ -107,6 +107,7 @@ def small_params(tmp: Path, pg_info: PgInfo | None = None, overrides: dict | Non
 MONTH_OVERRIDES = {
     # Two small hospitals, 15k people, 31 days across a quarter boundary (staff events happen on April 1).
     "simulation.population": 15_000, "simulation.start_date": "2025-03-15", "simulation.days": 31,
+    "workforce.annual_resignation_rate": 0.3,     # ~7% of the staff leave on April 1: events, whatever the draw
 }
 
 

@@ -48,6 +48,8 @@ def test_staffing_shows_each_short_ward_shift_and_names_its_census():
     assert fig.layout.title.text.endswith("against the run's census: 2 of 4 ward-shifts short")
     met = plots.staffing(cov.assign(nurses_scheduled=9, met=True), "the expected census")
     assert "0 of 4 ward-shifts short" in met.layout.title.text and met.layout.annotations
+    ruled = plots.staffing(cov, "the run's census", "COFEN hours-per-patient")
+    assert ruled.layout.title.text.startswith("Nurses short of the COFEN hours-per-patient minimum per ward and day")
 
 
 def test_events_and_empty_inputs():

@@ -69,6 +69,7 @@ def test_weekday_ratios_use_whole_weeks(workshop_run):
     assert figures["peak_hour"] == 11 and figures["overnight_share"] == 0
     assert figures["bed_occupancy"] == pytest.approx(70) and figures["alos"] == pytest.approx(5)
     assert np.isnan(figures["staffing_met"])
+    assert np.isnan(figures["med_surg_shifts_short"]) and np.isnan(figures["technician_shifts_short"])
     short = realism.figures(params, _fake(_visits(times[:50]), days[:10]))
     assert np.isnan(short["busiest_weekday"]) and np.isnan(short["day_off"])
 
@@ -169,3 +170,33 @@ def test_return_figures_count_comebacks_inside_their_windows_only():
     assert got["ed_return_72h"] == pytest.approx(50.0)
     assert got["lwbs_share"] == pytest.approx(25.0)
     assert np.isnan(realism.return_figures(SimpleNamespace(visitors=visits, census=census))["lwbs_share"])
+
+
+def test_staffing_figures_count_shifts_under_the_rules_minimum(workshop_run):
+    params = workshop_run.params          # COFEN: med-surg 6 h a patient, 33% nurses
+    day = dt.date(2025, 3, 3)
+    census = pd.DataFrame({"date": [day] * 2, "hospital_id": "H01", "ward": ["med_surg", "icu"], "beds": [26, 4],
+                           "occupied": [26, 4]})   # med-surg: 3 nurses, 5 technicians; ICU: 2 and 2
+    staff = [("med_surg", "nurse", 3), ("med_surg", "nursing_technician", 5), ("icu", "nurse", 2),
+             ("icu", "nursing_technician", 1)]
+    rows = [{"date": day, "shift": shift, "hospital_id": "H01", "ward": ward, "role": role, "staff_id": f"S{i}"}
+            for shift, n_short in (("day", 0), ("night", 1)) for ward, role, n in staff
+            for i in range(n - (n_short if ward == "med_surg" and role == "nurse" else 0))]
+    got = realism.staffing_figures(params, pd.DataFrame(rows), census)
+    assert got["med_surg_shifts_short"] == pytest.approx(50)         # the night is a nurse short
+    assert got["technician_shifts_short"] == pytest.approx(50)       # ICU's two shifts of four ward-shifts
+    assert got["icu_nurse_load"] == pytest.approx(4 / 2 / (24 / (18 * 0.52)) * 100)
+    assert np.isnan(got["nursing_census_correlation"]), "one day: no ward's staff changes"
+
+
+def test_the_census_correlation_is_taken_within_each_ward(workshop_run):
+    params = workshop_run.params
+    days = [dt.date(2025, 3, 3) + dt.timedelta(days=i) for i in range(4)]
+    occupied = {"med_surg": [10, 20, 10, 20], "icu": [1, 3, 1, 3]}
+    census = pd.DataFrame([{"date": d, "hospital_id": "H01", "ward": w, "beds": 26, "occupied": occupied[w][i]}
+                           for i, d in enumerate(days) for w in occupied])
+    on_duty = {"med_surg": [5, 8, 5, 8], "icu": [4, 2, 4, 2]}   # follows med-surg's census, against the ICU's
+    rows = [{"date": d, "shift": shift, "hospital_id": "H01", "ward": w, "role": "nurse", "staff_id": f"S{k}"}
+            for i, d in enumerate(days) for shift in ("day", "night") for w in on_duty for k in range(on_duty[w][i])]
+    got = realism.staffing_figures(params, pd.DataFrame(rows), census)
+    assert got["nursing_census_correlation"] == pytest.approx(0.0)   # (1 + -1) / 2: not the pooled figure

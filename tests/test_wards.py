@@ -12,7 +12,7 @@ from hospsim import config, wards
 from hospsim.errors import ConfigError
 from tests.conftest import hospsim_cli, own_database, small_params
 
-BURN_UNIT = {"code": "BRN", "los_factor": 1.6, "specialties": ["plastic_surgery"],
+BURN_UNIT = {"code": "BRN", "los_factor": 1.6, "specialties": ["plastic_surgery"], "care_level": "semi_intensive",
              "admits": {"reasons": ["trauma"], "triage": [2, 3], "rank": 7}}
 
 
@@ -27,10 +27,12 @@ def test_the_shipped_registry_is_every_ward_type_in_order():
     assert config.WARD_TYPES == ("emergency", "icu", "step_down", "med_surg", "telemetry", "pediatrics",
                                  "maternity", "psychiatry")
     assert config.WARDS["icu"].code == "ICU" and config.WARDS["telemetry"].fallback == "step_down"
+    assert (config.WARDS["icu"].care_level, config.WARDS["med_surg"].care_level) == ("intensive", "intermediate")
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"icu": {"code": "ICU"}}, "icu: give code, los_factor and specialties"),
+    ({"icu": {"code": "ICU"}}, "icu: give code, los_factor, specialties and care_level"),
+    ({"icu": {**BURN_UNIT, "care_level": "critical"}}, "icu.care_level = 'critical': use one of minimal, "),
     ({"telemetry": {**BURN_UNIT, "fallback": "coronary"}}, "telemetry.fallback = 'coronary': not a ward type"),
     ({"icu": {**BURN_UNIT, "admits": {"triage": [1], "age": 3}}}, "icu.admits: use only"),
     ({"icu": {**BURN_UNIT, "admits": {"default": True}}}, "exactly one ward type needs admits: {default: true}"),
@@ -50,6 +52,7 @@ def test_a_new_ward_type_in_the_registry_flows_to_files_events_stream_and_wareho
                                        "simulation.days": 14, "simulation.warmup_days": 3}).to_dict()
     tree["region"]["hospitals"][0]["wards"].append({"type": "burn_unit", "beds": 8})
     tree["workforce"]["nurse_ratios"]["burn_unit"] = 2.0
+    tree["workforce"]["staffing_rule"] = "california"      # dim_ward.nurse_ratio is then this ratio
     params_path = tmp_path / "p.yaml"
     params_path.write_text(yaml.safe_dump(tree, allow_unicode=True, sort_keys=False))
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),

@@ -45,7 +45,7 @@ def schedules_of(out: dict) -> pd.DataFrame:
 
 
 def test_plan_follows_california_ratios_at_target_occupancy(tmp_path):
-    params = make_params(tmp_path, **{"region.hospitals": [
+    params = make_params(tmp_path, **{"workforce.staffing_rule": "california", "region.hospitals": [
         {"id": "H01", "name": "Hospital H01", "city": "São Paulo", "lat": -23.55, "lon": -46.63, "wards": {"emergency": 30, "icu": 20, "med_surg": 120, "psychiatry": 12}},
         {"id": "H02", "name": "Hospital H02", "city": "São Paulo", "lat": -23.55, "lon": -46.63, "wards": {"emergency": 10, "maternity": 16}}]})
     got = wf.staffing_plan(params).set_index(["hospital_id", "ward", "role"])
@@ -57,6 +57,39 @@ def test_plan_follows_california_ratios_at_target_occupancy(tmp_path):
     assert got.loc[("H01", "med_surg", "physician"), "per_shift"] == 11
     assert got.loc[("H01", "psychiatry", "nurse"), "per_shift"] == 2  # 10.2 patients, 1:6
     assert got.loc[("H02", "maternity", "nurse"), "per_shift"] == 4  # 13.6 patients, our 1:4
+
+
+def test_plan_follows_cofen_hours_per_patient_with_nurses_and_technicians(tmp_path):
+    params = make_params(tmp_path, **{"region.hospitals": [
+        {"id": "H01", "name": "Hospital H01", "city": "São Paulo", "lat": -23.55, "lon": -46.63,
+         "wards": {"icu": 20, "med_surg": 120, "telemetry": 10}}]})
+    assert params.workforce.staffing_rule == "cofen"
+    got = wf.staffing_plan(params).set_index(["hospital_id", "ward", "role"])
+    # ICU (intensive): 17 patients x 18 h / 24 h = 12.75 present, 52% nurses -> 6.63 -> 7, 48% -> 6.12 -> 7
+    assert got.loc[("H01", "icu", "nurse"), "per_shift"] == 7
+    assert got.loc[("H01", "icu", "nursing_technician"), "per_shift"] == 7
+    # med-surg (intermediate): 102 x 6 / 24 = 25.5 present, 33% nurses -> 8.4 -> 9, 67% -> 17.1 -> 18
+    assert got.loc[("H01", "med_surg", "nurse"), "per_shift"] == 9
+    assert got.loc[("H01", "med_surg", "nursing_technician"), "per_shift"] == 18
+    # telemetry (high dependency): 8.5 x 10 / 24 = 3.54 present, 36% -> 1.28 -> 2, 64% -> 2.27 -> 3
+    assert got.loc[("H01", "telemetry", "nurse"), "per_shift"] == 2
+    assert got.loc[("H01", "telemetry", "nursing_technician"), "per_shift"] == 3
+    # nursing teams carry COFEN's 15% technical safety margin (above absence_slack's 10%); physicians 10%
+    assert got.loc[("H01", "med_surg", "nursing_technician"), "team_size"] == 18 + 3
+    assert got.loc[("H01", "med_surg", "physician"), "team_size"] == 11 + 2
+    assert wf.patients_per_nurse(params)["icu"] == pytest.approx(24 / (18 * 0.52))
+
+
+def test_care_levels_change_the_plan_and_the_rule_is_validated(tmp_path):
+    base = wf.staffing_plan(make_params(tmp_path)).set_index(["hospital_id", "ward", "role"])["per_shift"]
+    more = make_params(tmp_path, **{"workforce.cofen.hours_per_patient.intermediate": 12})
+    doubled = wf.staffing_plan(more).set_index(["hospital_id", "ward", "role"])["per_shift"]
+    assert doubled[("H01", "med_surg", "nurse")] > base[("H01", "med_surg", "nurse")]
+    assert doubled[("H01", "icu", "nurse")] == base[("H01", "icu", "nurse")]
+    with pytest.raises(ConfigError, match=r"workforce\.cofen\.safety_margin = 0\.1: must be >= 0\.15"):
+        make_params(tmp_path, **{"workforce.cofen.safety_margin": 0.1})
+    with pytest.raises(ConfigError, match=r"workforce\.staffing_rule = 'nhs': must be one of cofen, california"):
+        make_params(tmp_path, **{"workforce.staffing_rule": "nhs"})
 
 
 def test_ratio_fields_cover_every_ward_type():
@@ -233,7 +266,8 @@ def test_vacations_take_people_off_only_where_the_team_can_spare_them(tmp_path):
     off = staff.loc[~staff["staff_id"].isin(sched["staff_id"]), "vacation_month"]
     assert len(off) > 0 and (off == 1).all()
     # with no spare people, nobody may leave: vacations are cancelled
-    tight = make_params(tmp_path, **{"simulation.days": 31, "workforce.absence_slack": 0})
+    tight = make_params(tmp_path, **{"simulation.days": 31, "workforce.absence_slack": 0,
+                                     "workforce.staffing_rule": "california"})   # COFEN keeps a 15% margin
     staff, _ = wf.initial_staff(tight)
     assert (staff["vacation_month"] == 1).any()
     assert staff["staff_id"].isin(wf.monthly_schedule(tight, staff, 2025, 1)["staff_id"]).all()
@@ -253,7 +287,7 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
 
 
 def test_coverage_counts_nurses_against_the_census(tmp_path):
-    params = make_params(tmp_path)
+    params = make_params(tmp_path, **{"workforce.staffing_rule": "california"})
     staff, _ = wf.initial_staff(params)
     sched = wf.monthly_schedule(params, staff, 2025, 1)
     day = dt.date(2025, 1, 2)
@@ -264,7 +298,8 @@ def test_coverage_counts_nurses_against_the_census(tmp_path):
     census = pd.DataFrame({"date": [day] * 3, "hospital_id": ["H01", "H01", "H02"],
                            "ward": ["icu", "med_surg", "psychiatry"], "beds": [6, 30, 6], "occupied": [6, 30, 0]})
     cov = wf.staffing_coverage(params, sched, census).set_index(["hospital_id", "ward", "shift"])
-    assert list(cov.columns) == ["date", "occupied", "nurses_scheduled", "nurses_required", "met"]
+    assert list(cov.columns) == ["date", "occupied", "nurses_scheduled", "nurses_required", "met",
+                                 "technicians_scheduled", "technicians_required"]
     assert cov.loc[("H01", "icu", "day"), "nurses_required"] == 3  # 6 patients, 1:2
     assert cov.loc[("H01", "med_surg", "night"), "nurses_required"] == 6  # 30 patients, 1:5
     assert cov.loc[("H02", "psychiatry", "day"), "nurses_required"] == 0
@@ -272,17 +307,36 @@ def test_coverage_counts_nurses_against_the_census(tmp_path):
     assert not cov.loc[("H01", "icu", "day"), "met"] and cov.loc[("H01", "icu", "night"), "met"]
     assert (cov["met"] == (cov["nurses_scheduled"] >= cov["nurses_required"])).all()
     assert cov["met"].sum() == 5
+    # California: technicians_per_nurse (1.0) technicians per nurse required; all of the plan's are there
+    assert (cov["technicians_required"] == cov["nurses_required"]).all()
+    assert cov.loc[("H01", "icu", "day"), "technicians_scheduled"] >= 3
 
 
-def test_default_staff_meets_the_ratio_on_most_shifts_of_a_census_around_80_percent(tmp_path):
-    params = config.load(None, environ={}, dotenv=tmp_path / "no.env")
+def test_cofen_coverage_counts_technicians_by_hours(tmp_path):
+    params = make_params(tmp_path)
+    sched = wf.monthly_schedule(params, wf.initial_staff(params)[0], 2025, 1)
+    census = pd.DataFrame({"date": [dt.date(2025, 1, 2)] * 2, "hospital_id": ["H01", "H01"],
+                           "ward": ["icu", "med_surg"], "beds": [6, 30], "occupied": [6, 30]})
+    cov = wf.staffing_coverage(params, sched, census).set_index(["ward", "shift"])
+    # ICU: 6 x 18 / 24 = 4.5 present: 2.34 -> 3 nurses, 2.16 -> 3 technicians; med-surg 30 x 6 / 24 = 7.5:
+    # 2.475 -> 3 nurses, 5.025 -> 6 technicians
+    assert cov.loc[("icu", "day"), ["nurses_required", "technicians_required"]].tolist() == [3, 3]
+    assert cov.loc[("med_surg", "night"), ["nurses_required", "technicians_required"]].tolist() == [3, 6]
+    team = sched[(sched["date"] == dt.date(2025, 1, 2)) & (sched["ward"] == "icu") & (sched["hospital_id"] == "H01")
+                 & (sched["shift"] == "day")]
+    assert cov.loc[("icu", "day"), "technicians_scheduled"] == (team["role"] == "nursing_technician").sum() > 0
+
+
+@pytest.mark.parametrize("rule, full_house", [("cofen", 0.95), ("california", 0.9)])
+def test_default_staff_meets_the_ratio_on_most_shifts_of_a_census_around_80_percent(tmp_path, rule, full_house):
+    params = config.load(None, {"workforce.staffing_rule": rule}, environ={}, dotenv=tmp_path / "no.env")
     days = pd.date_range("2025-01-01", "2025-01-31").date
     sched = wf.monthly_schedule(params, wf.initial_staff(params)[0], 2025, 1)
     census = wf.expected_census(params, days)
     census["occupied"] = np.random.default_rng(1).binomial(census["beds"], 0.8)
     assert wf.staffing_coverage(params, sched, census)["met"].mean() >= 0.95
     census["occupied"] = census["beds"]  # every bed taken: beyond what the wards are staffed for
-    assert wf.staffing_coverage(params, sched, census)["met"].mean() < 0.9
+    assert wf.staffing_coverage(params, sched, census)["met"].mean() < full_house
 
 
 def test_required_nurses_rejects_unknown_wards(tmp_path):
@@ -341,3 +395,68 @@ def test_staff_ages_run_up_to_retirement(tmp_path):
     assert age[physicians].mean() > age[~physicians].mean()             # physicians are the older ones
     for role in wf.ROLES:
         assert age[staff["role"] == role].min() >= wf.MIN_AGE[role]
+
+
+def _day_census(params, day, share):
+    census = wf.expected_census(params, [day])
+    census["occupied"] = np.floor(census["beds"] * share).astype(int)
+    return census
+
+
+def test_the_days_census_sends_home_the_nursing_staff_it_does_not_need(tmp_path):
+    params = make_params(tmp_path)
+    rota = wf.monthly_schedule(params, wf.initial_staff(params)[0], 2025, 1)
+    day = dt.date(2025, 1, 2)
+    of_day = wf.day_rotas(params, rota)[day]
+    low = wf.shift_changes(params, day, of_day, _day_census(params, day, 0.4))
+    assert list(low.columns) == list(wf.CHANGE_COLUMNS) and set(low["change"]) == {"call_off"}
+    assert set(low["role"]) == {"nurse", "nursing_technician"} and set(low["date"]) == {day}
+    on_duty = wf.on_duty(rota, low)
+    assert len(on_duty) == len(rota) - len(low) > 0
+    cov = wf.staffing_coverage(params, on_duty[on_duty["date"] == day], _day_census(params, day, 0.4))
+    assert cov["met"].all() and (cov["technicians_scheduled"] >= cov["technicians_required"]).all()
+    # on duty: the minimum plus 15% of it in whole people, at least one of each
+    keep = np.maximum(cov["nurses_required"] + np.floor(cov["nurses_required"] * 0.15 + 1e-9), 1)
+    assert (cov["nurses_scheduled"] <= keep).all() and (cov["nurses_scheduled"] >= 1).all()
+    # a fuller house sends fewer home; a full one with the plan's staff sends home almost nobody
+    assert len(wf.shift_changes(params, day, of_day, _day_census(params, day, 0.8))) < len(low)
+    off = dataclasses.replace(params, workforce=dataclasses.replace(params.workforce, census_staffing=False))
+    assert wf.shift_changes(off, day, of_day, _day_census(params, day, 0.4)).empty
+    assert wf.shift_changes(params, day, of_day, _day_census(params, day, 0.4)).equals(low), "one seed, one draw"
+
+
+def test_on_duty_takes_out_only_the_called_off_shifts(tmp_path):
+    params = make_params(tmp_path)
+    rota = wf.monthly_schedule(params, wf.initial_staff(params)[0], 2025, 1)
+    day = dt.date(2025, 1, 5)
+    changes = wf.shift_changes(params, day, wf.day_rotas(params, rota)[day], _day_census(params, day, 0.3))
+    as_text = changes.assign(shift_start=changes["shift_start"].dt.strftime("%Y-%m-%dT%H:%M:%S"))  # read back
+    worked = wf.on_duty(rota, as_text)
+    assert len(worked) == len(rota) - len(changes) > 0
+    other_days = rota[rota["date"] != day]
+    assert len(worked[worked["date"] != day]) == len(other_days)
+    assert wf.on_duty(rota, None) is rota
+
+
+@pytest.mark.parametrize("rotation", ["12x36", "3x8"])
+def test_a_census_above_the_rota_calls_in_off_duty_staff_of_the_ward_with_their_rest(tmp_path, rotation):
+    params = make_params(tmp_path, **{"workforce.rotation": rotation})
+    staff = wf.initial_staff(params)[0]
+    rota = wf.monthly_schedule(params, staff, 2025, 1)
+    rotas = wf.day_rotas(params, rota)
+    days = sorted(rotas)
+    changes = pd.concat([wf.shift_changes(params, d, rotas[d], _day_census(params, d, 1.3)) for d in days])
+    calls = changes[changes["change"] == "call_in"]
+    assert len(calls) > 0 and (changes["change"] == "call_off").any()
+    home = staff.set_index("staff_id").loc[calls["staff_id"], ["hospital_id", "ward", "role"]].to_numpy()
+    assert (home == calls[["hospital_id", "ward", "role"]].to_numpy()).all(), "called in to their own ward"
+    worked = wf.on_duty(rota, changes).sort_values(["staff_id", "shift_start"])
+    assert len(worked) == len(rota) - (changes["change"] == "call_off").sum() + len(calls)
+    assert not worked.duplicated(["staff_id", "date"]).any()
+    same = worked["staff_id"].eq(worked["staff_id"].shift())
+    gap = (pd.to_datetime(worked["shift_start"]) - pd.to_datetime(worked["shift_end"]).shift())[same]
+    assert gap.min() >= pd.Timedelta(hours=params.workforce.min_rest_hours)
+    cov = pd.concat([wf.staffing_coverage(params, worked[worked["date"] == d], _day_census(params, d, 1.3))
+                     for d in days])
+    short = ~cov["met"]
+    assert short.mean() < 0.5, "most short shifts found someone to call in"

@@ -82,16 +82,16 @@ def init(conn, params: Params) -> None:
 
 def load_params_dimensions(cur, conn, params: Params) -> None:
     """Hospitals, wards, roles, illnesses and dates: what the files refer to but never carry."""
-    from hospsim.workforce import ROLES
+    from hospsim.workforce import ROLES, patients_per_nurse
 
     schema = params.warehouse.schema
     cur.execute(text(conn, "params/dim_date.sql", schema), calendar_span(params))
     hospitals = params.region.hospitals
     execute_values(cur, text(conn, "params/dim_hospital.sql", schema),
                    [(h.id, h.name, h.city, h.lat, h.lon, h.rural, list(h.specialties)) for h in hospitals])
-    ratios = params.workforce.nurse_ratios
+    ratios = patients_per_nurse(params)
     execute_values(cur, text(conn, "params/dim_ward.sql", schema),
-                   [(h.id, w.type, w.beds, getattr(ratios, w.type, None)) for h in hospitals for w in h.wards])
+                   [(h.id, w.type, w.beds, ratios.get(w.type)) for h in hospitals for w in h.wards])
     execute_values(cur, text(conn, "params/dim_role.sql", schema), [(r,) for r in ROLES])
     conditions = params.population.conditions
     if conditions:

@@ -20,6 +20,7 @@ TABLE_OF_KIND = {
     "visitors": "fact_visit", "admissions": "fact_admission", "discharges": "fact_discharge",
     "transfers": "fact_transfer", "transports": "fact_emergency_transport", "births": "fact_birth",
     "deaths": "fact_death",
+    "shift_changes": "fact_shift_change",
 }
 
 
@@ -126,6 +127,7 @@ def test_staffing_view_agrees_with_workforce_coverage(loaded):
     params, conn, _, result, _ = loaded
     view = query(conn, params, "SELECT shift_date::text AS date, shift, hospital_id, ward, occupied, nurses_scheduled, "
                                "nurses_required, met FROM v_staffing_shift")
+    assert len(result.shift_changes) > 0, "the month's census sent some rota nurses home"
     coverage = workforce.staffing_coverage(params, result.schedules, result.census)
     coverage["date"] = coverage["date"].astype(str)
     key = ["date", "shift", "hospital_id", "ward"]

@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from hospsim import config
+from hospsim import config, workforce
 from hospsim.config import ConfigError
 from hospsim.warehouse import schema
 from tests.warehouse.conftest import warehouse_params
@@ -34,8 +34,9 @@ def test_init_is_idempotent_and_loads_the_params_dimensions(wh):
     hospitals = rows(conn, f"SELECT hospital_id, name, rural FROM {s}.dim_hospital ORDER BY 1")
     assert hospitals == [(h.id, h.name, h.rural) for h in sorted(params.region.hospitals, key=lambda h: h.id)]
     wards = {(h, w): (b, r) for h, w, b, r in rows(conn, f"SELECT hospital_id, ward, beds, nurse_ratio FROM {s}.dim_ward")}
-    assert wards == {(h.id, w.type): (w.beds, getattr(params.workforce.nurse_ratios, w.type))
-                     for h in params.region.hospitals for w in h.wards}
+    ratios = workforce.patients_per_nurse(params)      # the staffing rule's (COFEN by default)
+    assert wards == {(h.id, w.type): (w.beds, ratios[w.type]) for h in params.region.hospitals for w in h.wards}
+    assert ratios["icu"] == 24 / (18 * 0.52) and ratios["med_surg"] == 24 / (6 * 0.33)
     assert {r for (r,) in rows(conn, f"SELECT role FROM {s}.dim_role")} == {"physician", "nurse", "nursing_technician"}
     assert {i for (i,) in rows(conn, f"SELECT illness FROM {s}.dim_illness")} == {
         c.name for c in params.population.conditions}

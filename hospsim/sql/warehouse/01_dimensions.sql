@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS {schema}.dim_ward (
     hospital_id TEXT             NOT NULL REFERENCES {schema}.dim_hospital,
     ward        TEXT             NOT NULL,   -- the ward type: emergency, icu, med_surg, ...
     beds        INTEGER          NOT NULL CHECK (beds >= 0),
-    nurse_ratio DOUBLE PRECISION,            -- patients per nurse on a shift (params workforce.nurse_ratios)
+    nurse_ratio DOUBLE PRECISION,            -- patients per nurse on a shift under workforce.staffing_rule
     PRIMARY KEY (hospital_id, ward)
 );
 

@@ -203,3 +203,21 @@ CREATE TABLE IF NOT EXISTS {schema}.fact_death (
     CONSTRAINT fact_death_person_fkey FOREIGN KEY (person_id) REFERENCES {schema}.dim_person NOT ENFORCED,
     CONSTRAINT fact_death_date_fkey FOREIGN KEY (death_date) REFERENCES {schema}.dim_date NOT ENFORCED
 );
+
+-- Rota shifts the day's census changed (shift_changes_<date>.csv): call_off = sent home, call_in = an extra
+-- shift of an off-duty staff member. v_staffing_shift counts the rota's shifts less the call-offs plus the call-ins.
+CREATE TABLE IF NOT EXISTS {schema}.fact_shift_change (
+    staff_id    TEXT      NOT NULL,
+    shift_start TIMESTAMP NOT NULL,
+    shift_end   TIMESTAMP NOT NULL,
+    shift_date  DATE      NOT NULL,
+    shift       TEXT      NOT NULL,
+    hospital_id TEXT      NOT NULL,
+    ward        TEXT      NOT NULL,
+    role        TEXT      NOT NULL,
+    change      TEXT      NOT NULL CHECK (change IN ('call_off', 'call_in')),
+    file_id     INTEGER   NOT NULL,
+    PRIMARY KEY (staff_id, shift_start),
+    CONSTRAINT fact_shift_change_staff_fkey FOREIGN KEY (staff_id) REFERENCES {schema}.dim_staff NOT ENFORCED,
+    CONSTRAINT fact_shift_change_ward_fkey FOREIGN KEY (hospital_id, ward) REFERENCES {schema}.dim_ward NOT ENFORCED
+);

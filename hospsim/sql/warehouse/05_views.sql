@@ -70,14 +70,25 @@ LEFT JOIN t_out USING (day, hospital_id)
 LEFT JOIN t_in USING (day, hospital_id)
 ORDER BY k.day, k.hospital_id;
 
--- Staffing per shift: nurses scheduled against ceil(census / the ward's patients-per-nurse ratio).
+-- Staffing per shift: nurses on duty (the rota less the shifts the day's census called off, plus its call-ins:
+-- fact_shift_change)
+-- against ceil(census / the ward's patients-per-nurse ratio under the staffing rule).
 -- The shifts of a day are those anybody in the region was scheduled for.
 CREATE OR REPLACE VIEW {schema}.v_staffing_shift AS
 WITH shifts AS (
     SELECT DISTINCT shift_date, shift FROM {schema}.fact_shift_assignment WHERE role = 'nurse'
+), on_duty AS (
+    SELECT a.shift_date, a.shift, a.hospital_id, a.ward
+    FROM {schema}.fact_shift_assignment a
+    WHERE a.role = 'nurse' AND NOT EXISTS (SELECT 1 FROM {schema}.fact_shift_change c
+                                           WHERE c.staff_id = a.staff_id AND c.shift_start = a.shift_start
+                                             AND c.change = 'call_off')
+    UNION ALL
+    SELECT shift_date, shift, hospital_id, ward FROM {schema}.fact_shift_change
+    WHERE role = 'nurse' AND change = 'call_in'
 ), nurses AS (
     SELECT shift_date, shift, hospital_id, ward, count(*) AS nurses_scheduled
-    FROM {schema}.fact_shift_assignment WHERE role = 'nurse'
+    FROM on_duty
     GROUP BY 1, 2, 3, 4
 ), need AS (
     SELECT c.census_date AS shift_date, s.shift, c.hospital_id, c.ward, c.occupied, w.nurse_ratio,

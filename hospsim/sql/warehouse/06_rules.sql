@@ -73,6 +73,8 @@ BEGIN
         ('reserve_candidate', 'reserve_candidate_sex_check', 'sex IN (''F'', ''M'')', 'sex must be F or M'),
         ('fact_staff_event', 'fact_staff_event_event_check', 'event IN (''hire'', ''retirement'', ''resignation'')',
          'event must be hire, retirement or resignation'),
+        ('fact_shift_change', 'fact_shift_change_change_check', 'change IN (''call_off'', ''call_in'')',
+         'change must be call_off or call_in'),
         ('fact_visit', 'fact_visit_age_bounds', 'age BETWEEN 0 AND 120',
          'age must be 0..120 years'),
         ('fact_visit', 'fact_visit_sex', 'sex IN (''F'', ''M'')',
