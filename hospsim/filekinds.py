@@ -202,6 +202,8 @@ def day_file_name(kind: str, date: dt.date) -> str:
 
 
 DAILY = ("visitors", "admissions", "discharges", "transfers", "transports", "census", "births", "deaths")
+PER_DAY = (*DAILY, "shift_changes")
+"""Every kind written one file a day (Parquet in a Parquet run): the daily loop's and the staffing's call-offs."""
 """The kinds the daily loop writes, one file of each per day."""
 
 
@@ -226,8 +228,8 @@ def parquet_files(folder, kind: str, date: dt.date) -> list:
 
 def _classify_parquet(name: str) -> Match:
     m = PARQUET_PATTERN.fullmatch(name)
-    if not m or m["kind"] not in DAILY:
-        raise UnknownFile(f"{name}: not a Parquet file of the simulation; known names: <{'|'.join(DAILY)}>"
+    if not m or m["kind"] not in PER_DAY:
+        raise UnknownFile(f"{name}: not a Parquet file of the simulation; known names: <{'|'.join(PER_DAY)}>"
                           "/region=<region>/day=<YYYY-MM-DD>/part-0.parquet")
     try:
         date = dt.date.fromisoformat(m["date"])

@@ -135,7 +135,7 @@ class Run:
         if not self.parquet or name.endswith(".parquet"):
             return name
         match = filekinds.classify(name)
-        if match.kind.kind not in filekinds.DAILY:
+        if match.kind.kind not in filekinds.PER_DAY:
             return name
         return filekinds.parquet_file_name(match.kind.kind, region_slug(self.manifest["params"]["region"]["name"]),
                                            match.date)

@@ -374,7 +374,8 @@ def day_shift_changes(params: Params, rota_days: dict[dt.date, workforce.DayRota
 def read_shift_changes(folder: Path, days: list[dt.date]) -> pd.DataFrame:
     """The days' shift_changes files, read back (a run made before they existed has none)."""
     names = [path for d in days if (path := folder / filekinds.day_file_name(CHANGES, d)).exists()]
-    return _concat_changes([_read_joined(names)] if names else [])
+    parquet = [p for d in days for p in filekinds.parquet_files(folder, CHANGES, d)]     # a Parquet run
+    return _concat_changes(([_read_joined(names)] if names else []) + ([sinks.read_parquet(parquet)] if parquet else []))
 
 
 def _concat_changes(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -209,7 +209,7 @@ def test_a_parquet_run_is_its_own_run_and_names_its_daily_files_by_their_partiti
         result.run.files_dir / "census" / "region=campinas" / f"day={day}" / "part-0.parquet"
     assert result.run.file("people_data.csv") == result.run.files_dir / "people_data.csv"   # setup stays CSV
     days = json.loads((result.run.folder / runs.MANIFEST).read_text())["steps"]["days"]["outputs"]
-    assert len(days) == len({o["name"] for o in days}) == 5 * len(simulate.KINDS)
+    assert len(days) == len({o["name"] for o in days}) == 5 * len(filekinds.PER_DAY)
     for entry in days:
         path = result.run.files_dir / entry["name"]
         assert entry["name"].endswith("/part-0.parquet") and entry["sha256"] == _sha(path)

@@ -207,7 +207,7 @@ def test_a_parquet_run_resumed_after_a_crash_has_the_files_and_frames_of_an_unin
     resumed = simulate.run(crashing, progress=False)
     names = sorted(uninterrupted.run.relative(p) for p in uninterrupted.files)
     assert sorted(resumed.run.relative(p) for p in resumed.files) == names
-    assert sum(n.endswith(".parquet") for n in names) == DAYS * len(simulate.KINDS)
+    assert sum(n.endswith(".parquet") for n in names) == DAYS * len(filekinds.PER_DAY)
     assert all((resumed.run.files_dir / n).read_bytes() == (uninterrupted.run.files_dir / n).read_bytes()
                for n in names)
     for kind in simulate.KINDS:     # and the frames those of the CSV run of the same world

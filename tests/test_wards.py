@@ -52,6 +52,7 @@ def test_a_new_ward_type_in_the_registry_flows_to_files_events_stream_and_wareho
                                        "simulation.days": 14, "simulation.warmup_days": 3}).to_dict()
     tree["region"]["hospitals"][0]["wards"].append({"type": "burn_unit", "beds": 8})
     tree["workforce"]["nurse_ratios"]["burn_unit"] = 2.0
+    tree["vital"]["hospital"]["by_ward"]["burn_unit"] = 0.1      # deaths at discharge (params vital)
     tree["workforce"]["staffing_rule"] = "california"      # dim_ward.nurse_ratio is then this ratio
     params_path = tmp_path / "p.yaml"
     params_path.write_text(yaml.safe_dump(tree, allow_unicode=True, sort_keys=False))

@@ -63,7 +63,7 @@ def test_every_parquet_file_is_ingested_and_moved_with_its_partitions(both):
     params, conn, outcomes = both["parquet"]
     assert {o.status for o in outcomes} == {"ingested"}, [o.line() for o in outcomes if o.status != "ingested"]
     parquet = sorted(o.name for o in outcomes if o.name.endswith(".parquet"))
-    assert len(parquet) == DAYS * len(filekinds.DAILY)
+    assert len(parquet) == DAYS * len(filekinds.PER_DAY)
     assert all(filekinds.PARQUET_PATTERN.fullmatch(name) for name in parquet)
     data = params.dirs.data_dir
     assert sorted(p.relative_to(data / "processed").as_posix()
