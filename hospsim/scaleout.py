@@ -105,6 +105,8 @@ def run_state(params: Params, *, workers: int | None = None, scheduler: str | No
     every = regions.expand(params)
     done = {r.slug: m for r in every if (m := finished(r)) is not None}
     todo = [r for r in every if r.slug not in done]
+    for region in todo:     # another world in a region's folder: refused here, before any task writes
+        runs.check_landing(region.params)
     log.info("state: %d region(s), %d finished earlier, %d to simulate", len(every), len(done), len(todo))
     tracker = _Progress(todo, params.simulation.days, enabled=progress)
     try:
@@ -114,7 +116,7 @@ def run_state(params: Params, *, workers: int | None = None, scheduler: str | No
             made, n_workers = _in_process(todo, tracker, task), 1
         else:
             with _client(params, workers, scheduler) as client, _sigterm_as_interrupt():
-                n_workers = len(client.scheduler_info()["workers"])
+                n_workers = len(client.nthreads())
                 made = _on_cluster(client, params, todo, tracker, task)
     finally:
         tracker.close()
@@ -178,7 +180,7 @@ def _on_cluster(client, params: Params, todo: list[HealthRegion], tracker: _Prog
 
 def _check_workers(client, params: Params, since: float | None) -> float | None:
     """None while the cluster has workers; the time the last one left, until that is too long ago."""
-    if client.scheduler_info().get("workers"):
+    if client.nthreads():
         return None
     since = since or time.monotonic()
     if time.monotonic() - since > params.state.no_worker_timeout_s:

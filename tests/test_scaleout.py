@@ -14,6 +14,7 @@ import psutil
 import pytest
 
 from hospsim import cli, regions, scaleout
+from hospsim import run as runs
 from tests.conftest import free_port, small_params
 
 SMALL_STATE = {"state.regions": 3, "state.people": 9000, "state.hospitals_per_100k": 20,
@@ -127,6 +128,14 @@ def test_the_cli_runs_a_state_on_a_cluster_started_with_the_dask_commands(tmp_pa
     assert digests(params) == reference[2]
     assert cli.main([*argv, "--scheduler", dask_cluster]) == 0            # resumed: nothing left to do
     assert "(3 finished earlier)" in capsys.readouterr().out
+
+
+def test_a_region_folder_of_another_world_is_refused_before_anything_is_written(tmp_path):
+    scaleout.run_state(small_state(tmp_path), progress=False)
+    runs_before = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    with pytest.raises(runs.RunMismatch, match="region-001"):
+        scaleout.run_state(small_state(tmp_path, seed=7), workers=1, progress=False)
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == runs_before
 
 
 def test_an_absent_scheduler_is_a_clear_error(tmp_path, capsys):
