@@ -125,9 +125,10 @@ def run_state(params: Params, *, workers: int | None = None, scheduler: str | No
 
 def _in_process(todo: list[HealthRegion], tracker: _Progress, task: Callable) -> list[dict]:
     out = []
-    for region in todo:
-        out.append(task(region))
-        tracker.region_done(out[-1])
+    with tracker.following():
+        for region in todo:
+            out.append(task(region))
+            tracker.region_done(out[-1])
     return out
 
 
@@ -221,6 +222,25 @@ class _Progress:
         if self.bar is not None:
             self.bar.n = sum(days_done(r) for r in self.todo)
             self.bar.refresh()
+
+    @contextlib.contextmanager
+    def following(self):
+        """The bar polled once a second by a thread, while this process simulates the regions itself."""
+        stop = threading.Event()
+
+        def follow() -> None:
+            while not stop.wait(POLL_S):
+                self.poll()
+
+        thread = threading.Thread(target=follow, name="hospsim-state-progress", daemon=True)
+        if self.bar is not None:
+            thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if thread.is_alive():
+                thread.join(timeout=10 * POLL_S)
 
     def region_done(self, summary: dict) -> None:
         self.finished += 1

@@ -60,6 +60,14 @@ def test_in_process_a_state_writes_every_region_with_its_marker(reference):
     assert len([f for f in files if f.startswith("regions/")]) == 3 * per_region    # and as many in the runs
 
 
+def test_progress_shows_region_days_and_each_finished_region(tmp_path, capsys):
+    scaleout.run_state(small_state(tmp_path), progress=True)
+    err = capsys.readouterr().err
+    assert "9/9" in err and "region-day" in err and "regions 3/3" in err
+    for slug in ("region-001", "region-002", "region-003"):
+        assert f"{slug}: " in err and " people, 3 day(s), " in err
+
+
 @pytest.mark.parametrize("workers", [1, 3])
 def test_one_and_three_workers_give_the_bytes_of_the_in_process_run(tmp_path, reference, workers):
     params = small_state(tmp_path)
