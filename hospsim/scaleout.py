@@ -147,7 +147,7 @@ def _client(params: Params, workers: int | None, scheduler: str | None):
         with client:
             yield client
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=logging.WARNING) as cluster, Client(cluster, timeout=timeout) as client:
         yield client
 
@@ -166,8 +166,9 @@ def _on_cluster(client, params: Params, todo: list[HealthRegion], tracker: _Prog
                 if future.status == "finished":
                     made.append(future.result())
                     tracker.region_done(made[-1])
-                else:
-                    failed.append(f"{region.slug}: {future.exception()!r}")
+                else:       # "error" after its retries, or "cancelled" (the cluster lost it)
+                    failed.append(f"{region.slug}: " + (repr(future.exception()) if future.status == "error"
+                                                         else future.status))
             tracker.poll()
             no_worker_since = _check_workers(client, params, no_worker_since)
     except BaseException:
