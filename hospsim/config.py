@@ -437,6 +437,20 @@ class Clinical:
 
 
 @dataclass(frozen=True)
+class State:
+    """A state of health regions generated from a few numbers (hospsim.regions); regions: 0 = the one region."""
+    regions: int = _f(ge=0, le=10_000, doc="0 = simulate region: alone; N = N health regions (hospsim.regions)")
+    people: int = _f(ge=1, doc="the state's head count, split over its regions (simulation.population is per region)")
+    hospitals_per_100k: float = _f(gt=0, doc="hospitals per 100,000 people; beds per person as in region:")
+    size_spread: float = _f(ge=0, le=3, doc="sd of the log of region sizes (0 = equal regions)")
+    task_retries: int = _f(ge=0, le=10, doc="times Dask runs a failed region again before giving up on it")
+    no_worker_timeout_s: float = _f(gt=0, doc="give up when the cluster has had no worker this long")
+    scheduler: str | None = _f(doc="tcp://host:8786 of an existing Dask cluster a state runs on (--scheduler); "
+                                   "null = --workers N, or one region after another in this process",
+                               env="HOSPSIM_DASK_SCHEDULER")
+
+
+@dataclass(frozen=True)
 class Params:
     seed: int = _f(ge=0, env="HOSPSIM_SEED")
     locale: str = _f(choices=LOCALES, env="HOSPSIM_LOCALE")
@@ -454,6 +468,7 @@ class Params:
     clinical: Clinical = _f()
     output: Output = _f()
     vital: Vital = _f()
+    state: State = _f()
 
     @property
     def root(self) -> Path:

@@ -175,17 +175,18 @@ def _read_setup_file(the_run: runs.Run, name: str) -> pd.DataFrame:
 
 
 def run(params: Params, *, write: bool = True, progress: bool = True, params_file: str | Path | None = None,
-        people_ill: pd.DataFrame | None = None) -> SimulationResult:
+        people_ill: pd.DataFrame | None = None, background: bool = True) -> SimulationResult:
     """Simulate params.simulation.days days.
 
     With write, into the run these params describe: its setup and days are made once, a day already in the
     run is read back, not simulated again, and each new day is written (and landed in batch/) as it completes.
     Without, everything stays in memory (a what-if); `people_ill` then reuses a run's population.
+    background=False writes the big setup frames in this process (a Dask worker may not fork; same bytes).
     """
     validate(params)
     if not write:
         return _in_memory(params, progress, people_ill)
-    the_run, made, writer = setup_step(params, params_file=params_file, background=True)
+    the_run, made, writer = setup_step(params, params_file=params_file, background=background)
     try:
         result = _days(the_run, params, made, progress)
     finally:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from hospsim.commandline import param_flags, params_from
+from hospsim.commandline import at_least, param_flags, params_from
+from hospsim.errors import ConfigError
 
 
 def register(sub, parent) -> None:
@@ -17,6 +18,13 @@ def register(sub, parent) -> None:
     sim.add_argument("--resume", action="store_true",
                      help="accepted for old scripts: a run always continues after its last completed day")
     sim.add_argument("--no-progress", action="store_true", help="no progress bar")
+    engine = sim.add_mutually_exclusive_group()
+    engine.add_argument("--workers", type=at_least(1), metavar="N",
+                        help="a state (state.regions >= 1, e.g. -f params/state.yaml): its regions on a Dask "
+                             "LocalCluster of N processes, one thread each")
+    engine.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                        help="a state's regions on the existing Dask cluster at this scheduler (workers must "
+                             "share this machine's data and runs folders)")
     param_flags(sim, days="simulation.days")
     sim.set_defaults(func=_simulate)
 
@@ -35,8 +43,13 @@ def register(sub, parent) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from hospsim import simulate
+    from hospsim import regions, simulate
     params = params_from(args)
+    if regions.is_state(params):
+        return _simulate_state(args, params)
+    if args.workers is not None or args.scheduler is not None:
+        raise ConfigError([("--workers and --scheduler run a state's regions, and these params describe one "
+                            "region (state.regions is 0): pass -f params/state.yaml or -p state.regions=N")])
     result = simulate.run(params, progress=not args.no_progress, params_file=args.params)
     print(f"run {result.run.id}: {params.simulation.days} day(s) from {params.simulation.start_date}: "
           f"{len(result.visitors)} ED visits, {len(result.admissions)} admissions, {len(result.transfers)} transfers, "
@@ -51,3 +64,15 @@ def _realism(args: argparse.Namespace) -> int:
     table = realism.from_run(params) if args.from_run else realism.from_scratch(params, not args.no_progress)
     print(realism.format_table(table))
     return 0 if realism.all_inside(table) else 1
+
+
+def _simulate_state(args: argparse.Namespace, params) -> int:
+    from hospsim import scaleout
+    result = scaleout.run_state(params, workers=args.workers, scheduler=args.scheduler,
+                                progress=not args.no_progress)
+    print(f"state: {len(result.summaries)} region(s) ({len(result.skipped)} finished earlier), "
+          f"{result.total('people')} people, {params.simulation.days} day(s) from {params.simulation.start_date}: "
+          f"{result.total('visits')} ED visits, {result.total('admissions')} admissions, "
+          f"{result.total('transfers')} transfers, {result.total('transports')} transports; one folder a region "
+          f"in {params.dirs.data_dir / 'regions'}")
+    return 0

@@ -28,13 +28,15 @@ WORKERS = ("scheduler", "stream-processor", "batch-ingestor")
 """The original project's services, each a hospsim command in the lab image."""
 CITUS = ("citus-coordinator", "citus-worker-1", "citus-worker-2", "citus-init")
 """The warehouse at scale, behind the compose profile `citus`."""
+DASK = ("dask-scheduler", "dask-worker")
+"""A Dask cluster for a state's health regions (hospsim.scaleout), from the lab image."""
 HOST_PORT_OFFSET = 10_000
 """The stack's host ports are hospsim's defaults plus this, so it runs beside the embedded services."""
 
 
 def test_the_four_services_have_healthchecks_their_images_can_run():
     services = COMPOSE["services"]
-    assert set(services) == {*LONG_RUNNING, "connector-init", *WORKERS, *CITUS}
+    assert set(services) == {*LONG_RUNNING, "connector-init", *WORKERS, *CITUS, *DASK}
     for name in LONG_RUNNING:
         test = services[name].get("healthcheck", {}).get("test")
         assert test, f"{name} has no healthcheck"
@@ -231,3 +233,34 @@ def test_citus_is_a_profile_whose_init_is_a_hospsim_command_on_the_coordinator()
     assert args.apply and args.worker == [("citus-worker-1", 5432), ("citus-worker-2", 5432)]
     assert all(host in services for host, _ in args.worker)
     assert init["environment"]["PG_HOST"] == "citus-coordinator"
+
+
+# --------------------------------------------------------------------------- the Dask cluster of a state
+
+def test_the_dask_services_run_the_dask_commands_in_the_lab_image():
+    lab, services = COMPOSE["services"]["jupyterlab"], COMPOSE["services"]
+    scheduler, worker = services["dask-scheduler"], services["dask-worker"]
+    assert scheduler["command"][:2] == ["dask", "scheduler"] and worker["command"][:2] == ["dask", "worker"]
+    port = scheduler["command"][scheduler["command"].index("--port") + 1]
+    assert worker["command"][2] == f"tcp://dask-scheduler:{port}"
+    assert "--nthreads" in worker["command"] and worker["command"][worker["command"].index("--nthreads") + 1] == "1"
+    for service in (scheduler, worker):
+        assert service["build"]["dockerfile"] == lab["build"]["dockerfile"]
+    # the workers write each region's files where the lab reads them
+    assert worker["volumes"] == lab["volumes"]
+    assert worker["depends_on"]["dask-scheduler"]["condition"] == "service_healthy"
+    assert "8786" in " ".join(scheduler["healthcheck"]["test"])
+    assert all(host_ip(p) == "127.0.0.1" for p in scheduler.get("ports", []))
+    assert not worker.get("ports")
+
+
+def test_the_lab_runs_a_state_on_the_compose_cluster():
+    """The lab's environment points a state run at the dask-scheduler service, and the CLI accepts the run."""
+    from hospsim.cli import build_parser
+    lab = COMPOSE["services"]["jupyterlab"]["environment"]
+    worker = COMPOSE["services"]["dask-worker"]["command"]
+    env = {k: re.sub(r"\$\{\w+:-(.*)\}", r"\1", str(v)) for k, v in lab.items() if k not in JUPYTER_VARIABLES}
+    params = config.load("params/state.yaml", environ=env, dotenv=config.PROJECT_ROOT / "no-such.env")
+    assert params.state.scheduler == worker[2] and params.state.regions >= 20
+    args = build_parser().parse_args(["simulate", "-f", "params/state.yaml", "--scheduler", worker[2]])
+    assert args.scheduler == worker[2]
