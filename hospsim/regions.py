@@ -28,6 +28,7 @@ import numpy as np
 from hospsim import geo, rng
 from hospsim.config import Hospital, Params, Region, Ward
 from hospsim.errors import ConfigError
+from hospsim.states import STATES
 
 SIZE_STAGE, SEED_STAGE, PLACE_STAGE = "state.sizes", "state.region", "state.place"
 REGIONS_FOLDER = "regions"
@@ -81,12 +82,20 @@ def expand(params: Params) -> list[HealthRegion]:
     return [_region(params, i, int(counts[i - 1]), centres[i - 1]) for i in range(1, params.state.regions + 1)]
 
 
+def _area_code(template: Region, index: int) -> int | None:
+    """The regions of a state take its phone area codes (DDD) in turn, the capital's first; a locale without
+    states keeps the template's."""
+    state = STATES.get(template.state)
+    return template.area_code if state is None else state.area_codes[(index - 1) % len(state.area_codes)]
+
+
 def _region(params: Params, index: int, people: int, centre: tuple[float, float]) -> HealthRegion:
     template = params.region
     n_hosp = max(1, round(people * params.state.hospitals_per_100k / 100_000))
     place = rng.generator(params.seed, PLACE_STAGE, index)
     hospitals = tuple(_hospital(params, index, h, n_hosp, people, centre, place) for h in range(n_hosp))
-    region = Region(name=f"{template.name} {index:03d}", hospitals=hospitals, radius_km=template.radius_km)
+    region = dataclasses.replace(template, name=f"{template.name} {index:03d}", hospitals=hospitals,
+                                 area_code=_area_code(template, index))
     paths = dataclasses.replace(params.paths, data_dir=params.dirs.data_dir / REGIONS_FOLDER / slug(index),
                                 runs_dir=params.dirs.runs_dir)
     one = dataclasses.replace(
