@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from hospsim import documents, filekinds, rng, sqlfiles
+from hospsim.daily.tables import DISPOSITIONS
 from hospsim.errors import OltpError
 from hospsim.oltp import generate, schema
 
@@ -92,6 +93,9 @@ FOLLOWUP_COLUMNS = ["id", "person_id", "hospital_id", "ward", "booked", "data_co
 UPDATE_COLUMNS = {"consultas": ("status",), "exames": ("resultado", "data_resultado"),
                   "internacoes": ("data_saida",)}
 """What an UPDATE of world mode moves; each moves a row once (the guards are in sql/oltp/world.sql)."""
+
+UNSEEN = DISPOSITIONS[-1]
+"""An ED visit that left without being seen (hospsim.daily.overload): its consulta ends faltou."""
 
 
 # --------------------------------------------------------------------------------------------- ids
@@ -344,7 +348,8 @@ def _day_of(frames: dict[str, pd.DataFrame]) -> dt.date:
 
 
 def _visits(out: _Changes, visitors: pd.DataFrame, staff: pd.DataFrame, g: np.random.Generator) -> None:
-    """A consulta booked at arrival, realizada at departure; exames ordered during the stay, results later."""
+    """A consulta booked at arrival, realizada at departure (faltou when the patient left without being seen,
+    with no exames); exames ordered during the stay, results later."""
     if visitors.empty:
         return
     pick = _physician_picker(staff)
@@ -356,12 +361,13 @@ def _visits(out: _Changes, visitors: pd.DataFrame, staff: pd.DataFrame, g: np.ra
             "id": cid, "paciente_id": pid, "medico_id": pick(v.hospital_id, cid), "data_consulta": stamp(v.arrival_time),
             "status": "agendada"})
         stay = (v.departure_time - v.arrival_time) if pd.notna(v.departure_time) else pd.Timedelta(hours=2)
-        panel = PANELS.get(v.reason, PANELS["other"])[:EXAMS_BY_TRIAGE[int(v.triage) - 1]]
+        seen = v.disposition != UNSEEN
+        panel = PANELS.get(v.reason, PANELS["other"])[:EXAMS_BY_TRIAGE[int(v.triage) - 1] if seen else 0]
         for k, tipo in enumerate(panel):
             at = (v.arrival_time + stay * (k + 1) / (len(panel) + 2)).floor("s")
             ordered.append((cid * 10 + k, pid, tipo, at))
         if pd.notna(v.departure_time):
-            out.add(v.departure_time, "consultas", "UPDATE", {"id": cid, "status": "realizada"})
+            out.add(v.departure_time, "consultas", "UPDATE", {"id": cid, "status": "realizada" if seen else "faltou"})
     results = generate.results(g, np.array([t for _, _, t, _ in ordered], dtype=object))
     for (xid, pid, tipo, at), result in zip(ordered, results):
         out.add(at, "exames", "INSERT", {"id": xid, "paciente_id": pid, "tipo": tipo, "data_exame": stamp(at),

@@ -99,6 +99,14 @@ def test_a_day_of_visits_and_admissions_becomes_inserts_and_updates(params):
     assert {r["resultado"] for r in results.values()} <= {"Normal", "Alterado", "Positivo", "Negativo"}
 
 
+def test_a_visit_that_left_without_being_seen_ends_faltou_with_no_exames(params):
+    frames = _frames()
+    frames["visitors"].loc[0, "disposition"] = world.UNSEEN
+    changes = world.day_changes(params, _setup(), frames)
+    assert [r["status"] for r in _rows(changes, "consultas", "UPDATE")] == ["realizada", "faltou"]   # by time
+    assert _rows(changes, "exames", "INSERT") == [], "the cardiac panel of visit 1 was never ordered: not seen"
+
+
 def test_admissions_open_internacoes_and_discharges_close_them(params):
     changes = world.day_changes(params, _setup(), _frames())
     opened = _rows(changes, "internacoes", "INSERT")
