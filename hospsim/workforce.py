@@ -671,7 +671,8 @@ def on_duty(schedules: pd.DataFrame, changes: pd.DataFrame | None) -> pd.DataFra
     if changes is None or changes.empty or schedules.empty:
         return schedules
     def shifts(frame):
-        return pd.MultiIndex.from_arrays([frame["staff_id"].astype(str), pd.to_datetime(frame["shift_start"])])
+        return pd.MultiIndex.from_arrays([frame["staff_id"].astype(str),
+                                          pd.to_datetime(frame["shift_start"], format="ISO8601")])
     off = changes[changes["change"] == "call_off"]
     calls = changes.loc[changes["change"] == "call_in", list(SCHEDULE_COLUMNS)]
     kept = schedules[~shifts(schedules).isin(shifts(off))]
