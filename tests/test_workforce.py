@@ -436,6 +436,9 @@ def test_on_duty_takes_out_only_the_called_off_shifts(tmp_path):
     other_days = rota[rota["date"] != day]
     assert len(worked[worked["date"] != day]) == len(other_days)
     assert wf.on_duty(rota, None) is rota
+    mixed = as_text.copy()           # a run's frames joined from files and memory: both ISO spellings at once
+    mixed.loc[mixed.index[::2], "shift_start"] = changes["shift_start"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    assert len(wf.on_duty(rota, mixed)) == len(worked)
 
 
 @pytest.mark.parametrize("rotation", ["12x36", "3x8"])
