@@ -7,8 +7,8 @@ kafka.partitions partitions: 4 here unless -p says otherwise); then for each gro
 processors as a user would (`hospsim stream process --idle`, each its own OS process and group member), waits
 until the group is stable with every member, then produces the events into the group's own fresh topics;
 each size has its own group, topics and stream schema. Printed for each size:
-  - steady events/s: events over the span of the processors' commits (the tables' processed_at), the group's
-    joins and rebalances left out;
+  - steady events/s: events over the span of the processors' storing transactions (the tables' processed_at,
+    first to last: the last batch's own time is left out, as are the joins);
   - wall events/s: from the first event produced to the last one stored (the members joined before);
   - every event stored once: table rows = events produced = distinct event ids, and JSON-lines lines = events.
 The 1-processor row is the baseline; efficiency = speedup / processors. The broker, PostgreSQL and the
@@ -51,7 +51,7 @@ def group_run(args, base: list[str], env: dict, members: int, replay, tmp: Path,
     params = config.load(args.params, overrides, environ=env)
     topics.ensure(params, bootstrap)
     flags = [a for o in overrides for a in ("-p", o)]
-    procs = [subprocess.Popen([sys.executable, "-m", "hospsim", "stream", "process", *flags, "--idle", "10",
+    procs = [subprocess.Popen([sys.executable, "-m", "hospsim", "stream", "process", "-f", args.params, *flags, "--idle", "10",
                                "--instance", f"{tag}-{i}", "--json"], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for i in range(members)]
     _wait_for_members(bootstrap, f"bench-{tag}", members)
@@ -65,17 +65,18 @@ def group_run(args, base: list[str], env: dict, members: int, replay, tmp: Path,
         if stored >= n:
             stored_at = time.perf_counter()
             break
+        if all(p.poll() is not None for p in procs):
+            break                            # every processor stopped (idle or failed) before the end
         time.sleep(0.1)
     outputs = [p.communicate(timeout=DONE_TIMEOUT_S) for p in procs]
     for p, (_, err) in zip(procs, outputs):
         if p.returncode != 0:
             raise SystemExit(f"a processor of {tag} failed ({p.returncode}): {err[-2000:]}")
-    stamps = metrics.throughput(pg, f"bench_{tag}")
-    seconds = stamps.loc[stamps["consumed"] > 0, "second"]
-    span = (seconds.max() - seconds.min()).total_seconds() + 1
+    span, _ = metrics.processed_span(pg, f"bench_{tag}")
     lines = sum(len(f.read_bytes().splitlines()) for f in (tmp / tag).rglob("*.jsonl"))
-    per_member = [json.loads(out).get("inserted", 0) for out, _ in outputs]
-    return {"n": n, "stored": stored, "lines": lines, "steady": n / span,
+    summaries = [json.loads(out) for out, _ in outputs]
+    per_member = [s.get("inserted", 0) for s in summaries]
+    return {"n": n, "stored": stored, "lines": lines, "steady": n / span if span else float("nan"),
             "wall": n / (stored_at - started) if stored_at else float("nan"), "per_member": per_member}
 
 

@@ -18,6 +18,8 @@ def test_counts_throughput_and_rates_add_up(make_params, stream_db, replay):
     by_topic = replay["event_type"].map(topics.names(params)).value_counts()
     assert per_topic["produced"].to_dict() == by_topic.to_dict() == per_topic["consumed"].to_dict()
     assert flow["second"].nunique() >= 2, "a paced run of ~2.5 s spreads over several seconds"
+    span, stored = metrics.processed_span(stream_db, params.stream.schema)
+    assert stored == len(replay) and 0 < span <= (flow["second"].max() - flow["second"].min()).total_seconds() + 1
 
     rate = metrics.rates(flow, window="2s")
     overall = rate[rate["topic"] == "all topics"]
@@ -30,4 +32,5 @@ def test_counts_throughput_and_rates_add_up(make_params, stream_db, replay):
 
 def test_empty_database_gives_empty_frames(stream_db):
     assert metrics.counts(stream_db, "stream").empty and metrics.throughput(stream_db, "stream").empty
+    assert metrics.processed_span(stream_db, "stream") == (0.0, 0)
     assert metrics.rates(metrics.throughput(stream_db, "stream")).empty

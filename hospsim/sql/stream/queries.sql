@@ -128,3 +128,9 @@ ORDER BY 3, 1, 2
 
 -- name: table_stamps
 SELECT kafka_topic, produced_at, processed_at FROM {schema}.{table}
+
+-- name: processed_span
+-- First and last commit time over every event table (processed_at is the storing transaction's start) and
+-- the events stored; e is table_stamps of every event table, joined by UNION ALL.
+WITH e AS ({tables})
+SELECT min(processed_at) AS first, max(processed_at) AS last, count(*) AS events FROM e
