@@ -26,21 +26,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import local_services
+
 from hospsim import config, simulate, stream
-from hospsim.services import kafka
 from hospsim.services.postgres import EmbeddedPostgres
 from hospsim.stream import metrics, producer, topics
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DONE_TIMEOUT_S = 600.0
 JOIN_TIMEOUT_S = 120.0
 
-
-def _free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def group_run(args, base: list[str], env: dict, members: int, replay, tmp: Path, pg, bootstrap: str) -> dict:
@@ -109,9 +103,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="hospsim-bench-group-") as tmp:
         tmp = Path(tmp)
-        pg_server = EmbeddedPostgres(tmp / "state", port=_free_port())
-        broker = kafka.KafkaBroker(tmp / "state", kafka.fetch_jars(kafka.jar_dir_for(PROJECT_ROOT / ".hospsim")),
-                                   port=_free_port(), controller_port=_free_port())
+        pg_server = EmbeddedPostgres(tmp / "state", port=local_services.free_port())
+        broker = local_services.broker(tmp / "state")
         try:
             pg = pg_server.start()
             broker.start(timeout=180)

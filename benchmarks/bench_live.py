@@ -23,21 +23,14 @@ import threading
 import time
 from pathlib import Path
 
+import local_services
 import numpy as np
 
 from hospsim import config, live, pacing
-from hospsim.services import kafka
 from hospsim.stream.timed import KafkaSink
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TARGET_P99_S = 1.0
 
-
-def _free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pacing_overshoot(n: int = 2000) -> np.ndarray:
@@ -92,8 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="hospsim-bench-live-") as tmp:
         tmp = Path(tmp)
-        broker = kafka.KafkaBroker(tmp / "state", kafka.fetch_jars(kafka.jar_dir_for(PROJECT_ROOT / ".hospsim")),
-                                   port=_free_port(), controller_port=_free_port())
+        broker = local_services.broker(tmp / "state")
         try:
             broker.start(timeout=180)
             bootstrap = broker.bootstrap_servers

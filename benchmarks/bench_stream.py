@@ -20,21 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import local_services
+
 from hospsim import config, events, simulate, stream
-from hospsim.services import kafka
 from hospsim.services.postgres import EmbeddedPostgres
 from hospsim.stream import consumer, inprocess, producer, sink, topics
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PRODUCER_RATIO_TARGET = 0.8
 PROCESSOR_TARGET = 20_000
 
-
-def _free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def bare_producer(params, bootstrap: str, names, keys, values) -> float:
@@ -82,9 +76,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="hospsim-bench-stream-") as tmp:
         tmp = Path(tmp)
-        pg_server = EmbeddedPostgres(tmp / "state", port=_free_port())
-        broker = kafka.KafkaBroker(tmp / "state", kafka.fetch_jars(kafka.jar_dir_for(PROJECT_ROOT / ".hospsim")),
-                                   port=_free_port(), controller_port=_free_port())
+        pg_server = EmbeddedPostgres(tmp / "state", port=local_services.free_port())
+        broker = local_services.broker(tmp / "state")
         try:
             pg = pg_server.start()
             broker.start(timeout=180)
