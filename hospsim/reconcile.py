@@ -177,6 +177,7 @@ class Evidence:
     ledger: frozenset[str] = frozenset()      # file names in the warehouse's ingest ledger
     batch: frozenset[str] = frozenset()       # file names waiting in data/batch
     rejected: dict[str, str] = field(default_factory=dict)   # file name in data/rejected -> the ingestor's reason
+    names: dict[str, str] = field(default_factory=dict)      # a day's CSV name -> its Parquet file (a Parquet run)
     stream_lag: dict[str, int] = field(default_factory=dict)   # record (event type) -> messages not consumed
     connector: str | None = None              # connector and task states, e.g. "RUNNING" or "PAUSED"
     slot_behind_bytes: int | None = None
@@ -191,13 +192,14 @@ def cause(source: str, record: str, record_day: dt.date | None, ev: Evidence) ->
     kind = RECORD_KIND[record]
     if source == "warehouse":
         name = filekinds.day_file_name(kind, record_day)
+        shown = ev.names.get(name, name)
         if name in ev.rejected and name not in ev.ledger:
-            return "file not yet ingested", f"{name} was rejected by the ingestor: {ev.rejected[name]}"
+            return "file not yet ingested", f"{shown} was rejected by the ingestor: {ev.rejected[name]}"
         if name in ev.batch and name not in ev.ledger:
-            return "file not yet ingested", f"{name} is in batch/ but not in the ingest ledger"
+            return "file not yet ingested", f"{shown} is in batch/ but not in the ingest ledger"
         if name not in ev.ledger:
-            return "file not yet ingested", f"{name} is missing: neither in batch/ nor in the ingest ledger"
-        return "lost event", f"{name} was ingested without this {record}"
+            return "file not yet ingested", f"{shown} is missing: neither in batch/ nor in the ingest ledger"
+        return "lost event", f"{shown} was ingested without this {record}"
     if source == "stream":
         behind = ev.stream_lag.get(record, 0)
         if behind > 0:
@@ -357,8 +359,25 @@ def gather(params, pg_info, sources=SOURCES, *, bootstrap: str | None = None, co
 def _warehouse_evidence(params, pg_info) -> dict:
     wh, data = params.warehouse.schema, params.dirs.data_dir
     ledger = _rows(pg_info, "ledger_files", warehouse=wh)["file_name"] if _has_table(pg_info, wh, "ingest_ledger") else []
-    return {"ledger": frozenset(ledger), "batch": frozenset(p.name for p in (data / "batch").glob("*.csv")),
-            "rejected": {p.name: _reason(p) for p in (data / "rejected").glob("*.csv")}}
+    batch, rejected = batch_files(data / "batch"), batch_files(data / "rejected")
+    return {"ledger": frozenset(map(day_name, ledger)), "batch": frozenset(map(day_name, batch)),
+            "rejected": {day_name(n): _reason(data / "rejected" / n) for n in rejected},
+            "names": {day_name(n): n for n in (*ledger, *batch, *rejected) if n.endswith(".parquet")}}
+
+
+def batch_files(folder) -> list[str]:
+    """The batch files under folder by their names in the ledger: a CSV file's name, a Parquet file's path
+    below the folder (<kind>/region=<slug>/day=<date>/part-0.parquet)."""
+    return [p.name for p in folder.glob("*.csv")] + [p.relative_to(folder).as_posix() for p in folder.rglob("*.parquet")]
+
+
+def day_name(name: str) -> str:
+    """A daily Parquet file as the CSV file of its kind and day (one name per day for the causes); others as
+    they are."""
+    if not name.endswith(".parquet"):
+        return name
+    match = filekinds.classify(name)
+    return filekinds.day_file_name(match.kind.kind, match.date)
 
 
 def _cdc_changes(params, bootstrap: str) -> pd.DataFrame:

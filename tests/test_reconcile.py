@@ -86,6 +86,22 @@ def test_a_warehouse_gap_points_at_its_file(batch, ledger, cause, words):
     assert all("admissions_2025-02-11.csv" in d and words in d for d in result.differences["detail"])
 
 
+def test_a_parquet_run_s_files_are_named_by_their_partition_paths(tmp_path):
+    part = "admissions/region=campinas/day=2025-02-11/part-0.parquet"
+    (tmp_path / part).parent.mkdir(parents=True)
+    (tmp_path / part).write_bytes(b"PAR1")
+    (tmp_path / "census_2025-02-11.csv").write_text("date\n")
+    assert sorted(reconcile.batch_files(tmp_path)) == [part, "census_2025-02-11.csv"]
+    assert reconcile.day_name(part) == "admissions_2025-02-11.csv"
+    assert reconcile.day_name("census_2025-02-11.csv") == "census_2025-02-11.csv"
+    lost = STAYS[STAYS["admission_id"] != "A20250211-000001"]
+    evidence = reconcile.Evidence(batch=frozenset({"admissions_2025-02-11.csv"}),
+                                  names={"admissions_2025-02-11.csv": part})
+    result = reconcile.explain(reconcile.compare(three(warehouse=lost), D1, D3), evidence)
+    assert set(result.differences["cause"]) == {"file not yet ingested"}
+    assert all(d.startswith(f"{part} is in batch/") for d in result.differences["detail"])
+
+
 def test_a_patient_placed_after_midnight_points_at_the_file_of_the_day_that_placed_them():
     late = pd.DataFrame([("A20250211-000009", "H01", "2025-02-12 00:40", None, True)], columns=reconcile.STAY_COLUMNS)
     result = reconcile.explain(reconcile.compare(three(stream=pd.concat([STAYS, late]),
