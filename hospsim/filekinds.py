@@ -202,7 +202,8 @@ def day_file_name(kind: str, date: dt.date) -> str:
 
 
 DAILY = ("visitors", "admissions", "discharges", "transfers", "transports", "census", "births", "deaths")
-PER_DAY = (*DAILY, "shift_changes")
+SHIFT_CHANGES_KIND = "shift_changes"
+PER_DAY = (*DAILY, SHIFT_CHANGES_KIND)
 """Every kind written one file a day (Parquet in a Parquet run): the daily loop's and the staffing's call-offs."""
 """The kinds the daily loop writes, one file of each per day."""
 

@@ -39,7 +39,7 @@ BACKGROUND_DIGESTS = "background-digests.json"
 KINDS = filekinds.DAILY                  # visitors, admissions, ..., census, births, deaths
 DATE_COLUMNS = ("birth_date",)
 """Daily-file dates the loop holds as datetime64 (a newborn's), read back as such from CSV and Parquet."""
-CHANGES = "shift_changes"                # also one a day: the rota shifts the day's census called off
+CHANGES = filekinds.SHIFT_CHANGES_KIND     # also one a day: the rota shifts the day's census called off
 TIME_COLUMNS = ("arrival_time", "departure_time", "admit_time", "planned_discharge_time", "discharge_time",
                 "request_time", "dispatch_time", "pickup_time", "birth_time", "death_time")
 TEXT_COLUMNS = {"national_id": str, "phone": str, "registration": str}
