@@ -145,6 +145,8 @@ class Stream:
 class Ward:
     type: str = _f(choices=WARD_TYPES)
     beds: int = _f(ge=1)
+    first_bed: int = _f(1, ge=1, doc="number of its first bed: beds a hospital holds for another region's "
+                        "referrals are numbered after the hospital's own (hospsim.regions)")
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,8 @@ class Hospital:
     wards: tuple[Ward, ...] = _f()
     specialties: tuple[str, ...] = _f(factory=tuple)
     rural: bool = _f(False)
+    referral: bool = _f(False, doc="beds another region's hospital holds for this region's referrals "
+                        "(state.cross_region_transfers): no ED, and nobody lives around it")
 
 
 @dataclass(frozen=True)
@@ -445,6 +449,10 @@ class State:
     size_spread: float = _f(ge=0, le=3, doc="sd of the log of region sizes (0 = equal regions)")
     task_retries: int = _f(ge=0, le=10, doc="times Dask runs a failed region again before giving up on it")
     no_worker_timeout_s: float = _f(gt=0, doc="give up when the cluster has had no worker this long")
+    cross_region_transfers: bool = _f(doc="the biggest region's first hospital holds a share of its beds for "
+                                      "the other regions' referrals, which transfer there when their own are full")
+    referral_beds_share: float = _f(ge=0, le=0.9, doc="share of each inpatient ward's beds of that hospital held "
+                                    "for the other regions' referrals, split by their people")
     scheduler: str | None = _f(doc="tcp://host:8786 of an existing Dask cluster a state runs on (--scheduler); "
                                    "null = --workers N, or one region after another in this process",
                                env="HOSPSIM_DASK_SCHEDULER")
@@ -626,13 +634,29 @@ do not: changing them continues the same run. simulation.days is left out too, s
 
 def world_fingerprint(params: Params) -> str:
     """A short hash of the world the params describe (WORLD_KEYS): equal fingerprints, byte-identical files."""
+    return hashlib.sha256(json.dumps(world_tree(params), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def world_tree(params: Params) -> dict:
+    """What world_fingerprint hashes."""
     tree = {key: value for key, value in params.to_dict().items() if key in WORLD_KEYS}
     tree["simulation"].pop("days", None)
+    _drop_defaults(tree["region"])
     tree["ward_types"] = WARDS.digest
     tree["clinical"] = clinical_rules(params).digest
     if params.output.format != "csv":       # other files, another run (CSV runs keep their fingerprints)
         tree["output"] = params.output.format
-    return hashlib.sha256(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return tree
+
+
+def _drop_defaults(region: dict) -> None:
+    """Keys newer than a region's runs, left out at their defaults so those runs keep their fingerprints."""
+    for hospital in region["hospitals"]:
+        if not hospital["referral"]:
+            del hospital["referral"]
+        for ward in hospital["wards"]:
+            if ward["first_bed"] == 1:
+                del ward["first_bed"]
 
 
 def clinical_rules(params: Params) -> rules.Rules:
@@ -888,6 +912,11 @@ def _cross_checks(p: Params) -> list[str]:
             problems.append(f"region.hospitals[{i}].wards: hospital {h.id} has no wards; give it at least one")
         for dup in sorted({t for t in types_ if types_.count(t) > 1}):
             problems.append(f"region.hospitals[{i}].wards: ward type {dup!r} appears twice in {h.id}; merge the beds")
+        if h.referral and "emergency" in types_:
+            problems.append(f"region.hospitals[{i}]: {h.id} is a referral hospital (beds held for this region's "
+                            "referrals) and has an emergency ward; drop the ward or set referral: false")
+    if hospitals and all(h.referral for h in hospitals):
+        problems.append("region.hospitals: every hospital is a referral hospital; the region needs one of its own")
     w = p.workforce
     if w.early_retirement_age > w.retirement_age:
         problems.append(f"workforce.early_retirement_age = {w.early_retirement_age}: must be <= retirement_age "

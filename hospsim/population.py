@@ -52,7 +52,7 @@ def generate(params: Params) -> pd.DataFrame:
     person_id = np.arange(n, dtype=np.int64)
 
     lat, lon, home = _homes(rng, params, n_households)
-    hospitals = params.region.hospitals
+    hospitals = [h for h in params.region.hospitals if not h.referral]      # as _homes numbers them
     cities = np.array([h.city for h in hospitals], dtype=object)
     hospital_ids = np.array([h.id for h in hospitals], dtype=object)
     region = params.region
@@ -132,8 +132,9 @@ def _birth_dates(rng: np.random.Generator, band: np.ndarray, bands, start: dt.da
 
 
 def _homes(rng: np.random.Generator, params: Params, n: int):
-    """Homes in Gaussian clusters around hospitals (weighted by beds), cut at region.radius_km; nearest hospital."""
-    hospitals = params.region.hospitals
+    """Homes in Gaussian clusters around hospitals (weighted by beds), cut at region.radius_km; nearest hospital.
+    Beds another region holds for this one's referrals are far away: nobody lives around them."""
+    hospitals = [h for h in params.region.hospitals if not h.referral]
     h_lat = np.array([h.lat for h in hospitals])
     h_lon = np.array([h.lon for h in hospitals])
     beds = np.array([sum(w.beds for w in h.wards) for h in hospitals], dtype=float)

@@ -5,7 +5,7 @@ scale: each is an ordinary single-region world that hospsim.simulate runs unchan
 and keyed by the region's number, so a region's params (and so its files) do not depend on which worker runs
 it, or when, or how many regions run beside it.
 
-- Sizes: log-normal shares (sd state.size_spread) of state.people, rounded by largest remainder.
+- Sizes: log-normal shares (sd state.size_spread) of state.people (one person each first), by largest remainder.
 - Seed: each region's seed is drawn from hospsim.rng.generator(seed, "state.region", i): its own stream.
 - Hospitals: max(1, round(people x hospitals_per_100k / 100k)) per region, each with the `region:` section's
   beds per person for every ward type (at least one bed of each type the template has), its specialties
@@ -14,7 +14,11 @@ it, or when, or how many regions run beside it.
 - Folders: region i lands in <data_dir>/regions/<slug>/ (batch/, processed/, run.json: a data folder of its
   own, so every per-region tool runs on it unchanged); the runs share runs_dir (their ids differ by name).
 
-Transfers across regions are not simulated: each region transfers inside itself, as today's one region does.
+- Transfers across regions (state.cross_region_transfers): as SUS's bed pacts (PPI) do, the biggest region's
+  first hospital holds a share of its beds for the other regions' referrals, each region's part its own to fill
+  (with_referral_beds). A region whose own beds are full transfers there, through the bed search it already
+  has, so the regions stay independent: no region waits for another, and the bytes stay the same on any
+  number of workers. Off, each region transfers inside itself, as one region does.
 """
 from __future__ import annotations
 
@@ -61,11 +65,7 @@ def sizes(params: Params) -> np.ndarray:
         raise ConfigError([(f"state.people = {people} is fewer than state.regions = {n}: every region needs "
                             "a person; raise state.people or lower state.regions")])
     weights = rng.generator(params.seed, SIZE_STAGE).lognormal(0.0, params.state.size_spread, n)
-    exact = 1 + (people - n) * weights / weights.sum()
-    counts = np.floor(exact).astype(np.int64)
-    short = people - int(counts.sum())
-    counts[np.argsort(-(exact - counts), kind="stable")[:short]] += 1
-    return counts
+    return 1 + _split(people - n, weights)
 
 
 def region_seed(params: Params, index: int) -> int:
@@ -79,7 +79,46 @@ def expand(params: Params) -> list[HealthRegion]:
                             "(params/state.yaml) to simulate a state")])
     counts = sizes(params)
     centres = _centres(params)
-    return [_region(params, i, int(counts[i - 1]), centres[i - 1]) for i in range(1, params.state.regions + 1)]
+    hospitals = [_hospitals(params, i, int(counts[i - 1]), centres[i - 1]) for i in range(1, params.state.regions + 1)]
+    if params.state.cross_region_transfers:
+        hospitals = with_referral_beds(hospitals, counts, params.state.referral_beds_share)
+    return [_region(params, i, int(counts[i - 1]), hospitals[i - 1]) for i in range(1, params.state.regions + 1)]
+
+
+def with_referral_beds(hospitals: list[tuple[Hospital, ...]], counts: np.ndarray, share: float
+                       ) -> list[tuple[Hospital, ...]]:
+    """The regions' hospitals once the biggest region's first hospital holds `share` of its beds of each
+    inpatient type for the others' referrals, split by their people (largest remainder). Each other region
+    gets those beds as a referral hospital of its own (the hub's id, numbered after the hub's own beds), the
+    last of its hospitals: it simulates them, so every bed still has one region that fills it, and a region's
+    files still depend on its params alone."""
+    hub = int(np.argmax(counts))
+    first = hospitals[hub][0]
+    others = np.array([i for i in range(len(hospitals)) if i != hub], dtype=np.int64)
+    held: dict[str, np.ndarray] = {}
+    for ward in first.wards:
+        if ward.type == "emergency" or others.size == 0:
+            continue
+        total = min(round(share * ward.beds), ward.beds - 1)      # it keeps a bed of its own
+        held[ward.type] = _split(total, counts[others])
+    out = list(hospitals)
+    own = {w.type: w.beds - (held[w.type].sum() if w.type in held else 0) for w in first.wards}
+    out[hub] = (dataclasses.replace(first, wards=tuple(Ward(w.type, int(own[w.type])) for w in first.wards)),
+                *hospitals[hub][1:])
+    for k, region in enumerate(others):
+        wards = tuple(Ward(t, int(q[k]), first_bed=int(own[t] + q[:k].sum() + 1)) for t, q in held.items() if q[k])
+        if wards:
+            out[region] = (*hospitals[region], dataclasses.replace(
+                first, name=f"{first.name} (beds held for region {region + 1:03d})", wards=wards, referral=True))
+    return out
+
+
+def _split(total: int, weights: np.ndarray) -> np.ndarray:
+    """total split in proportion to weights, summing to it exactly (largest remainder, the first on ties)."""
+    exact = total * weights / weights.sum()
+    out = np.floor(exact).astype(np.int64)
+    out[np.argsort(-(exact - out), kind="stable")[:total - int(out.sum())]] += 1
+    return out
 
 
 def _area_code(template: Region, index: int) -> int | None:
@@ -89,11 +128,14 @@ def _area_code(template: Region, index: int) -> int | None:
     return template.area_code if state is None else state.area_codes[(index - 1) % len(state.area_codes)]
 
 
-def _region(params: Params, index: int, people: int, centre: tuple[float, float]) -> HealthRegion:
-    template = params.region
+def _hospitals(params: Params, index: int, people: int, centre: tuple[float, float]) -> tuple[Hospital, ...]:
     n_hosp = max(1, round(people * params.state.hospitals_per_100k / 100_000))
     place = rng.generator(params.seed, PLACE_STAGE, index)
-    hospitals = tuple(_hospital(params, index, h, n_hosp, people, centre, place) for h in range(n_hosp))
+    return tuple(_hospital(params, index, h, n_hosp, people, centre, place) for h in range(n_hosp))
+
+
+def _region(params: Params, index: int, people: int, hospitals: tuple[Hospital, ...]) -> HealthRegion:
+    template = params.region
     region = dataclasses.replace(template, name=f"{template.name} {index:03d}", hospitals=hospitals,
                                  area_code=_area_code(template, index))
     paths = dataclasses.replace(params.paths, data_dir=params.dirs.data_dir / REGIONS_FOLDER / slug(index),

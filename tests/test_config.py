@@ -23,7 +23,8 @@ def load(tmp_path, overrides=None, environ=None, dotenv_text=None, params_file=N
     return config.load(params_file, overrides, environ=environ or {}, dotenv=dotenv)
 
 
-OPTIONAL_RECORD_FIELDS = {"Hospital.specialties", "Hospital.rural", "Condition.visit_risk", "Condition.admit_risk",
+OPTIONAL_RECORD_FIELDS = {"Hospital.specialties", "Hospital.rural", "Hospital.referral", "Ward.first_bed",
+                          "Condition.visit_risk", "Condition.admit_risk",
                           "Insurance.private_plan_shares", "Insurance.senior_plan", "Insurance.senior_age"}
 
 
@@ -306,3 +307,17 @@ def test_any_value_is_taken_within_its_bounds_or_refused_naming_its_key(key, val
         for bound, ok in (("ge", lambda b: got >= b), ("gt", lambda b: got > b), ("le", lambda b: got <= b)):
             if meta.get(bound) is not None:
                 assert ok(meta[bound])
+
+
+def test_a_referral_hospital_has_no_emergency_ward(tmp_path):
+    params = config.load("params/workshop.yaml", environ={}, dotenv="no-such.env")
+    first = params.region.hospitals[0]
+    held = dataclasses.replace(first, id="HX", referral=True)
+    bad = dataclasses.replace(params, region=dataclasses.replace(params.region,
+                                                                 hospitals=(*params.region.hospitals, held)))
+    with pytest.raises(ConfigError, match=r"HX is a referral hospital .* has an emergency ward; drop the ward"):
+        config.validate(bad)
+    alone = dataclasses.replace(params, region=dataclasses.replace(params.region, hospitals=(
+        dataclasses.replace(held, wards=tuple(w for w in first.wards if w.type != "emergency")),)))
+    with pytest.raises(ConfigError, match="every hospital is a referral hospital"):
+        config.validate(alone)

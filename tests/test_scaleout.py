@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import psutil
 import pytest
 
@@ -184,3 +185,43 @@ def test_ctrl_c_cancels_the_regions_and_closes_the_cluster(tmp_path):
     for region in (r for r in every if scaleout.finished(r)):
         assert len(list((region.data_dir / "batch").glob("census_*.csv"))) == 120
     assert any(not scaleout.finished(r) for r in every), "the region no worker had started was cancelled"
+
+
+CROSS = {"state.people": 60_000, "state.hospitals_per_100k": 5, "simulation.days": 14,
+         "state.cross_region_transfers": True, "state.referral_beds_share": 0.5}
+
+
+def test_cross_region_transfers_fill_the_beds_the_hub_holds_for_each_region(tmp_path):
+    """Regions whose own beds are full transfer to the hub's first hospital, into the beds it holds for them;
+    nobody lives at those beds, and the hub's own patients never lie in them. Two workers write the same bytes."""
+    params = small_state(tmp_path / "in-process", **CROSS)
+    scaleout.run_state(params, progress=False)
+    on_two = small_state(tmp_path / "two", **CROSS)
+    scaleout.run_state(on_two, workers=2, progress=False)
+    assert digests(on_two) == digests(params)
+    every = regions.expand(params)
+    hub = max(every, key=lambda r: r.params.simulation.population)
+    hub_id = hub.params.region.hospitals[0].id
+    crossed = 0
+    for region in every:
+        batch = region.data_dir / "batch"
+        admissions = pd.concat(pd.read_csv(f) for f in sorted(batch.glob("admissions_*.csv")))
+        at_hub = admissions[admissions["hospital_id"] == hub_id]
+        surge = at_hub["bed"].str.rsplit("-", n=1).str[-1].str.startswith("S")
+        assert region is hub or not surge.any()                 # held beds never surge
+        at_hub = at_hub[~surge]
+        numbers = at_hub["bed"].str.rsplit("-", n=1).str[-1].astype(int)
+        own = {w.type: w.beds for w in hub.params.region.hospitals[0].wards}
+        if region is hub:
+            assert (numbers <= at_hub["ward"].map(own)).all()
+            continue
+        mine = {w.type: (w.first_bed, w.first_bed + w.beds - 1) for w in region.params.region.hospitals[-1].wards}
+        for ward, number in zip(at_hub["ward"], numbers):
+            assert mine[ward][0] <= number <= mine[ward][1]
+        transfers = pd.concat(pd.read_csv(f) for f in sorted(batch.glob("transfers_*.csv")))
+        to_hub = transfers[transfers["destination_hospital_id"] == hub_id]
+        assert set(to_hub["admission_id"]) == set(at_hub["admission_id"])     # every stay there came by transfer
+        crossed += len(to_hub)
+        people = pd.read_csv(runs.folder_for(region.params) / "files" / "population_with_illnesses.csv")
+        assert hub_id not in set(people["home_hospital"])
+    assert crossed > 0

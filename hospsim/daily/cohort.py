@@ -98,12 +98,13 @@ def _household(people: pd.DataFrame) -> dict:
 
 
 def _homes(people: pd.DataFrame, lay: Layout, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Each person's home hospital index; anyone without a known one uses the nearest."""
+    """Each person's home hospital index; anyone without a known one uses the nearest of the region's own."""
     index = {hid: i for i, hid in enumerate(lay.hospital_ids)}
     home = people["home_hospital"].map(index).to_numpy(dtype=float, na_value=np.nan)
     unknown = np.isnan(home)
     if unknown.any():
-        home[unknown] = nearest(lat[unknown], lon[unknown], lay.lat, lay.lon)
+        own = np.flatnonzero(~lay.referral)
+        home[unknown] = own[nearest(lat[unknown], lon[unknown], lay.lat[own], lay.lon[own])]
     return home.astype(np.int64)
 
 

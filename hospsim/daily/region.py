@@ -43,6 +43,7 @@ class Layout:
     ed_hospital: np.ndarray         # (H,) where a hospital's people go for the ED
     offers: np.ndarray              # (H, S) specialty offered
     slot_surge: np.ndarray          # (B,) a surge bed, open only on a day its hospital is crowded (after the others)
+    referral: np.ndarray            # (H,) beds another region's hospital holds for this region's referrals
 
     @property
     def n_hospitals(self) -> int:
@@ -53,10 +54,12 @@ def layout(params: Params, rules: Rules | None = None) -> Layout:
     hospitals = params.region.hospitals
     H = len(hospitals)
     beds = np.zeros((H, W), dtype=np.int64)
+    first_bed = np.ones((H, W), dtype=np.int64)
     offers = np.zeros((H, len(SPECIALTIES) + 1), dtype=bool)
     for h, hosp in enumerate(hospitals):
         for ward in hosp.wards:
             beds[h, WARD[ward.type]] = ward.beds
+            first_bed[h, WARD[ward.type]] = ward.first_bed
         for s in hosp.specialties:
             if s in SPEC:
                 offers[h, SPEC[s]] = True
@@ -71,12 +74,14 @@ def layout(params: Params, rules: Rules | None = None) -> Layout:
     ed_hospital = np.array([h if has[h, ED] or not ed_has.size else ed_has[np.argmin(dist[h, ed_has])]
                             for h in range(H)])
     ids = np.array([h.id for h in hospitals])
-    surge = np.ceil(beds * (rules or config.clinical_rules(params)).surge_beds_share).astype(np.int64) * (np.arange(W) != ED)
-    slots = [_bed_slots(ids, n, tag) for n, tag in ((beds, ""), (surge, "S"))]
+    referral = np.array([h.referral for h in hospitals])
+    surge = np.ceil(beds * (rules or config.clinical_rules(params)).surge_beds_share).astype(np.int64) \
+        * (np.arange(W) != ED) * ~referral[:, None]      # held beds never surge: their hospital's ED is elsewhere
+    slots = [_bed_slots(ids, n, first, tag) for n, first, tag in ((beds, first_bed, ""), (surge, 1, "S"))]
     slot_h, slot_w, label = (np.concatenate(parts) for parts in zip(*slots))
     return Layout(ids, beds, np.array([h.rural for h in hospitals]), lat, lon, dist, travel, slot_h, slot_w,
                   label, _candidates(dist, has, offers), _region_ward(beds), _origin_ward(has), ed_hospital, offers,
-                  np.arange(slot_h.size) >= slots[0][0].size)
+                  np.arange(slot_h.size) >= slots[0][0].size, referral)
 
 
 def _region_ward(beds: np.ndarray) -> np.ndarray:
@@ -130,15 +135,16 @@ def _candidates(dist: np.ndarray, has: np.ndarray, offers: np.ndarray) -> np.nda
     return cand
 
 
-def _bed_slots(ids: np.ndarray, beds: np.ndarray, tag: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _bed_slots(ids: np.ndarray, beds: np.ndarray, first: np.ndarray | int = 1, tag: str = ""
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every bed as a slot: its hospital, its ward type and its label ('H01-ICU-07'; a surge bed 'H01-ICU-S1'),
-    numbered per ward."""
+    numbered per ward from its first bed (held beds follow their hospital's own: hospsim.regions)."""
     H = beds.shape[0]
     slot_h = np.repeat(np.arange(H), beds.sum(axis=1))
     slot_w = np.concatenate([np.repeat(np.arange(W), beds[h]) for h in range(H)]) if H else np.zeros(0, int)
     group = slot_h * W + slot_w
     start = np.searchsorted(group, group, side="left")
-    number = np.arange(group.size) - start + 1
+    number = np.arange(group.size) - start + np.broadcast_to(first, beds.shape)[slot_h, slot_w]
     codes = np.array([WARD_CODES[t] for t in WARD_TYPES])
     number = np.char.zfill(number.astype(str), 2) if not tag else np.char.add(tag, number.astype(str))
     return slot_h, slot_w, _cat(ids[slot_h], "-", codes[slot_w], "-", number)
