@@ -28,6 +28,17 @@ def param_flags(parser: argparse.ArgumentParser, **flag_keys: str) -> None:
     parser.set_defaults(param_flags=flag_keys)
 
 
+def engine_flags(parser: argparse.ArgumentParser, what: str) -> None:
+    """--workers N | --scheduler ADDRESS: where a state's regions run (hospsim.scaleout); `what` they do there."""
+    engine = parser.add_mutually_exclusive_group()
+    engine.add_argument("--workers", type=at_least(1), metavar="N",
+                        help=f"a state (state.regions >= 1, e.g. -f params/state.yaml): {what} on a Dask "
+                             "LocalCluster of N processes, one thread each")
+    engine.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                        help=f"a state: {what} on the existing Dask cluster at this scheduler (workers must share "
+                             "this machine's data and runs folders)")
+
+
 def params_from(args: argparse.Namespace) -> config.Params:
     """The command's params: the file, then each -p, then each flag that stands for a key. Parsed once per
     command and kept on args."""

@@ -192,13 +192,17 @@ class Rules:
 
 
 def rules(params) -> Rules:
-    """The region's hospitals and beds, labelled as the simulation labels them (hospsim.daily.layout)."""
-    from hospsim import daily
-    lay = daily.layout(params)
+    """The region's hospitals and beds, labelled as the simulation labels them (hospsim.daily.layout); a state's
+    are every region's (a hub's held beds under the hub's id)."""
+    from hospsim import daily, regions
+    hospitals: set = set()
     beds: dict = {}
-    for h, w, label in zip(lay.slot_hospital, lay.slot_ward, lay.slot_label):
-        beds.setdefault((str(lay.hospital_ids[h]), config.WARD_TYPES[w]), set()).add(str(label))
-    return Rules(frozenset(map(str, lay.hospital_ids)), {k: frozenset(v) for k, v in beds.items()})
+    for one in [r.params for r in regions.expand(params)] if regions.is_state(params) else [params]:
+        lay = daily.layout(one)
+        hospitals.update(map(str, lay.hospital_ids))
+        for h, w, label in zip(lay.slot_hospital, lay.slot_ward, lay.slot_label):
+            beds.setdefault((str(lay.hospital_ids[h]), config.WARD_TYPES[w]), set()).add(str(label))
+    return Rules(frozenset(hospitals), {k: frozenset(v) for k, v in beds.items()})
 
 
 def check_semantics(event: dict, event_type: str, key: bytes | str | None, rules: Rules) -> str | None:

@@ -35,6 +35,7 @@ from hospsim.errors import ConfigError
 from hospsim.states import STATES
 
 SIZE_STAGE, SEED_STAGE, PLACE_STAGE = "state.sizes", "state.region", "state.place"
+HUB_HOSPITAL = 0        # the hub region's hospital that holds beds for the others (its first)
 REGIONS_FOLDER = "regions"
 
 
@@ -93,7 +94,7 @@ def with_referral_beds(hospitals: list[tuple[Hospital, ...]], counts: np.ndarray
     last of its hospitals: it simulates them, so every bed still has one region that fills it, and a region's
     files still depend on its params alone."""
     hub = int(np.argmax(counts))
-    first = hospitals[hub][0]
+    first = hospitals[hub][HUB_HOSPITAL]
     others = np.array([i for i in range(len(hospitals)) if i != hub], dtype=np.int64)
     held: dict[str, np.ndarray] = {}
     for ward in first.wards:
@@ -103,8 +104,8 @@ def with_referral_beds(hospitals: list[tuple[Hospital, ...]], counts: np.ndarray
         held[ward.type] = _split(total, counts[others])
     out = list(hospitals)
     own = {w.type: w.beds - (held[w.type].sum() if w.type in held else 0) for w in first.wards}
-    out[hub] = (dataclasses.replace(first, wards=tuple(Ward(w.type, int(own[w.type])) for w in first.wards)),
-                *hospitals[hub][1:])
+    out[hub] = tuple(dataclasses.replace(first, wards=tuple(Ward(w.type, int(own[w.type])) for w in first.wards))
+                     if h is first else h for h in hospitals[hub])
     for k, region in enumerate(others):
         wards = tuple(Ward(t, int(q[k]), first_bed=int(own[t] + q[:k].sum() + 1)) for t, q in held.items() if q[k])
         if wards:

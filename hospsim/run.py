@@ -274,9 +274,11 @@ def check_landing(params: Params) -> None:
         f"of its own (-p paths.data_dir=data-other -p warehouse.schema=warehouse_other).")
 
 
-def check_holder(params: Params, where: str, held_ids: set[str], fix: str) -> None:
-    """Refuse when a store (warehouse schema, stream tables) already holds rows of another run."""
-    others = sorted(held_ids - {run_id(params)})
+def check_holder(params: Params, where: str, held_ids: set[str], fix: str, *, state: frozenset[str] = frozenset()
+                 ) -> None:
+    """Refuse when a store (warehouse schema, stream tables) already holds rows of another run (the other regions
+    of the same state, `state`, are the same world)."""
+    others = sorted(held_ids - {run_id(params)} - state)
     if not others:
         return
     other = find(params, others[0])

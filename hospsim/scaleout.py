@@ -101,29 +101,34 @@ def run_state(params: Params, *, workers: int | None = None, scheduler: str | No
     `scheduler` (or state.scheduler when neither is given), else one after another in this process.
     `task` runs one region (simulate_region; a test passes one that fails first)."""
     simulate.validate(params)
-    scheduler = scheduler if scheduler is not None or workers is not None else params.state.scheduler
     every = regions.expand(params)
     done = {r.slug: m for r in every if (m := finished(r)) is not None}
     todo = [r for r in every if r.slug not in done]
     for region in todo:     # another world in a region's folder: refused here, before any task writes
         runs.check_landing(region.params)
     log.info("state: %d region(s), %d finished earlier, %d to simulate", len(every), len(done), len(todo))
-    tracker = _Progress(todo, params.simulation.days, enabled=progress)
-    try:
-        if not todo:
-            made, n_workers = [], 0
-        elif workers is None and scheduler is None:
-            made, n_workers = _in_process(todo, tracker, task), 1
-        else:
-            with _client(params, workers, scheduler) as client, _sigterm_as_interrupt():
-                n_workers = len(client.nthreads())
-                made = _on_cluster(client, params, todo, tracker, task)
-    finally:
-        tracker.close()
+    tracker = Progress(todo, params.simulation.days, enabled=progress)
+    made, n_workers = each_region(params, todo, task, tracker, workers=workers, scheduler=scheduler)
     return StateResult([*done.values(), *made], sorted(done), n_workers)
 
 
-def _in_process(todo: list[HealthRegion], tracker: _Progress, task: Callable) -> list[dict]:
+def each_region(params: Params, todo: list[HealthRegion], task: Callable[[HealthRegion], dict], tracker: Progress,
+                *, workers: int | None, scheduler: str | None) -> tuple[list[dict], int]:
+    """`task` of every region in `todo`, on the cluster run_state describes; their summaries and the workers."""
+    scheduler = scheduler if scheduler is not None or workers is not None else params.state.scheduler
+    try:
+        if not todo:
+            return [], 0
+        if workers is None and scheduler is None:
+            return _in_process(todo, tracker, task), 1
+        with _client(params, workers, scheduler) as client, _sigterm_as_interrupt():
+            n_workers = len(client.nthreads())
+            return _on_cluster(client, params, todo, tracker, task), n_workers
+    finally:
+        tracker.close()
+
+
+def _in_process(todo: list[HealthRegion], tracker: Progress, task: Callable) -> list[dict]:
     out = []
     with tracker.following():
         for region in todo:
@@ -152,10 +157,10 @@ def _client(params: Params, workers: int | None, scheduler: str | None):
         yield client
 
 
-def _on_cluster(client, params: Params, todo: list[HealthRegion], tracker: _Progress, task: Callable
+def _on_cluster(client, params: Params, todo: list[HealthRegion], tracker: Progress, task: Callable
                 ) -> list[dict]:
     """Submit every region, follow them with bounded polls, cancel them all on Ctrl-C or a lost cluster."""
-    futures = {client.submit(task, r, key=f"hospsim-{runs.run_id(r.params)}", pure=False,
+    futures = {client.submit(task, r, key=f"hospsim-{tracker.unit}-{runs.run_id(r.params)}", pure=False,
                              retries=params.state.task_retries): r for r in todo}
     made, failed, no_worker_since = [], [], None
     try:
@@ -208,20 +213,26 @@ def _sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
-class _Progress:
-    """One bar of region-days for the state, a line per finished region."""
+def _simulated(summary: dict) -> str:
+    return f"{summary['region']}: {summary['people']} people, {summary['days']} day(s), " \
+           f"{summary['admissions']} admissions"
 
-    def __init__(self, todo: list[HealthRegion], days: int, *, enabled: bool):
-        self.todo, self.finished = todo, 0
+
+class Progress:
+    """One bar of region-days for the state (of regions, when `per_region` is 1), a line per finished region."""
+
+    def __init__(self, todo: list[HealthRegion], per_region: int, *, enabled: bool, unit: str = "region-day",
+                 line: Callable[[dict], str] = _simulated):
+        self.todo, self.finished, self.per_region, self.unit, self.line = todo, 0, per_region, unit, line
         self.bar = None
         if enabled and todo:
             from tqdm.auto import tqdm
-            self.bar = tqdm(total=len(todo) * days, desc="state", unit="region-day", leave=True)
+            self.bar = tqdm(total=len(todo) * per_region, desc="state", unit=unit, leave=True)
             self.bar.set_postfix_str(f"regions 0/{len(todo)}")
 
     def poll(self) -> None:
         if self.bar is not None:
-            self.bar.n = sum(days_done(r) for r in self.todo)
+            self.bar.n = sum(days_done(r) for r in self.todo) if self.per_region > 1 else self.finished
             self.bar.refresh()
 
     @contextlib.contextmanager
@@ -247,8 +258,7 @@ class _Progress:
         self.finished += 1
         if self.bar is not None:
             self.bar.set_postfix_str(f"regions {self.finished}/{len(self.todo)}")
-            self.bar.write(f"{summary['region']}: {summary['people']} people, {summary['days']} day(s), "
-                           f"{summary['admissions']} admissions", file=sys.stderr)
+            self.bar.write(self.line(summary), file=sys.stderr)
             self.poll()
 
     def close(self) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from hospsim.commandline import at_least, param_flags, params_from
+from hospsim.commandline import engine_flags, param_flags, params_from
 from hospsim.errors import ConfigError
 
 
@@ -18,13 +18,7 @@ def register(sub, parent) -> None:
     sim.add_argument("--resume", action="store_true",
                      help="accepted for old scripts: a run always continues after its last completed day")
     sim.add_argument("--no-progress", action="store_true", help="no progress bar")
-    engine = sim.add_mutually_exclusive_group()
-    engine.add_argument("--workers", type=at_least(1), metavar="N",
-                        help="a state (state.regions >= 1, e.g. -f params/state.yaml): its regions on a Dask "
-                             "LocalCluster of N processes, one thread each")
-    engine.add_argument("--scheduler", metavar="tcp://HOST:8786",
-                        help="a state's regions on the existing Dask cluster at this scheduler (workers must "
-                             "share this machine's data and runs folders)")
+    engine_flags(sim, "its regions simulated")
     param_flags(sim, days="simulation.days")
     sim.set_defaults(func=_simulate)
 

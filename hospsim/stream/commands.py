@@ -4,8 +4,10 @@ from __future__ import annotations
 import json
 import sys
 
-from hospsim.commandline import at_least, param_flags, params_from, seconds, stop_on_signals
+from hospsim import regions
+from hospsim.commandline import at_least, engine_flags, param_flags, params_from, seconds, stop_on_signals
 from hospsim.config import STREAM_MODES
+from hospsim.errors import ConfigError
 
 
 def register(sub, parent) -> None:
@@ -27,6 +29,8 @@ def register(sub, parent) -> None:
     p.add_argument("--limit", type=at_least(1), metavar="N", help="send only the first N events (N >= 1)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     param_flags(p, mode="stream.mode", rate="stream.events_per_second", speed="stream.speed", days="simulation.days")
+    engine_flags(p, "its regions' events produced")
+    p.add_argument("--no-progress", action="store_true", help="a state: no progress bar")
     p.set_defaults(func=_produce)
 
     p = actions.add_parser("process", parents=[parent], help="run one stream processor (a consumer group member)",
@@ -67,6 +71,11 @@ def _produce(args) -> int:
     params = params_from(args)
     producer.check_compression(params)
     bootstrap, why = stream.kafka_bootstrap(params)
+    if regions.is_state(params):
+        return _produce_state(args, params, bootstrap, why)
+    if args.workers is not None or args.scheduler is not None:
+        raise ConfigError([("--workers and --scheduler produce a state's regions, and these params describe one "
+                            "region (state.regions is 0): pass -f params/state.yaml or -p state.regions=N")])
     replay = stream.replay(params)
     pg = ensure_postgres(params)
     session = sessions.start(params, pg, min(len(replay), args.limit or len(replay)), bootstrap, why)
@@ -84,6 +93,28 @@ def _produce(args) -> int:
     _print({"mode": params.stream.mode, "in_process": True, **session.stats.summary()}, args.json,
            "processed in-process")
     return 0
+
+
+def _produce_state(args, params, bootstrap: str | None, why: str) -> int:
+    """A state's regions, each produced by the worker that takes it (hospsim.stream.regions); Kafka only."""
+    from hospsim.services import ensure_postgres
+    from hospsim.stream import regions as state_stream
+    if not bootstrap:
+        raise ConfigError([(f"a state's events go to Kafka, and no broker answers ({why}); start it with "
+                            "`hospsim services up` (or set kafka.bootstrap), then produce again")])
+    if args.limit is not None:
+        raise ConfigError([("--limit takes the first events of one run; a state produces every region whole: "
+                            "drop --limit, or produce one region with -p paths.data_dir=<data>/regions/region-NNN")])
+    result = state_stream.produce_state(params, bootstrap, ensure_postgres(params), workers=args.workers,
+                                        scheduler=args.scheduler, progress=not args.no_progress)
+    failed = [s for s in result.summaries if s["failed"]]
+    _print({"bootstrap": bootstrap, "regions": len(result.summaries), "workers": result.workers,
+            "events": result.total("events"), "sent": result.total("sent"), "failed": result.total("failed")},
+           args.json, f"produced the state's regions to {params.kafka.topic_prefix}.* on {bootstrap}")
+    for s in failed:
+        print(f"hospsim stream produce: {s['region']}: {s['failed']} event(s) not delivered; their ids are in "
+              f"{s['undelivered_file']}. Produce again: the processor ignores repeats.", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _produce_outcome(params, report) -> int:

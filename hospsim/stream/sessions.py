@@ -49,10 +49,12 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 1)
 
 
-def start(params, pg_info, events: int, bootstrap: str | None, reason: str = "") -> Session:
-    """A new session of the run these params describe, after checking the stream tables hold no other run."""
+def start(params, pg_info, events: int, bootstrap: str | None, reason: str = "", *,
+          state: frozenset[str] = frozenset()) -> Session:
+    """A new session of the run these params describe, after checking the stream tables hold no other run (but
+    those of `state`, the other regions of its state)."""
     the_run = runs.open_run(params)
-    check(params, pg_info)
+    check(params, pg_info, state)
     mode = params.stream.mode
     return Session(the_run.id, "kafka" if bootstrap else "in-process", mode,
                    params.stream.events_per_second if mode == "rate" else None, events,
@@ -71,7 +73,7 @@ def finish(params, pg_info, session: Session) -> Session:
     return session
 
 
-def check(params, pg_info) -> None:
+def check(params, pg_info, state: frozenset[str] = frozenset()) -> None:
     """RunMismatch when the stream tables already hold events of another run (before anything is sent)."""
     schema = params.stream.schema
     with closing(pg_info.connect()) as conn, conn.cursor() as cur:
@@ -82,7 +84,7 @@ def check(params, pg_info) -> None:
         held = {row[0] for row in cur.fetchall()}
     runs.check_holder(params, f"the stream tables (schema {schema})", held,
                       "Start the course over with `hospsim reset --yes` (make course-reset), or `hospsim stream "
-                      "reset` to empty the stream tables and topics.")
+                      "reset` to empty the stream tables and topics.", state=state)
 
 
 def record(pg_info, session: Session, schema: str) -> Session:

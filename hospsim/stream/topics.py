@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from hospsim import events
+from hospsim.regions import HUB_HOSPITAL
 
 _log = logging.getLogger(__name__)
 
@@ -39,8 +40,12 @@ def _murmur2_partition(key: bytes, partitions: int) -> int:
 
 def partition_of(params, hospital_id: str) -> int:
     """The region's hospitals in turn (H01 -> 0, H02 -> 1, ...), so they spread evenly over the partitions;
-    Kafka's murmur2 would put H01, H02 and H03 all on partition 0 of 3. Other keys get murmur2."""
-    order = {h.id: i for i, h in enumerate(params.region.hospitals)}
+    Kafka's murmur2 would put H01, H02 and H03 all on partition 0 of 3. Other keys get murmur2. Beds held at
+    another region's hub hospital (hospsim.regions) go where that region puts the hospital: one hospital, one
+    partition, whichever region's producer sends its events."""
+    own = [h.id for h in params.region.hospitals if not h.referral]
+    order = {**{h.id: HUB_HOSPITAL for h in params.region.hospitals if h.referral},
+             **{hid: i for i, hid in enumerate(own)}}
     n = params.kafka.partitions
     if hospital_id in order:
         return order[hospital_id] % n
