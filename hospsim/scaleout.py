@@ -1,4 +1,5 @@
 """A state's regions on Dask distributed, the I/O edge of a state run (hospsim.regions makes the regions).
+each_region runs any per-region task the same way (hospsim.stream.regions produces the regions' events).
 
 Each region is one Dask task that runs hospsim.simulate on the region's own params and writes its files
 itself, on the filesystem the workers share with the client: only a small summary comes back through the

@@ -13,6 +13,7 @@ nothing.
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 
@@ -20,6 +21,19 @@ from hospsim import regions, scaleout
 from hospsim import run as runs
 from hospsim.config import Params
 from hospsim.regions import HealthRegion
+
+_PRODUCERS: dict = {}
+"""One Kafka producer a process and broker, kept for every region the process takes: a new producer waits for
+each topic's metadata again (about 0.1 s a topic), which is most of a small region's time."""
+
+
+def _producer(params: Params, bootstrap: str):
+    from hospsim.stream import producer
+    key = (os.getpid(), bootstrap)
+    if key not in _PRODUCERS:
+        _PRODUCERS[key] = producer.make_producer(params, bootstrap, client_id=f"hospsim-state-{os.getpid()}")
+        atexit.register(producer.close_within, _PRODUCERS[key])
+    return _PRODUCERS[key]
 
 
 def produce_region(region: HealthRegion, *, bootstrap: str, pg_info, state: frozenset[str]) -> dict:
@@ -29,7 +43,8 @@ def produce_region(region: HealthRegion, *, bootstrap: str, pg_info, state: froz
     params = region.params
     replay = stream.replay(params)
     session = sessions.start(params, pg_info, len(replay), bootstrap, state=state)
-    session.produced = report = producer.produce(params, replay, bootstrap, raise_on_failure=False)
+    session.produced = report = producer.produce(params, replay, bootstrap, raise_on_failure=False,
+                                                 producer=_producer(params, bootstrap))
     sessions.finish(params, pg_info, session)
     return {"region": region.slug, "events": len(replay), "sent": report.sent, "failed": report.failed,
             "seconds": report.seconds, "undelivered_file": str(report.undelivered_file or ""), "pid": os.getpid()}
