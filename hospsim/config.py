@@ -193,15 +193,15 @@ class Simulation:
 
 NurseRatios = dataclasses.make_dataclass(
     "NurseRatios", [(ward, float, _f(gt=0)) for ward in WARD_TYPES], frozen=True,
-    namespace={"__doc__": "Patients per nurse on every shift, one per ward type (hospsim/ward_types.yaml)."})
+    namespace={"__module__": __name__, "__doc__": "Patients per nurse on every shift, one per ward type (hospsim/ward_types.yaml)."})
 
 
 CareLevelHours = dataclasses.make_dataclass(
     "CareLevelHours", [(level, float, _f(gt=0)) for level in wards.CARE_LEVELS], frozen=True,
-    namespace={"__doc__": "Hours of nursing per patient per 24 h, one per COFEN care level (hospsim.wards)."})
+    namespace={"__module__": __name__, "__doc__": "Hours of nursing per patient per 24 h, one per COFEN care level (hospsim.wards)."})
 CareLevelShares = dataclasses.make_dataclass(
     "CareLevelShares", [(level, float, _f(ge=0, le=1)) for level in wards.CARE_LEVELS], frozen=True,
-    namespace={"__doc__": "Nurses' share of the nursing hours per COFEN care level; technicians work the rest."})
+    namespace={"__module__": __name__, "__doc__": "Nurses' share of the nursing hours per COFEN care level; technicians work the rest."})
 STAFFING_RULES = ("cofen", "california")
 
 
@@ -245,10 +245,10 @@ OltpSeed = dataclasses.make_dataclass("OltpSeed", [
     *((t.seed_key, int, _f(ge=t.seed_min, env=t.seed_env)) for t in oltp_tables.REGISTRY if t.seed_key),
     ("as_of", dt.date, _f(doc="the seeded history ends this day (fixed, so a seed is reproducible)")),
     ("history_days", int, _f(ge=1, doc="pacientes registered over this many days before as_of"))], frozen=True,
-    namespace={"__doc__": "Rows per table in the initial load, and the history they span."})
+    namespace={"__module__": __name__, "__doc__": "Rows per table in the initial load, and the history they span."})
 OltpMix = dataclasses.make_dataclass(
     "OltpMix", [(t, float, _f(ge=0)) for t in oltp_tables.STREAMED], frozen=True,
-    namespace={"__doc__": "Relative weights of the tables the stream writes (normalized, need not sum to 1)."})
+    namespace={"__module__": __name__, "__doc__": "Relative weights of the tables the stream writes (normalized, need not sum to 1)."})
 
 
 @dataclass(frozen=True)
@@ -379,7 +379,7 @@ class Population:
 
 WardDeaths = dataclasses.make_dataclass(
     "WardDeaths", [(ward, float, _f(ge=0, le=1)) for ward in WARD_TYPES], frozen=True,
-    namespace={"__doc__": "Share of a ward's discharges that are deaths, one per ward type (ward_types.yaml)."})
+    namespace={"__module__": __name__, "__doc__": "Share of a ward's discharges that are deaths, one per ward type (ward_types.yaml)."})
 
 
 @dataclass(frozen=True)

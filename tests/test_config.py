@@ -321,3 +321,15 @@ def test_a_referral_hospital_has_no_emergency_ward(tmp_path):
         dataclasses.replace(held, wards=tuple(w for w in first.wards if w.type != "emergency")),)))
     with pytest.raises(ConfigError, match="every hospital is a referral hospital"):
         config.validate(alone)
+
+
+def test_params_travel_to_dask_workers_by_reference_and_leave_the_classes_as_they_were():
+    """The sections made by make_dataclass are importable, so cloudpickle (Dask) sends them by name; sent by
+    value, loading them back in this process gave their fields defaults (a region's result, a LocalCluster)."""
+    import pickle
+
+    import cloudpickle
+    params = config.load("params/workshop.yaml", environ={}, dotenv="no-such.env")
+    assert pickle.loads(cloudpickle.dumps(params)) == params
+    test_every_default_lives_in_default_yaml_alone()
+    assert all(cls.__module__ == "hospsim.config" for cls in (config.NurseRatios, config.OltpSeed, config.WardDeaths))
