@@ -109,6 +109,7 @@ class Run:
     folder: Path
     manifest: dict
     digests: dict = field(default_factory=dict)     # name -> digest of the files this process wrote
+    _stored: dict = field(default_factory=dict, repr=False, compare=False)   # file names asked before (file)
 
     @property
     def id(self) -> str:
@@ -130,7 +131,10 @@ class Run:
     def file(self, name: str) -> Path:
         """A file of the run by its original name; in a Parquet run a daily file's name maps to its Parquet
         file (filekinds.PARQUET_NAME), so every step names the files one way."""
-        return self.files_dir / self._stored_name(name)
+        stored = self._stored.get(name)
+        if stored is None:
+            stored = self._stored[name] = self._stored_name(name)
+        return self.files_dir / stored
 
     def _stored_name(self, name: str) -> str:
         if not self.parquet or name.endswith(".parquet"):
@@ -188,6 +192,9 @@ class Run:
 
     def relative(self, path: Path) -> str:
         """A file's name in the run: its path under files/ (a Parquet file's partitions), else its name."""
+        text, folder = os.fspath(path), f"{os.fspath(self.files_dir)}/"
+        if text.startswith(folder) and ".." not in text:    # the usual case, without pathlib's parsing
+            return text[len(folder):]
         path = Path(path)
         return path.relative_to(self.files_dir).as_posix() if path.is_relative_to(self.files_dir) else path.name
 
