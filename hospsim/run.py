@@ -193,8 +193,8 @@ class Run:
     def relative(self, path: Path) -> str:
         """A file's name in the run: its path under files/ (a Parquet file's partitions), else its name."""
         text, folder = os.fspath(path), f"{os.fspath(self.files_dir)}/"
-        if text.startswith(folder) and ".." not in text:    # the usual case, without pathlib's parsing
-            return text[len(folder):]
+        if isinstance(path, Path) and text.startswith(folder) and ".." not in text:   # the usual case, a Path's
+            return text[len(folder):]                                                  # text being normalized
         path = Path(path)
         return path.relative_to(self.files_dir).as_posix() if path.is_relative_to(self.files_dir) else path.name
 
