@@ -6,7 +6,8 @@ Targets: params/state.yaml (24 regions, 10,000,000 people, 365 days) in <= 180 s
 2 workers. The same state runs on 1 worker first: that run is the baseline the 2-worker figures stand next to
 (speedup = wall(1) / wall(N); efficiency = speedup / N). A smaller state (-p state.people=..., -p
 simulation.days=...) measures the same figures in less time. The machine is shared: the load averages before
-and after are printed with the figures; the two runs' files are compared by sha256 as well.
+and after are printed with the figures; the two runs' files (every file under each region's batch/, the
+Parquet partitions too) are compared by sha256 as well.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def _one(params_file: str, overrides: list[str], folder: Path, workers: int) -> 
     for s in result.summaries:
         peaks[s["pid"]] = max(peaks.get(s["pid"], 0.0), s["peak_rss_mb"])
     files = {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-             for p in sorted((folder / "data" / "regions").glob("*/batch/*"))}
+             for p in sorted((folder / "data" / "regions").glob("*/batch/**/*")) if p.is_file()}
     return wall, peaks, {"files": files, "people": result.total("people"), "regions": len(result.summaries),
                          "admissions": result.total("admissions")}
 

@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from hospsim import config, filekinds, sinks
@@ -108,6 +109,7 @@ class Run:
     folder: Path
     manifest: dict
     digests: dict = field(default_factory=dict)     # name -> digest of the files this process wrote
+    _stored: dict = field(default_factory=dict, repr=False, compare=False)   # file names asked before (file)
 
     @property
     def id(self) -> str:
@@ -129,7 +131,10 @@ class Run:
     def file(self, name: str) -> Path:
         """A file of the run by its original name; in a Parquet run a daily file's name maps to its Parquet
         file (filekinds.PARQUET_NAME), so every step names the files one way."""
-        return self.files_dir / self._stored_name(name)
+        stored = self._stored.get(name)
+        if stored is None:
+            stored = self._stored[name] = self._stored_name(name)
+        return self.files_dir / stored
 
     def _stored_name(self, name: str) -> str:
         if not self.parquet or name.endswith(".parquet"):
@@ -174,17 +179,22 @@ class Run:
 
     def write(self, df, name: str) -> Path:
         """A frame into the run's files (write-then-rename), read-only from then on; its digest is kept."""
-        path = self.file(name)
+        path, tally = self.file(name), Tally()
         if path.suffix == ".parquet":
-            kind = filekinds.classify(name).kind
-            path = seal(sinks.write_parquet(df, path, kind.expected_columns(None)))
+            data = sinks.parquet_bytes(df, filekinds.classify(name).kind.expected_columns(None))
+            seal(sinks.write_bytes(data, path))
+            tally.update(data)
+            tally.rows = len(df)
         else:
-            path = seal(sinks.write_csv(df, path))
-        self.digests[self.relative(path)] = digest(path, self.relative(path))
+            seal(sinks.write_csv(df, path, tally))
+        self.digests[self.relative(path)] = tally.digest(self.relative(path))
         return path
 
     def relative(self, path: Path) -> str:
         """A file's name in the run: its path under files/ (a Parquet file's partitions), else its name."""
+        text, folder = os.fspath(path), f"{os.fspath(self.files_dir)}/"
+        if isinstance(path, Path) and text.startswith(folder) and ".." not in text:   # the usual case, a Path's
+            return text[len(folder):]                                                  # text being normalized
         path = Path(path)
         return path.relative_to(self.files_dir).as_posix() if path.is_relative_to(self.files_dir) else path.name
 
@@ -213,6 +223,8 @@ def seal(path: Path) -> Path:
 
 
 def _land_one(source: Path, name: str, batch: Path, processed: Path) -> Path | None:
+    if _linked(source, batch / name, processed / name):
+        return batch / name
     for folder in (batch, processed):
         there = folder / name
         if there.exists() and (os.path.samefile(there, source) or filecmp.cmp(there, source, shallow=False)):
@@ -225,6 +237,19 @@ def _land_one(source: Path, name: str, batch: Path, processed: Path) -> Path | N
         except OSError:                     # another file system: a copy costs what a link does not
             shutil.copyfile(source, tmp)
     return target
+
+
+def _linked(source: Path, target: Path, moved_on: Path) -> bool:
+    """The usual landing, cheaply: nothing in batch/ or processed/ by that name yet, so a hard link (which
+    appears whole, with no temporary name) lands it. False when a name is taken or the link cannot be made."""
+    if moved_on.exists():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:                         # taken, or another file system: the careful way below
+        return False
+    return True
 
 
 def open_run(params: Params, *, create: bool = False, params_file: str | Path | None = None) -> Run:
@@ -321,14 +346,31 @@ def _redacted(tree: dict) -> dict:
 def digest(path: Path, name: str | None = None) -> dict:
     """name (the file's, unless given), bytes, rows (lines less the header; a Parquet file's own count) and
     sha256 of an output file, in one read."""
-    sha, size, lines = hashlib.sha256(), 0, 0
+    tally = Tally()
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
-            sha.update(chunk)
-            size += len(chunk)
-            lines += chunk.count(b"\n")
-    rows = sinks.parquet_rows(path) if Path(path).suffix == ".parquet" else max(lines - 1, 0)
-    return {"name": name or Path(path).name, "bytes": size, "rows": rows, "sha256": sha.hexdigest()}
+            tally.update(chunk)
+    if Path(path).suffix == ".parquet":
+        tally.rows = sinks.parquet_rows(path)
+    return tally.digest(name or Path(path).name)
+
+
+class Tally:
+    """A file's digest from its bytes as they go by: read back (digest) or as written (Run.write)."""
+
+    def __init__(self):
+        self.sha, self.size, self.lines, self.rows = hashlib.sha256(), 0, 0, None
+
+    def update(self, chunk) -> None:
+        view = memoryview(chunk).cast("B")
+        self.sha.update(view)
+        self.size += len(view)
+        self.lines += int(np.count_nonzero(np.frombuffer(view, np.uint8) == 10))
+
+    def digest(self, name: str) -> dict:
+        """rows: a Parquet file's own count when set, else the lines less the header."""
+        rows = self.rows if self.rows is not None else max(self.lines - 1, 0)
+        return {"name": name, "bytes": self.size, "rows": rows, "sha256": self.sha.hexdigest()}
 
 
 # --------------------------------------------------------------------------- manifest I/O

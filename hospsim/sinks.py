@@ -3,6 +3,7 @@ so a reader (the batch ingestor, a notebook) never sees half a file."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import os
@@ -37,22 +38,35 @@ def atomic_path(target: Path):
         raise
 
 
-def write_csv(df: pd.DataFrame, target: Path) -> Path:
+def write_csv(df: pd.DataFrame, target: Path, tally=None) -> Path:
     """CSV with a fixed layout (no index, '\\n' line ends, ISO timestamps) so one seed gives byte-identical files.
 
     The bytes are those of pandas' to_csv(index=False, lineterminator="\\n") with datetime columns as
     YYYY-MM-DDTHH:MM:SS (tests/test_sinks.py holds them to it), formatted a column at a time by Arrow's
     kernels, several times faster than to_csv: Arrow's own CSV writer quotes every string and the header, and
     writes 1.0 as 1 and True as true, so its cells are formatted here and only the joined lines are written.
+    `tally` (anything with update(bytes), a hashlib object) sees every byte written, so nobody reads them back.
     """
     with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+        out = fh if tally is None else _Tee(fh, tally)
         if not len(df.columns):                 # no columns: to_csv's one quoted empty cell
-            fh.write(df.to_csv(index=False, lineterminator="\n").encode())
+            out.write(df.to_csv(index=False, lineterminator="\n").encode())
         else:
-            fh.write(_csv_header(df.columns))
+            out.write(_csv_header(df.columns))
             for start in range(0, len(df), CSV_CHUNK_ROWS):
-                _write_lines(fh, csv_lines(df.iloc[start:start + CSV_CHUNK_ROWS]))
+                _write_lines(out, csv_lines(df.iloc[start:start + CSV_CHUNK_ROWS]))
     return Path(target)
+
+
+class _Tee:
+    """A file that also shows each chunk written to a tally."""
+
+    def __init__(self, fh, tally):
+        self.fh, self.tally = fh, tally
+
+    def write(self, data) -> None:
+        self.fh.write(data)
+        self.tally.update(data)
 
 
 def write_csv_pandas(df: pd.DataFrame, target: Path) -> Path:
@@ -162,11 +176,30 @@ def _missing(value) -> bool:
 def _quoted(text: pa.Array) -> pa.Array:
     """csv.QUOTE_MINIMAL: a cell holding a comma, a quote or a line end is quoted, its quotes doubled."""
     text = text.cast(pa.string())
+    if not _holds_a_trigger(text):
+        return text
     needs = pc.match_substring_regex(text, _QUOTE_TRIGGERS)
     if not pc.any(needs).as_py():
         return text
     doubled = pc.replace_substring(text, '"', '""')
     return pc.if_else(needs, pc.binary_join_element_wise('"', doubled, '"', ""), text)
+
+
+def _holds_a_trigger(text: pa.Array) -> bool:
+    """Does any cell's text hold a byte that makes the csv module quote it? One scan of the column's bytes, far
+    cheaper than the cell-by-cell regex, which only columns holding one (an address's comma) then pay. Each
+    trigger is ASCII, so it never matches inside another character's UTF-8 bytes."""
+    if isinstance(text, pa.ChunkedArray):
+        return any(_holds_a_trigger(chunk) for chunk in text.chunks)
+    data = text.buffers()[2] if len(text) else None
+    if data is None:
+        return False
+    offsets = np.frombuffer(text.buffers()[1], np.int32, count=len(text) + 1, offset=text.offset * 4)
+    chars = memoryview(data)[int(offsets[0]):int(offsets[-1])].tobytes()      # bytes' own search: memchr
+    return any(trigger in chars for trigger in _TRIGGER_BYTES)
+
+
+_TRIGGER_BYTES = [c.encode() for c in ',"\r\n' if _csv_module_quotes(c)]
 
 
 def _timestamp_cells(values: np.ndarray) -> pa.Array:
@@ -211,6 +244,12 @@ milliseconds, the coarsest unit Parquet has; the simulation's are whole seconds.
 
 def parquet_schema(columns) -> pa.Schema:
     """A kind's columns (hospsim.filekinds) as an explicit Parquet schema; optional columns are nullable."""
+    return _schema(tuple(columns))
+
+
+@functools.cache
+def _schema(columns: tuple) -> pa.Schema:
+    """Made once per kind: a year writes each kind's schema hundreds of times."""
     return pa.schema([pa.field(c.name, ARROW_TYPES[c.type], nullable=not c.required) for c in columns])
 
 
@@ -220,24 +259,43 @@ def write_parquet(df: pd.DataFrame, target: Path, columns) -> Path:
     An empty string is stored as null, as a CSV reader reads it (and the ingestor loads it): the Parquet file
     holds the rows the CSV file of the same frame holds. The file holds no time of writing: one seed gives the
     same bytes run to run (with the same pyarrow, whose version it names)."""
+    return write_bytes(parquet_bytes(df, columns), target)
+
+
+def parquet_bytes(df: pd.DataFrame, columns) -> pa.Buffer:
+    """The Parquet file write_parquet writes, in memory: the caller hashes what it writes without reading it back."""
     schema = parquet_schema(columns)
     arrays = [_parquet_column(df[field.name], field.type) for field in schema]
-    table = pa.Table.from_arrays(arrays, schema=schema)
-    with atomic_path(target) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
-    return Path(target)
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_arrays(arrays, schema=schema), sink, compression="zstd")
+    return sink.getvalue()
 
 
 def _parquet_column(series: pd.Series, kind: pa.DataType) -> pa.Array:
+    """One column with the kind's type. A day's frames are small, so each Arrow call skipped counts: numbers go
+    from the Series' own array (what pa.array(series) reads, less its checks), and a cast to the type the column
+    already has, or a pass for empty text, is skipped."""
+    held = series.values if isinstance(series.dtype, np.dtype) else series.array
     if pa.types.is_timestamp(kind):
-        return pa.array(series.to_numpy().astype("datetime64[s]"), kind, from_pandas=True)
-    values = pa.array(series, from_pandas=True)
+        held = held if isinstance(held, np.ndarray) else series.to_numpy()
+        return pa.array(held.astype("datetime64[s]"), kind, from_pandas=True)
+    values = pa.array(held, from_pandas=True)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if pa.types.is_string(kind):
-        values = values.cast(pa.string())
+        values = values if values.type == kind else values.cast(kind)
+        if not _has_empty(values):
+            return values
         return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
-    return values.cast(kind)            # checked: an int too big for smallint or a bad date raises
+    return values if values.type == kind else values.cast(kind)   # checked: too big for smallint, a bad date raise
+
+
+def _has_empty(text: pa.Array) -> bool:
+    """Does a string array hold an empty (or null) cell? From its offsets, without an Arrow call."""
+    if not len(text):
+        return False
+    offsets = np.frombuffer(text.buffers()[1], np.int32, count=len(text) + 1, offset=text.offset * 4)
+    return bool((offsets[1:] == offsets[:-1]).any())
 
 
 def parquet_rows(path: Path) -> int:
@@ -260,6 +318,13 @@ def read_parquet(paths: list[Path]) -> pd.DataFrame:
         elif pa.types.is_timestamp(field.type):
             df[field.name] = df[field.name].astype("datetime64[s]")
     return df
+
+
+def write_bytes(data, target: Path) -> Path:
+    """Bytes (or an Arrow buffer) as one file, written then renamed."""
+    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+        fh.write(memoryview(data))
+    return Path(target)
 
 
 def write_text(text: str, target: Path) -> Path:

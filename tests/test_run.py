@@ -221,3 +221,12 @@ def test_a_parquet_run_is_its_own_run_and_names_its_daily_files_by_their_partiti
     again = simulate.run(params, progress=False)          # after a reset: landed again, read back, not simulated
     assert all((simulate.batch_dir(params) / entry["name"]).exists() for entry in days)
     assert again.census.equals(result.census) and again.admissions.equals(result.admissions)
+
+
+def test_a_files_name_in_the_run_is_its_path_under_files_however_it_is_given(made):
+    _, result = made
+    the_run, name = result.run, result.files[-1].name
+    path = the_run.file(name)
+    assert the_run.relative(path) == the_run.relative(str(path)) == name
+    assert the_run.relative(f"{the_run.files_dir}/./{name}") == name             # a text path: pathlib's reading
+    assert the_run.relative(the_run.folder / "elsewhere" / name) == name          # outside files/: its name

@@ -3,6 +3,7 @@ simulation's frames and for the cells that trip CSV writers up (floats, quotes, 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -10,13 +11,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hospsim import filekinds, simulate, sinks
-from hospsim.columns import PG_TYPES
+from hospsim.columns import PG_TYPES, Column
 from tests.conftest import small_params
 
 
@@ -198,3 +200,52 @@ def test_a_value_that_does_not_fit_its_parquet_type_is_refused(tmp_path):
     with pytest.raises(pa.ArrowInvalid):
         sinks.write_parquet(df, tmp_path / "v.parquet", columns)
     assert list(tmp_path.iterdir()) == []
+
+
+def _plain_parquet_table(df: pd.DataFrame, columns) -> pa.Table:
+    """The conversion as written before its shortcuts: every column through pa.array(series), then cast."""
+    schema = sinks.parquet_schema(columns)
+    arrays = []
+    for field in schema:
+        if pa.types.is_timestamp(field.type):
+            arrays.append(pa.array(df[field.name].to_numpy().astype("datetime64[s]"), field.type, from_pandas=True))
+            continue
+        values = pa.array(df[field.name], from_pandas=True)
+        values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        if pa.types.is_string(field.type):
+            values = values.cast(pa.string())
+            values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+        arrays.append(values.cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def test_parquet_shortcuts_give_the_table_of_the_plain_conversion():
+    """Text with and without empty or missing cells, ints narrowed, NaN, NaT, dates as objects and as text."""
+    columns = (Column("id", "text"), Column("note", "text", False), Column("gone", "text", False),
+               Column("n", "integer"), Column("big", "bigint"), Column("x", "double precision", False),
+               Column("at", "timestamp", False), Column("day", "date"), Column("iso", "date"), Column("ok", "boolean"))
+    df = pd.DataFrame({"id": ["a", "b", "c"], "note": ["x", "", "z"], "gone": pd.Series(["p", None, ""], dtype="str"),
+                       "n": np.array([1, 2, 3]), "big": np.array([2**40, 0, -1]), "x": [0.5, np.nan, 1.0],
+                       "at": pd.to_datetime(["2025-01-01 10:00:00.700", None, "2025-01-02 00:00:00.000"]).astype("datetime64[ns]"),
+                       "day": [dt.date(2025, 1, 1), dt.date(2025, 1, 2), dt.date(2025, 1, 3)],
+                       "iso": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-03"]), "ok": [True, False, True]})
+    table = pq.read_table(pa.BufferReader(sinks.parquet_bytes(df, columns)))
+    assert table.equals(_plain_parquet_table(df, columns))
+    assert (table.column("note").null_count, table.column("gone").null_count) == (1, 2)
+    assert sinks.parquet_bytes(df.iloc[:0], columns).size > 0                  # no rows: a file with the schema
+
+
+def test_parquet_bytes_are_the_file_write_parquet_writes(tmp_path):
+    columns = filekinds.BY_KIND["census"].expected_columns(None)
+    df = pd.DataFrame({c.name: (["2025-01-01"] if c.type == "date" else ["H01"] if c.type == "text" else [3])
+                       for c in columns})
+    path = sinks.write_parquet(df, tmp_path / "c.parquet", columns)
+    assert path.read_bytes() == sinks.parquet_bytes(df, columns).to_pybytes()
+
+
+def test_a_tally_sees_every_byte_write_csv_writes(tmp_path, monkeypatch):
+    monkeypatch.setattr(sinks, "CSV_CHUNK_ROWS", 2)          # several chunks
+    df = pd.DataFrame({"a": np.arange(5), "s": ["x", "line\nbreak", "", None, "q\"uote"]})
+    tally = hashlib.sha256()
+    path = sinks.write_csv(df, tmp_path / "t.csv", tally)
+    assert tally.hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()
