@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 DONE_MARKER = "region.done.json"
 POLL_S = 1.0
-CENSUS_PREFIX = "census_"
+CENSUS = "census"
 
 
 class StateRunError(SimulationError):
@@ -86,10 +86,15 @@ def finished(region: HealthRegion) -> dict | None:
 
 
 def days_done(region: HealthRegion) -> int:
-    """Days the region's run holds so far (its census files, one a day), for the progress bar."""
+    """Days the region's run holds so far (its census files, one a day; a folder a day as Parquet), for the
+    progress bar."""
+    files = runs.folder_for(region.params) / "files"
     try:
-        with os.scandir(runs.folder_for(region.params) / "files") as entries:
-            return sum(1 for e in entries if e.name.startswith(CENSUS_PREFIX))
+        if region.params.output.format == "parquet":
+            with os.scandir(files / CENSUS / f"region={runs.region_slug(region.params.region.name)}") as entries:
+                return sum(1 for e in entries if e.name.startswith("day="))
+        with os.scandir(files) as entries:
+            return sum(1 for e in entries if e.name.startswith(CENSUS + "_"))
     except FileNotFoundError:
         return 0
 

@@ -225,3 +225,9 @@ def test_cross_region_transfers_fill_the_beds_the_hub_holds_for_each_region(tmp_
         people = pd.read_csv(runs.folder_for(region.params) / "files" / "population_with_illnesses.csv")
         assert hub_id not in set(people["home_hospital"])
     assert crossed > 0
+
+
+def test_progress_counts_the_days_of_a_parquet_state(tmp_path):
+    params = small_state(tmp_path, **{"output.format": "parquet"})
+    scaleout.run_state(params, progress=False)
+    assert [scaleout.days_done(r) for r in regions.expand(params)] == [3, 3, 3]
