@@ -36,7 +36,7 @@ def _noop(i: int) -> int:
 
 def _files(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((folder / "data" / "regions").glob("*/batch/*"))}
+            for p in sorted((folder / "data" / "regions").glob("*/batch/**/*")) if p.is_file()}
 
 
 def _params(args, folder: Path):
