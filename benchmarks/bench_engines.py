@@ -16,13 +16,13 @@ Dask is the baseline each Ray figure stands next to.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import tempfile
 import time
 from pathlib import Path
 
 import psutil
+from bench_state import region_files
 
 from hospsim import config, regions, scaleout
 
@@ -32,11 +32,6 @@ EMPTY_TASKS = 400
 
 def _noop(i: int) -> int:
     return i
-
-
-def _files(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((folder / "data" / "regions").glob("*/batch/**/*")) if p.is_file()}
 
 
 def _params(args, folder: Path):
@@ -71,7 +66,7 @@ def dask(args, folder: Path) -> dict:
         state = time.perf_counter() - t2
         workers = {s["pid"] for s in summaries}
         memory = _engine_mib(workers | set(client.run(os.getpid).values()))
-    return {"start": start, "overhead": overhead, "state": state, "memory": memory, "files": _files(folder)}
+    return {"start": start, "overhead": overhead, "state": state, "memory": memory, "files": region_files(folder)}
 
 
 def ray(args, folder: Path) -> dict:
@@ -93,7 +88,7 @@ def ray(args, folder: Path) -> dict:
         memory = _engine_mib({s["pid"] for s in summaries})
     finally:
         ray_.shutdown()
-    return {"start": start, "overhead": overhead, "state": state, "memory": memory, "files": _files(folder)}
+    return {"start": start, "overhead": overhead, "state": state, "memory": memory, "files": region_files(folder)}
 
 
 def main(argv: list[str] | None = None) -> int:

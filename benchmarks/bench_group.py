@@ -29,7 +29,6 @@ from pathlib import Path
 import local_services
 
 from hospsim import config, simulate, stream
-from hospsim.services.postgres import EmbeddedPostgres
 from hospsim.stream import metrics, producer, topics
 
 DONE_TIMEOUT_S = 600.0
@@ -101,37 +100,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--members", type=int, nargs="+", default=[1, 2, 4])
     args = ap.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="hospsim-bench-group-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="hospsim-bench-group-") as tmp, \
+            local_services.started(Path(tmp)) as services:
         tmp = Path(tmp)
-        pg_server = EmbeddedPostgres(tmp / "state", port=local_services.free_port())
-        broker = local_services.broker(tmp / "state")
-        try:
-            pg = pg_server.start()
-            broker.start(timeout=180)
-            base = [f"paths.state_dir={tmp / 'state'}", f"paths.runs_dir={tmp / 'runs'}", "simulation.days=30",
-                    "kafka.partitions=4", f"kafka.bootstrap_servers={broker.bootstrap_servers}",
-                    "postgres.embedded=false", *args.param]
-            env = {**os.environ, "PG_HOST": pg.host, "PG_PORT": str(pg.port), "PG_USER": pg.user,
-                   "PG_PASSWORD": pg.password, "PG_DATABASE": pg.database}
-            params = config.load(args.params, [*base, f"paths.data_dir={tmp / 'data'}"], environ=env)
-            simulate.run(params, progress=False)
-            replay = stream.replay(params)
-            print(f"{len(replay):,} events of {params.simulation.days} days, {params.simulation.population:,} people, "
-                  f"in {params.kafka.partitions} partitions per topic; {os.cpu_count()} cores; each group joins "
-                  "before its topics get the events")
-            baseline = None
-            for members in args.members:
-                r = group_run(args, base, env, members, replay, tmp, pg, broker.bootstrap_servers)
-                baseline = baseline or r["steady"]
-                speedup = r["steady"] / baseline
-                n = r["n"]
-                once = "yes" if r["stored"] == n and r["lines"] == n else f"NO ({r['stored']} rows, {r['lines']} lines)"
-                print(f"{members} processor(s)  steady {r['steady']:>9,.0f} events/s   wall {r['wall']:>9,.0f} events/s"
-                      f"   speedup {speedup:4.2f}x   efficiency {speedup / members:4.2f}   each stored "
-                      f"{r['per_member']}   every event once: {once}", flush=True)
-        finally:
-            broker.stop(timeout=30)
-            pg_server.stop()
+        base = [*services.overrides, "simulation.days=30", "kafka.partitions=4", *args.param]
+        env, pg = services.env, services.pg
+        params = config.load(args.params, [*base, f"paths.data_dir={tmp / 'data'}"], environ=env)
+        simulate.run(params, progress=False)
+        replay = stream.replay(params)
+        print(f"{len(replay):,} events of {params.simulation.days} days, {params.simulation.population:,} people, "
+              f"in {params.kafka.partitions} partitions per topic; {os.cpu_count()} cores; each group joins "
+              "before its topics get the events")
+        baseline = None
+        for members in args.members:
+            r = group_run(args, base, env, members, replay, tmp, pg, services.bootstrap)
+            baseline = baseline or r["steady"]
+            speedup = r["steady"] / baseline
+            n = r["n"]
+            once = "yes" if r["stored"] == n and r["lines"] == n else f"NO ({r['stored']} rows, {r['lines']} lines)"
+            print(f"{members} processor(s)  steady {r['steady']:>9,.0f} events/s   wall {r['wall']:>9,.0f} events/s"
+                  f"   speedup {speedup:4.2f}x   efficiency {speedup / members:4.2f}   each stored "
+                  f"{r['per_member']}   every event once: {once}", flush=True)
     return 0
 
 

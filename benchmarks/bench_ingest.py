@@ -17,12 +17,12 @@ import argparse
 import datetime as dt
 import resource
 import shutil
-import socket
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import local_services
 import numpy as np
 import pandas as pd
 from psycopg2 import sql
@@ -30,12 +30,6 @@ from psycopg2 import sql
 from hospsim import config, daily, filekinds, population, sinks
 from hospsim.services.postgres import EmbeddedPostgres
 from hospsim.warehouse import Ingestor, schema
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_files(params: config.Params, folder: Path, n_visits: int, n_admissions: int, n_files: int) -> dict:
@@ -134,7 +128,7 @@ def main() -> None:
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="hospsim-bench-ingest-"))
-    server = EmbeddedPostgres(tmp / "state", port=free_port())
+    server = EmbeddedPostgres(tmp / "state", port=local_services.free_port())
     try:
         info = server.start()
         params = config.load(None, {"simulation.population": args.people, "paths.data_dir": str(tmp / "data"),

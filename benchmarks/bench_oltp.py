@@ -19,23 +19,18 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 import warnings
 from pathlib import Path
 
+import local_services
+
 from hospsim import config
 from hospsim import rng as rngs
 from hospsim.oltp import generate, schema, seed, stream
 from hospsim.services.postgres import EmbeddedPostgres
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def params_for(info, root: Path, **overrides) -> config.Params:
@@ -154,7 +149,7 @@ def main() -> None:
     ap.add_argument("--pgbench-seconds", type=int, default=10)
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="hospsim-bench-oltp-"))
-    server = EmbeddedPostgres(root / "state", port=free_port())
+    server = EmbeddedPostgres(root / "state", port=local_services.free_port())
     try:
         info = server.start()
         print(f"embedded PostgreSQL on {info.host}:{info.port}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")

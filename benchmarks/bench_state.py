@@ -28,6 +28,12 @@ def _verdict(good: bool) -> str:
     return "ok" if good else "OVER"
 
 
+def region_files(folder: Path) -> dict[str, str]:
+    """sha256 of every file the state's regions landed under folder/data (the Parquet partitions too)."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((folder / "data" / "regions").glob("*/batch/**/*")) if p.is_file()}
+
+
 def _one(params_file: str, overrides: list[str], folder: Path, workers: int) -> tuple[float, dict, dict]:
     """One state run on a fresh LocalCluster: wall seconds, peak RSS (MiB) per worker pid, files' sha256."""
     params = config.load(params_file, [f"paths.data_dir={folder / 'data'}", f"paths.runs_dir={folder / 'runs'}",
@@ -38,9 +44,7 @@ def _one(params_file: str, overrides: list[str], folder: Path, workers: int) -> 
     peaks: dict[int, float] = {}
     for s in result.summaries:
         peaks[s["pid"]] = max(peaks.get(s["pid"], 0.0), s["peak_rss_mb"])
-    files = {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-             for p in sorted((folder / "data" / "regions").glob("*/batch/**/*")) if p.is_file()}
-    return wall, peaks, {"files": files, "people": result.total("people"), "regions": len(result.summaries),
+    return wall, peaks, {"files": region_files(folder), "people": result.total("people"), "regions": len(result.summaries),
                          "admissions": result.total("admissions")}
 
 

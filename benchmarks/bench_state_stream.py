@@ -23,7 +23,6 @@ from pathlib import Path
 import local_services
 
 from hospsim import config, scaleout
-from hospsim.services.postgres import EmbeddedPostgres
 from hospsim.stream import regions as state_stream
 from hospsim.stream import topics
 
@@ -65,34 +64,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = ap.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="hospsim-bench-state-stream-") as tmp:
-        tmp = Path(tmp)
-        pg_server = EmbeddedPostgres(tmp / "state", port=local_services.free_port())
-        broker = local_services.broker(tmp / "state")
-        try:
-            pg = pg_server.start()
-            broker.start(timeout=180)
-            base = [*CUT, *args.param, f"paths.state_dir={tmp / 'state'}", f"paths.runs_dir={tmp / 'runs'}",
-                    f"paths.data_dir={tmp / 'data'}", "kafka.partitions=4", "postgres.embedded=false",
-                    f"kafka.bootstrap_servers={broker.bootstrap_servers}"]
-            env = {**os.environ, "PG_HOST": pg.host, "PG_PORT": str(pg.port), "PG_USER": pg.user,
-                   "PG_PASSWORD": pg.password, "PG_DATABASE": pg.database}
-            params = config.load(args.params, base, environ=env)
-            simulated = scaleout.run_state(params, workers=max(args.workers), progress=False)
-            print(f"bench_state_stream: {len(simulated.summaries)} regions, {simulated.total('people'):,} people, "
-                  f"{params.simulation.days} days; {params.kafka.partitions} partitions a topic; {os.cpu_count()} cores",
+    with tempfile.TemporaryDirectory(prefix="hospsim-bench-state-stream-") as tmp, \
+            local_services.started(Path(tmp)) as services:
+        base = [*CUT, *args.param, *services.overrides, f"paths.data_dir={Path(tmp) / 'data'}", "kafka.partitions=4"]
+        env, pg, bootstrap = services.env, services.pg, services.bootstrap
+        params = config.load(args.params, base, environ=env)
+        simulated = scaleout.run_state(params, workers=max(args.workers), progress=False)
+        print(f"bench_state_stream: {len(simulated.summaries)} regions, {simulated.total('people'):,} people, "
+              f"{params.simulation.days} days; {params.kafka.partitions} partitions a topic; {os.cpu_count()} cores",
+              flush=True)
+        base_wall, n, on_topics = one(args, base, env, pg, bootstrap, None)
+        print(f"  in process (baseline)  {n / base_wall:>9,.0f} events/s   {base_wall:6.1f} s   "
+              f"every event once: {'yes' if on_topics == n else f'NO ({on_topics} messages)'}", flush=True)
+        for workers in args.workers:
+            wall, n, on_topics = one(args, base, env, pg, bootstrap, workers)
+            print(f"  {workers} worker(s)           {n / wall:>9,.0f} events/s   {wall:6.1f} s   speedup "
+                  f"{base_wall / wall:4.2f}x   every event once: {'yes' if on_topics == n else f'NO ({on_topics})'}",
                   flush=True)
-            base_wall, n, on_topics = one(args, base, env, pg, broker.bootstrap_servers, None)
-            print(f"  in process (baseline)  {n / base_wall:>9,.0f} events/s   {base_wall:6.1f} s   "
-                  f"every event once: {'yes' if on_topics == n else f'NO ({on_topics} messages)'}", flush=True)
-            for workers in args.workers:
-                wall, n, on_topics = one(args, base, env, pg, broker.bootstrap_servers, workers)
-                print(f"  {workers} worker(s)           {n / wall:>9,.0f} events/s   {wall:6.1f} s   speedup "
-                      f"{base_wall / wall:4.2f}x   every event once: {'yes' if on_topics == n else f'NO ({on_topics})'}",
-                      flush=True)
-        finally:
-            broker.stop(timeout=30)
-            pg_server.stop()
     return 0
 
 

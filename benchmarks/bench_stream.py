@@ -23,7 +23,6 @@ from pathlib import Path
 import local_services
 
 from hospsim import config, events, simulate, stream
-from hospsim.services.postgres import EmbeddedPostgres
 from hospsim.stream import consumer, inprocess, producer, sink, topics
 
 PRODUCER_RATIO_TARGET = 0.8
@@ -74,79 +73,68 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="producer rounds (bare and ours alternate); best counts")
     args = ap.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="hospsim-bench-stream-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="hospsim-bench-stream-") as tmp, \
+            local_services.started(Path(tmp)) as services:
         tmp = Path(tmp)
-        pg_server = EmbeddedPostgres(tmp / "state", port=local_services.free_port())
-        broker = local_services.broker(tmp / "state")
-        try:
-            pg = pg_server.start()
-            broker.start(timeout=180)
-            bootstrap = broker.bootstrap_servers
-            base = [f"paths.data_dir={tmp / 'data'}", f"paths.state_dir={tmp / 'state'}",
-                    f"paths.runs_dir={tmp / 'runs'}", "simulation.days=60",
-                    f"kafka.bootstrap_servers={bootstrap}", "postgres.embedded=false", f"postgres.port={pg.port}",
-                    f"postgres.user={pg.user}", f"postgres.password={pg.password}",
-                    f"postgres.database={pg.database}", *args.param]
-            params = config.load(args.params, base, environ={})
-            simulate.run(params, progress=False)       # the run whose events are streamed
-            t0 = time.perf_counter()
-            replay = stream.replay(params)
-            n = len(replay)
-            size = replay["head"].map(len).mean() + 28
-            print(f"events: {n:,} from {params.simulation.days} simulated days of {params.simulation.population:,} "
-                  f"people, ~{size:.0f} bytes each (simulated and serialized in {time.perf_counter() - t0:.1f} s)")
-            print(f"broker {bootstrap}, PostgreSQL {pg.host}:{pg.port}, {params.kafka.partitions} partitions, "
-                  f"linger_ms={params.stream.linger_ms}, batch_size={params.stream.batch_size}, "
-                  f"compression={params.stream.compression_type}")
+        pg, bootstrap, env = services.pg, services.bootstrap, services.env
+        base = [f"paths.data_dir={tmp / 'data'}", *services.overrides, "simulation.days=60", *args.param]
+        params = config.load(args.params, base, environ=env)
+        simulate.run(params, progress=False)       # the run whose events are streamed
+        t0 = time.perf_counter()
+        replay = stream.replay(params)
+        n = len(replay)
+        size = replay["head"].map(len).mean() + 28
+        print(f"events: {n:,} from {params.simulation.days} simulated days of {params.simulation.population:,} "
+              f"people, ~{size:.0f} bytes each (simulated and serialized in {time.perf_counter() - t0:.1f} s)")
+        print(f"broker {bootstrap}, PostgreSQL {pg.host}:{pg.port}, {params.kafka.partitions} partitions, "
+              f"linger_ms={params.stream.linger_ms}, batch_size={params.stream.batch_size}, "
+              f"compression={params.stream.compression_type}")
 
-            # ---- producer vs the bare loop, alternating, best of each
-            stamp = events.utc_stamp(int(time.time() * 1000))
-            values = [events.finish(h, stamp) for h in replay["head"]]
-            keys = [h.encode() for h in replay["hospital_id"]]
-            bare_params = config.load(args.params, [*base, "kafka.topic_prefix=bare"], environ={})
-            topics.ensure(bare_params, bootstrap)
-            bare_names = replay["event_type"].map(topics.names(bare_params)).tolist()
-            bare_best, ours_best, final = 0.0, 0.0, None
-            for r in range(args.rounds):
-                bare_best = max(bare_best, bare_producer(params, bootstrap, bare_names, keys, values))
-                round_params = config.load(args.params, [*base, f"kafka.topic_prefix=round{r}"], environ={})
-                report = producer.produce(round_params, replay, bootstrap, mode="asap")
-                assert report.sent == n and report.failed == 0
-                ours_best = max(ours_best, report.events_per_second)
-                final = round_params
-            ratio = ours_best / bare_best
-            print(f"producer   {ours_best:>10,.0f} events/s   bare kafka-python loop {bare_best:>10,.0f} events/s   "
-                  f"ratio {ratio:.2f}x (target >= {PRODUCER_RATIO_TARGET}x: "
-                  f"{'ok' if ratio >= PRODUCER_RATIO_TARGET else 'UNDER'})")
+        # ---- producer vs the bare loop, alternating, best of each
+        stamp = events.utc_stamp(int(time.time() * 1000))
+        values = [events.finish(h, stamp) for h in replay["head"]]
+        keys = [h.encode() for h in replay["hospital_id"]]
+        bare_params = config.load(args.params, [*base, "kafka.topic_prefix=bare"], environ=env)
+        topics.ensure(bare_params, bootstrap)
+        bare_names = replay["event_type"].map(topics.names(bare_params)).tolist()
+        bare_best, ours_best, final = 0.0, 0.0, None
+        for r in range(args.rounds):
+            bare_best = max(bare_best, bare_producer(params, bootstrap, bare_names, keys, values))
+            round_params = config.load(args.params, [*base, f"kafka.topic_prefix=round{r}"], environ=env)
+            report = producer.produce(round_params, replay, bootstrap, mode="asap")
+            assert report.sent == n and report.failed == 0
+            ours_best = max(ours_best, report.events_per_second)
+            final = round_params
+        ratio = ours_best / bare_best
+        print(f"producer   {ours_best:>10,.0f} events/s   bare kafka-python loop {bare_best:>10,.0f} events/s   "
+              f"ratio {ratio:.2f}x (target >= {PRODUCER_RATIO_TARGET}x: "
+              f"{'ok' if ratio >= PRODUCER_RATIO_TARGET else 'UNDER'})")
 
-            # ---- processor: the last round's topics into PostgreSQL + files, offsets committed
-            consumer_ceiling = bare_consumer(final, bootstrap, n)
-            started = time.perf_counter()
-            stats = consumer.run(final, pg, bootstrap, idle_timeout_s=3)
-            assert stats.inserted == n and stats.rejected == 0, stats.summary()
-            # from the first batch in hand to the last one stored (the group join and the idle wait excluded)
-            rate = n / (stats.last_stored_at - stats.first_batch_at)
-            whole = n / (time.perf_counter() - started - 3)
-            print(f"processor  {rate:>10,.0f} events/s   bare kafka-python consumer {consumer_ceiling:>10,.0f} events/s"
-                  f"   ratio {rate / consumer_ceiling:.2f}x   (target >= {PROCESSOR_TARGET:,}/s: "
-                  f"{'ok' if rate >= PROCESSOR_TARGET else 'UNDER'}; {whole:,.0f}/s counting the group join)")
-            print(f"           {stats.files_written} files written, {stats.batches} batches of <= "
-                  f"{final.stream.processor_batch_size}")
+        # ---- processor: the last round's topics into PostgreSQL + files, offsets committed
+        consumer_ceiling = bare_consumer(final, bootstrap, n)
+        started = time.perf_counter()
+        stats = consumer.run(final, pg, bootstrap, idle_timeout_s=3)
+        assert stats.inserted == n and stats.rejected == 0, stats.summary()
+        # from the first batch in hand to the last one stored (the group join and the idle wait excluded)
+        rate = n / (stats.last_stored_at - stats.first_batch_at)
+        whole = n / (time.perf_counter() - started - 3)
+        print(f"processor  {rate:>10,.0f} events/s   bare kafka-python consumer {consumer_ceiling:>10,.0f} events/s"
+              f"   ratio {rate / consumer_ceiling:.2f}x   (target >= {PROCESSOR_TARGET:,}/s: "
+              f"{'ok' if rate >= PROCESSOR_TARGET else 'UNDER'}; {whole:,.0f}/s counting the group join)")
+        print(f"           {stats.files_written} files written, {stats.batches} batches of <= "
+              f"{final.stream.processor_batch_size}")
 
-            # ---- the same processor without Kafka (the in-process path), into a fresh schema
-            local = config.load(args.params, [*base, "kafka.enabled=false", f"paths.data_dir={tmp / 'local'}"],
-                                environ={})
-            with pg.connect() as conn:
-                sink.drop_schema(conn, local.stream.schema)
-            t0 = time.perf_counter()
-            local_stats = inprocess.run(local, replay, pg)
-            local_rate = n / (time.perf_counter() - t0)
-            assert local_stats.inserted == n
-            print(f"in-process {local_rate:>10,.0f} events/s   (the processor alone: decode, validate, COPY+upsert, "
-                  f"files; no broker)")
-        finally:
-            broker.stop(timeout=30)
-            pg_server.stop()
+        # ---- the same processor without Kafka (the in-process path), into a fresh schema
+        local = config.load(args.params, [*base, "kafka.enabled=false", f"paths.data_dir={tmp / 'local'}"],
+                            environ=env)
+        with pg.connect() as conn:
+            sink.drop_schema(conn, local.stream.schema)
+        t0 = time.perf_counter()
+        local_stats = inprocess.run(local, replay, pg)
+        local_rate = n / (time.perf_counter() - t0)
+        assert local_stats.inserted == n
+        print(f"in-process {local_rate:>10,.0f} events/s   (the processor alone: decode, validate, COPY+upsert, "
+              f"files; no broker)")
     return 0
 
 
