@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from psycopg2 import sql
 
-from hospsim import config, daily, filekinds, population, sinks
+from hospsim import ages, config, daily, filekinds, population, sinks
 from hospsim.services.postgres import EmbeddedPostgres
 from hospsim.warehouse import Ingestor, schema
 
@@ -47,13 +47,15 @@ def make_files(params: config.Params, folder: Path, n_visits: int, n_admissions:
         n = n_visits // n_files
         arrival = t0 + rng.integers(0, 86_400, n).astype("timedelta64[s]")
         triage = rng.integers(1, 6, n)
+        who = rng.integers(0, len(people), n)     # the person's own sex and age: the ingestor checks them
         visitors = pd.DataFrame({
             "visit_id": np.char.add(f"V{stamp}-", np.char.zfill(np.arange(1, n + 1).astype(str), 6)),
-            "person_id": rng.integers(0, len(people), n), "hospital_id": rng.choice(lay.hospital_ids, n),
+            "person_id": people["person_id"].to_numpy()[who], "hospital_id": rng.choice(lay.hospital_ids, n),
             "arrival_time": arrival, "departure_time": arrival + rng.integers(1200, 30_000, n).astype("timedelta64[s]"),
-            "arrival_mode": rng.choice(["walk_in", "ambulance"], n, p=[0.9, 0.1]), "age": rng.integers(0, 100, n),
-            "sex": rng.choice(["F", "M"], n), "triage": triage, "triage_color": daily.TRIAGE_COLORS[triage - 1],
-            "reason": rng.choice(daily.REASONS, n), "disposition": rng.choice(["discharged", "admitted"], n)},
+            "arrival_mode": rng.choice(["walk_in", "ambulance"], n, p=[0.9, 0.1]), "age": ages.age_on(people["birth_date"].to_numpy()[who], day),
+            "sex": people["sex"].to_numpy()[who], "triage": triage, "triage_color": daily.TRIAGE_COLORS[triage - 1],
+            "reason": rng.choice(daily.REASONS, n), "disposition": rng.choice(["discharged", "admitted"], n),
+            "outcome": "alive"},
             columns=daily.COLUMNS["visitors"])
         name = filekinds.day_file_name("visitors", day)
         sinks.write_csv(visitors, folder / name)
