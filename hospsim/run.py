@@ -181,9 +181,7 @@ class Run:
         """A frame into the run's files (write-then-rename), read-only from then on; its digest is kept."""
         path, tally = self.file(name), Tally()
         if path.suffix == ".parquet":
-            data = sinks.parquet_bytes(df, filekinds.classify(name).kind.expected_columns(None))
-            seal(sinks.write_bytes(data, path))
-            tally.update(data)
+            seal(sinks.write_parquet(df, path, filekinds.classify(name).kind.expected_columns(None), tally))
             tally.rows = len(df)
         else:
             seal(sinks.write_csv(df, path, tally))

@@ -253,17 +253,21 @@ def _schema(columns: tuple) -> pa.Schema:
     return pa.schema([pa.field(c.name, ARROW_TYPES[c.type], nullable=not c.required) for c in columns])
 
 
-def write_parquet(df: pd.DataFrame, target: Path, columns) -> Path:
+def write_parquet(df: pd.DataFrame, target: Path, columns, tally=None) -> Path:
     """A frame as one Parquet file with the kind's explicit types, written then renamed like the CSV files.
 
     An empty string is stored as null, as a CSV reader reads it (and the ingestor loads it): the Parquet file
     holds the rows the CSV file of the same frame holds. The file holds no time of writing: one seed gives the
-    same bytes run to run (with the same pyarrow, whose version it names)."""
-    return write_bytes(parquet_bytes(df, columns), target)
+    same bytes run to run (with the same pyarrow, whose version it names). `tally` sees its bytes, as write_csv's.
+    """
+    data = parquet_bytes(df, columns)
+    if tally is not None:
+        tally.update(data)
+    return write_bytes(data, target)
 
 
 def parquet_bytes(df: pd.DataFrame, columns) -> pa.Buffer:
-    """The Parquet file write_parquet writes, in memory: the caller hashes what it writes without reading it back."""
+    """The Parquet file, in memory (small day files: one write, and the tally sees the same buffer)."""
     schema = parquet_schema(columns)
     arrays = [_parquet_column(df[field.name], field.type) for field in schema]
     sink = pa.BufferOutputStream()
